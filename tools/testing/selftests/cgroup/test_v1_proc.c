@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgroup v1: the files in /proc that describe control groups.
+ *
+ * Formats are compared byte for byte with those of the C implementation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "../kselftest_harness.h"
+
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t len, total = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while ((len = read(fd, buf + total, size - 1 - total)) > 0)
+		total += len;
+	close(fd);
+	if (len < 0)
+		return -errno;
+	buf[total] = '\0';
+	return total;
+}
+
+static const char cgroups_header[] =
+	"#subsys_name\thierarchy\tnum_cgroups\tenabled\n";
+
+TEST(proc_cgroups_header)
+{
+	char buf[4096];
+
+	ASSERT_LT(0, read_file("/proc/cgroups", buf, sizeof(buf)));
+	ASSERT_EQ(0, strncmp(buf, cgroups_header,
+			     strlen(cgroups_header)));
+}
+
+TEST(proc_cgroups_lines)
+{
+	char buf[4096], name[64], *line, *save;
+	int hierarchy, num, enabled, fields, lines = 0;
+
+	ASSERT_LT(0, read_file("/proc/cgroups", buf, sizeof(buf)));
+	line = strtok_r(buf + strlen(cgroups_header), "\n", &save);
+	for (; line; line = strtok_r(NULL, "\n", &save), lines++) {
+		char again[256];
+
+		fields = sscanf(line, "%63s\t%d\t%d\t%d", name, &hierarchy,
+				&num, &enabled);
+		ASSERT_EQ(4, fields) TH_LOG("line: %s", line);
+		snprintf(again, sizeof(again), "%s\t%d\t%d\t%d", name,
+			 hierarchy, num, enabled);
+		EXPECT_STREQ(again, line);
+		EXPECT_LE(0, hierarchy);
+		EXPECT_LE(1, num);
+		EXPECT_EQ(1, enabled);
+	}
+	TH_LOG("%d controllers", lines);
+}
+
+TEST(proc_cgroups_mode)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat("/proc/cgroups", &st));
+	EXPECT_EQ(0444, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+}
+
+TEST_HARNESS_MAIN
