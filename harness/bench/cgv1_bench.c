@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgv1_bench: cost of cgroup v1 operations, run unchanged in three kernels
+ * (the Rust series, the C implementation, no cgroups) by `harness/cgv1 bench`.
+ *
+ * Mounts cpuset,cpuacct on one hierarchy and debug on another. Prints one line
+ * per case, "bench <case> <nanoseconds per op> <ops>", or
+ * "bench <case> absent <why>" where the kernel cannot run the case (no cgroup
+ * filesystem). Time is CLOCK_MONOTONIC, which counts instructions when QEMU
+ * runs with -icount, so repeated runs agree closely.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CS "/bench/cs"		/* cpuset,cpuacct */
+#define DBG "/bench/dbg"	/* debug */
+
+static int have_cgroups;
+static char buf[1 << 20];
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stdout, "bench-error: ");
+	vfprintf(stdout, fmt, ap);
+	fprintf(stdout, ": %s\n", strerror(errno));
+	va_end(ap);
+	exit(1);
+}
+
+static void report(const char *name, long long ns, long ops)
+{
+	printf("bench %s %lld %ld\n", name, ops ? ns / ops : 0, ops);
+	fflush(stdout);
+}
+
+static void absent(const char *name, const char *why)
+{
+	printf("bench %s absent %s\n", name, why);
+	fflush(stdout);
+}
+
+static void write_file(const char *path, const char *fmt, ...)
+{
+	char val[64];
+	va_list ap;
+	int fd, len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		die("open %s", path);
+	if (write(fd, val, len) != len)
+		die("write %s to %s", val, path);
+	close(fd);
+}
+
+static void write_pid(const char *dir, const char *file, pid_t pid)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	write_file(path, "%d\n", pid);
+}
+
+static long read_whole(const char *path)
+{
+	long total = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die("open %s", path);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	close(fd);
+	return total;
+}
+
+static void mkdir_p(const char *path)
+{
+	if (mkdir(path, 0755) && errno != EEXIST)
+		die("mkdir %s", path);
+}
+
+/* A group in both hierarchies; cpuset children copy their parent's masks. */
+static void make_group(const char *rel)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), CS "/%s", rel);
+	mkdir_p(path);
+	snprintf(path, sizeof(path), DBG "/%s", rel);
+	mkdir_p(path);
+}
+
+static void enter_group(const char *rel)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), CS "/%s", rel);
+	write_pid(path, "tasks", getpid());
+	snprintf(path, sizeof(path), DBG "/%s", rel);
+	write_pid(path, "tasks", getpid());
+}
+
+static void setup(void)
+{
+	mkdir_p("/bench");
+	mkdir_p(CS);
+	mkdir_p(DBG);
+	if (mount("none", CS, "cgroup", 0, "cpuset,cpuacct")) {
+		printf("bench-info: no cgroup v1 filesystem (%s)\n", strerror(errno));
+		return;
+	}
+	if (mount("none", DBG, "cgroup", 0, "debug"))
+		die("mount debug");
+	write_file(CS "/cgroup.clone_children", "1\n");
+	have_cgroups = 1;
+}
+
+static pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void bench_fork(const char *name, long ops)
+{
+	long long t0;
+	long i;
+
+	t0 = now_ns();
+	for (i = 0; i < ops; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid)
+			_exit(0);
+		waitpid(pid, NULL, 0);
+	}
+	report(name, now_ns() - t0, ops);
+}
+
+static void bench_attach_task(long ops)
+{
+	pid_t pid;
+	long long t0;
+	long i;
+
+	make_group("x");
+	make_group("y");
+	pid = spawn_sleeper();
+	t0 = now_ns();
+	for (i = 0; i < ops; i++)
+		write_pid(i & 1 ? CS "/y" : CS "/x", "tasks", pid);
+	report("attach_task", now_ns() - t0, ops);
+	reap(pid);
+}
+
+static void *idle_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+static void bench_attach_threadgroup(long ops)
+{
+	long long t0;
+	pid_t pid;
+	long i;
+
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		pthread_t t;
+		int n;
+
+		for (n = 0; n < 7; n++)
+			pthread_create(&t, NULL, idle_thread, NULL);
+		for (;;)
+			pause();
+	}
+	usleep(100000);	/* let the seven threads start */
+	t0 = now_ns();
+	for (i = 0; i < ops; i++)
+		write_pid(i & 1 ? CS "/y" : CS "/x", "cgroup.procs", pid);
+	report("attach_threadgroup_8", now_ns() - t0, ops);
+	reap(pid);
+}
+
+static void bench_mkdir_rmdir(const char *name, const char *parent, long ops)
+{
+	char path[256];
+	long long t0;
+	long i;
+
+	snprintf(path, sizeof(path), "%s/bench-extra", parent);
+	t0 = now_ns();
+	for (i = 0; i < ops; i++) {
+		if (mkdir(path, 0755))
+			die("mkdir %s", path);
+		if (rmdir(path))
+			die("rmdir %s", path);
+	}
+	report(name, now_ns() - t0, ops);
+}
+
+static void bench_read_tasks(int ntasks, long ops)
+{
+	char name[64], dir[64], path[128];
+	pid_t *pids;
+	long long t0;
+	long i;
+	int n;
+
+	snprintf(dir, sizeof(dir), "big%d", ntasks);
+	make_group(dir);
+	pids = calloc(ntasks, sizeof(*pids));
+	if (!pids)
+		die("calloc");
+	snprintf(path, sizeof(path), CS "/%s", dir);
+	for (n = 0; n < ntasks; n++) {
+		pids[n] = spawn_sleeper();
+		write_pid(path, "tasks", pids[n]);
+	}
+	snprintf(path, sizeof(path), CS "/%s/tasks", dir);
+	t0 = now_ns();
+	for (i = 0; i < ops; i++)
+		read_whole(path);
+	snprintf(name, sizeof(name), "read_tasks_%d", ntasks);
+	report(name, now_ns() - t0, ops);
+
+	snprintf(path, sizeof(path), CS "/%s/cgroup.procs", dir);
+	t0 = now_ns();
+	for (i = 0; i < ops; i++)
+		read_whole(path);
+	snprintf(name, sizeof(name), "read_procs_%d", ntasks);
+	report(name, now_ns() - t0, ops);
+
+	for (n = 0; n < ntasks; n++)
+		kill(pids[n], SIGKILL);
+	for (n = 0; n < ntasks; n++)
+		waitpid(pids[n], NULL, 0);
+	free(pids);
+}
+
+static void bench_proc_self_cgroup(long ops)
+{
+	long long t0;
+	long i;
+
+	if (access("/proc/self/cgroup", R_OK)) {
+		absent("read_proc_self_cgroup", "no /proc/self/cgroup");
+		return;
+	}
+	t0 = now_ns();
+	for (i = 0; i < ops; i++)
+		read_whole("/proc/self/cgroup");
+	report("read_proc_self_cgroup", now_ns() - t0, ops);
+}
+
+static void bench_pingpong(long ops)
+{
+	int ab[2], ba[2];
+	long long t0;
+	char c = 0;
+	pid_t pid;
+	long i;
+
+	if (pipe(ab) || pipe(ba))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		while (read(ab[0], &c, 1) == 1)
+			if (write(ba[1], &c, 1) != 1)
+				break;
+		_exit(0);
+	}
+	t0 = now_ns();
+	for (i = 0; i < ops; i++) {
+		if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
+			die("ping-pong");
+	}
+	report("ctxswitch_pingpong", now_ns() - t0, ops);
+	close(ab[1]);
+	waitpid(pid, NULL, 0);
+	close(ab[0]);
+	close(ba[0]);
+	close(ba[1]);
+}
+
+static void make_siblings(int from, int to)
+{
+	char path[256];
+	int i;
+
+	for (i = from; i < to; i++) {
+		snprintf(path, sizeof(path), CS "/many/s%d", i);
+		mkdir_p(path);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	long scale = argc > 1 ? atol(argv[1]) : 1;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	setup();
+
+	/* Runs in every kernel: the floor for the cgroup cases below. */
+	if (have_cgroups) {
+		make_group("a");
+		make_group("a/b");
+		make_group("a/b/c");
+		enter_group("a/b/c");
+	}
+	bench_fork("fork_exit_wait_depth3", 2000 * scale);
+	bench_pingpong(20000 * scale);
+	bench_proc_self_cgroup(5000 * scale);
+	if (!have_cgroups) {
+		const char *cases[] = {
+			"attach_task", "attach_threadgroup_8", "mkdir_rmdir",
+			"read_tasks_1000", "read_procs_1000", "read_tasks_10000",
+			"read_procs_10000", "mkdir_sibling_1000",
+			"mkdir_sibling_10000", "fork_with_10000_groups",
+		};
+		unsigned int i;
+
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			absent(cases[i], "no cgroup filesystem");
+		printf("bench-done\n");
+		return 0;
+	}
+	bench_attach_task(2000 * scale);
+	bench_attach_threadgroup(1000 * scale);
+	bench_mkdir_rmdir("mkdir_rmdir", CS, 2000 * scale);
+	bench_read_tasks(1000, 200 * scale);
+	bench_read_tasks(10000, 20 * scale);
+
+	mkdir_p(CS "/many");
+	make_siblings(0, 999);
+	bench_mkdir_rmdir("mkdir_sibling_1000", CS "/many", 200 * scale);
+	make_siblings(999, 9999);
+	bench_mkdir_rmdir("mkdir_sibling_10000", CS "/many", 200 * scale);
+	make_siblings(9999, 10000);
+	bench_fork("fork_with_10000_groups", 2000 * scale);
+	printf("bench-done\n");
+	return 0;
+}
