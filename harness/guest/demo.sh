@@ -14,6 +14,6 @@ run "cat /proc/cgroups"
 say "filesystem types:"
 run "grep cgroup /proc/filesystems || echo '(no cgroup filesystem type registered yet)'"
 say "mounting a hierarchy:"
-mkdir -p /sys/fs/cgroup/debug
-run "mount -t cgroup -o debug none /sys/fs/cgroup/debug && ls -l /sys/fs/cgroup/debug"
+mkdir -p /cgroup/debug
+run "mount -t cgroup -o debug none /cgroup/debug && ls -l /cgroup/debug"
 run "cat /proc/self/cgroup"
