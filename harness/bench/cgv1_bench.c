@@ -248,12 +248,20 @@ static void bench_mkdir_rmdir(const char *name, const char *parent, long ops)
 	report(name, now_ns() - t0, ops);
 }
 
+static void time_reads(const char *name, const char *path, long ops)
+{
+	long long t0 = now_ns();
+	long i;
+
+	for (i = 0; i < ops; i++)
+		read_whole(path);
+	report(name, now_ns() - t0, ops);
+}
+
 static void bench_read_tasks(int ntasks, long ops)
 {
 	char name[64], dir[64], path[128];
 	pid_t *pids;
-	long long t0;
-	long i;
 	int n;
 
 	snprintf(dir, sizeof(dir), "big%d", ntasks);
@@ -267,18 +275,11 @@ static void bench_read_tasks(int ntasks, long ops)
 		write_pid(path, "tasks", pids[n]);
 	}
 	snprintf(path, sizeof(path), CS "/%s/tasks", dir);
-	t0 = now_ns();
-	for (i = 0; i < ops; i++)
-		read_whole(path);
 	snprintf(name, sizeof(name), "read_tasks_%d", ntasks);
-	report(name, now_ns() - t0, ops);
-
+	time_reads(name, path, ops);
 	snprintf(path, sizeof(path), CS "/%s/cgroup.procs", dir);
-	t0 = now_ns();
-	for (i = 0; i < ops; i++)
-		read_whole(path);
 	snprintf(name, sizeof(name), "read_procs_%d", ntasks);
-	report(name, now_ns() - t0, ops);
+	time_reads(name, path, ops);
 
 	for (n = 0; n < ntasks; n++)
 		kill(pids[n], SIGKILL);
@@ -289,17 +290,11 @@ static void bench_read_tasks(int ntasks, long ops)
 
 static void bench_proc_self_cgroup(long ops)
 {
-	long long t0;
-	long i;
-
 	if (access("/proc/self/cgroup", R_OK)) {
 		absent("read_proc_self_cgroup", "no /proc/self/cgroup");
 		return;
 	}
-	t0 = now_ns();
-	for (i = 0; i < ops; i++)
-		read_whole("/proc/self/cgroup");
-	report("read_proc_self_cgroup", now_ns() - t0, ops);
+	time_reads("read_proc_self_cgroup", "/proc/self/cgroup", ops);
 }
 
 static void bench_pingpong(long ops)
