@@ -66,6 +66,48 @@ impl SeqFile {
             );
         }
     }
+
+    /// Appends raw bytes.
+    pub fn write_bytes(&self, data: &[u8]) {
+        // SAFETY: By the type invariant the seq_file is valid and only we write to it; `data` is
+        // valid for `data.len()` bytes. An overflow is recorded in the seq_file, which retries.
+        unsafe { bindings::seq_write(self.0.get(), data.as_ptr().cast(), data.len()) };
+    }
+
+    /// Appends `data`, writing each byte found in `escape` as a backslash and three octal
+    /// digits, like the C `seq_escape()` (used for paths and names in `/proc/mounts`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use kernel::{bindings, seq_file::SeqFile};
+    /// # let mut buf = [0u8; 32];
+    /// # // SAFETY: All zeroes is a valid, empty `struct seq_file`.
+    /// # let mut raw: bindings::seq_file = unsafe { core::mem::zeroed() };
+    /// # raw.buf = buf.as_mut_ptr().cast();
+    /// # raw.size = buf.len();
+    /// # // SAFETY: `raw` is valid and nothing else uses it while `m` is alive.
+    /// # let m = unsafe { SeqFile::from_raw(&mut raw) };
+    /// m.write_escaped(b"a b,c\\", b" ,\\");
+    /// assert_eq!(&buf[..raw.count], b"a\\040b\\054c\\134");
+    /// ```
+    pub fn write_escaped(&self, data: &[u8], escape: &[u8]) {
+        let mut start = 0;
+        for (i, c) in data.iter().enumerate() {
+            if escape.contains(c) {
+                self.write_bytes(&data[start..i]);
+                let octal = [
+                    b'\\',
+                    b'0' + (c >> 6),
+                    b'0' + ((c >> 3) & 7),
+                    b'0' + (c & 7),
+                ];
+                self.write_bytes(&octal);
+                start = i + 1;
+            }
+        }
+        self.write_bytes(&data[start..]);
+    }
 }
 
 /// Appends formatted text to a [`SeqFile`], with the syntax of [`core::format_args!`].
