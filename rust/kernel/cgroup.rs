@@ -7,13 +7,53 @@
 //! Control groups ("process containers") sort tasks into hierarchies of groups, and let
 //! controllers attach per-group state to them. This is the core that replaces the C
 //! implementation of the version 1 interface when `CONFIG_RUST_CGROUPS` is enabled (and
-//! `CONFIG_CGROUPS` is not).
+//! `CONFIG_CGROUPS` is not). Users' documentation:
+//! [`Documentation/cgroups.rst`](srctree/Documentation/cgroups.rst).
 //!
-//! What exists so far:
-//! - `/proc/cgroups`, registered by [`cgroup_init`] at boot;
-//! - the naming rules of hierarchies ([`check_root_name`]).
+//! # Structure
 //!
-//! Documentation for users: [`Documentation/cgroups.rst`](srctree/Documentation/cgroups.rst).
+//! - [`hierarchy`]: hierarchies ([`hierarchy::Root`]) and their groups ([`hierarchy::Cgroup`]),
+//!   and the global state that lists them.
+//! - `fs`: the `cgroup` filesystem type: mount options, sharing of hierarchies between mounts,
+//!   and their destruction at the last umount.
+//! - `dir`: `mkdir`, `rmdir` and `rename` in a mounted hierarchy.
+//! - `files`: the core control files of every group.
+//!
+//! The filesystem is built on kernfs ([`crate::kernfs`]) rather than on raw VFS objects: kernfs
+//! already gives what a cgroup tree needs (directories whose lifetime the core decides, files
+//! whose operations are drained when a directory is removed, one superblock shared by every
+//! mount of a hierarchy, ownership and permission handling), exactly as the C implementation
+//! uses it, so the user-visible behaviour of mount, `ls`, `stat` and errors matches it.
+//!
+//! # Locking and lifetime rules
+//!
+//! - **The core mutex** ([`hierarchy::State`], like C's `cgroup_mutex`) guards the list of
+//!   hierarchies, hierarchy ids, each hierarchy's pin count, and the shape of every tree: which
+//!   groups are alive, how many children each has. `mkdir`, `rmdir`, `rename`, mount and the
+//!   last umount take it.
+//! - **kernfs active references** come before the core mutex: kernfs holds an active reference
+//!   on a node for every operation on it, and [`crate::kernfs::remove`], called under the core
+//!   mutex by `rmdir`, waits for them. So every operation that takes the core mutex first breaks
+//!   its own active protection ([`crate::kernfs::Node::break_active_protection`]) and, once it
+//!   holds the mutex, checks that its group is still alive (`ENODEV` if not).
+//! - The core mutex is never held across `kernfs_get_tree` or `kernfs_kill_sb`, which wait for
+//!   superblock locks that the other one holds: a mount pins its hierarchy under the mutex and
+//!   mounts without it.
+//! - **Leaf locks**, taken last and never while taking another: each hierarchy's release agent
+//!   path.
+//! - **Flags** (`notify_on_release`, `cgroup.clone_children`) are atomics: reads and writes need
+//!   no lock.
+//! - **Lifetimes**: a group is reference counted ([`crate::sync::Arc`]). Its kernfs directory owns
+//!   one reference, stored as the node's private pointer, released by `rmdir` after
+//!   `kernfs_remove` has drained every operation on the directory and its files; each child owns
+//!   one on its parent. A hierarchy owns its top group and outlives every group in it: it is
+//!   destroyed only when its last superblock goes away while it has no child groups.
+
+pub mod hierarchy;
+
+mod dir;
+mod files;
+mod fs;
 
 use crate::{
     c_str,
@@ -71,11 +111,16 @@ impl ProcShow for ProcCgroups {
 /// implementation.
 #[no_mangle]
 pub extern "C" fn cgroup_init() -> c_int {
-    match ProcEntry::new_single::<ProcCgroups>(c_str!("cgroups"), 0o444) {
-        Ok(entry) => {
-            entry.keep_forever();
-            0
+    let result = (|| -> Result {
+        hierarchy::init()?;
+        ProcEntry::new_single::<ProcCgroups>(c_str!("cgroups"), 0o444)?.keep_forever();
+        fs::register()
+    })();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            crate::pr_err!("cgroup: initialisation failed: {:?}\n", e);
+            e.to_errno()
         }
-        Err(e) => e.to_errno(),
     }
 }

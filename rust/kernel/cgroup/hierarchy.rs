@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Hierarchies and the groups in them.
+//!
+//! See the locking rules in the [module documentation](super).
+
+use crate::ffi::c_void;
+use crate::{
+    alloc::{flags::GFP_KERNEL, KVec},
+    bindings,
+    error::{code::EINVAL, Result},
+    kernfs, new_mutex,
+    prelude::*,
+    sync::{Arc, ArcBorrow, Mutex},
+};
+use core::{
+    ptr,
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering},
+};
+
+/// Hierarchy flag: control files are not prefixed with the controller's name.
+pub const ROOT_NOPREFIX: u32 = 1 << 0;
+/// Hierarchy flag: user extended attributes (`xattr`).
+pub const ROOT_XATTR: u32 = 1 << 1;
+/// Hierarchy flag: cpuset behaves as in version 2 (`cpuset_v2_mode`).
+pub const ROOT_CPUSET_V2_MODE: u32 = 1 << 2;
+/// Hierarchy flag: favour dynamic changes over fork performance (`favordynmods`).
+pub const ROOT_FAVOR_DYNMODS: u32 = 1 << 3;
+
+/// Group flag: run the release agent when the group becomes empty.
+pub const CGRP_NOTIFY_ON_RELEASE: u32 = 1 << 0;
+/// Group flag: new children copy controller configuration (`cgroup.clone_children`).
+pub const CGRP_CLONE_CHILDREN: u32 = 1 << 1;
+
+/// A group of tasks in one hierarchy.
+pub struct Cgroup {
+    /// The hierarchy; it outlives every group in it.
+    root: AtomicPtr<Root>,
+    /// The parent group, `None` for the top group.
+    parent: Option<Arc<Cgroup>>,
+    /// The group's kernfs directory, set once when it is created.
+    kn: AtomicPtr<bindings::kernfs_node>,
+    /// `CGRP_*` flags.
+    flags: AtomicU32,
+    /// Live child groups; changed under the core mutex.
+    nr_children: AtomicU32,
+    /// Set (under the core mutex) when the group is removed.
+    dead: AtomicBool,
+}
+
+impl Cgroup {
+    fn new(root: *mut Root, parent: Option<Arc<Cgroup>>, flags: u32) -> Self {
+        Cgroup {
+            root: AtomicPtr::new(root),
+            parent,
+            kn: AtomicPtr::new(ptr::null_mut()),
+            flags: AtomicU32::new(flags),
+            nr_children: AtomicU32::new(0),
+            dead: AtomicBool::new(false),
+        }
+    }
+
+    /// The hierarchy this group belongs to.
+    pub fn root(&self) -> &Root {
+        // SAFETY: The pointer is set before the group is published, and the hierarchy outlives
+        // every group in it (see the lifetime rules).
+        unsafe { &*self.root.load(Ordering::Relaxed) }
+    }
+
+    /// The parent group, `None` for the top group of a hierarchy.
+    pub fn parent(&self) -> Option<&Arc<Cgroup>> {
+        self.parent.as_ref()
+    }
+
+    /// Whether this is the top group of its hierarchy.
+    pub fn is_top(&self) -> bool {
+        self.parent.is_none()
+    }
+
+    /// Whether flag `flag` (`CGRP_*`) is set.
+    pub fn test_flag(&self, flag: u32) -> bool {
+        self.flags.load(Ordering::Relaxed) & flag != 0
+    }
+
+    /// Sets or clears flag `flag` (`CGRP_*`).
+    pub fn assign_flag(&self, flag: u32, on: bool) {
+        if on {
+            self.flags.fetch_or(flag, Ordering::Relaxed);
+        } else {
+            self.flags.fetch_and(!flag, Ordering::Relaxed);
+        }
+    }
+
+    /// The number of live child groups.
+    pub fn nr_children(&self) -> u32 {
+        self.nr_children.load(Ordering::Relaxed)
+    }
+
+    /// Whether the group has been removed.
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn kn(&self) -> *mut bindings::kernfs_node {
+        self.kn.load(Ordering::Relaxed)
+    }
+
+    /// The group whose kernfs directory is `node`.
+    ///
+    /// # Safety
+    ///
+    /// `node` must be the directory of a group of this core, and kernfs must be running an
+    /// operation on it or one of its files (so that the directory's reference keeps the group
+    /// alive).
+    pub(super) unsafe fn from_dir(node: &kernfs::Node) -> Arc<Cgroup> {
+        // SAFETY: The directory's private pointer is the reference owned by the directory
+        // (`Arc::into_raw`), alive while operations run on it (caller).
+        let borrowed: ArcBorrow<'_, Cgroup> =
+            unsafe { ArcBorrow::from_raw(node.private().cast::<Cgroup>()) };
+        borrowed.into()
+    }
+
+    /// Creates a child of `parent` named `name` with kernfs directory attributes `attrs`.
+    ///
+    /// Called with the core mutex held (`_state`).
+    pub(super) fn create(
+        _state: &mut State,
+        parent: &Arc<Cgroup>,
+        parent_kn: &kernfs::Node,
+        name: &CStr,
+        attrs: kernfs::Attrs,
+    ) -> Result {
+        let inherited =
+            parent.flags.load(Ordering::Relaxed) & (CGRP_NOTIFY_ON_RELEASE | CGRP_CLONE_CHILDREN);
+        let child = Arc::new(
+            Cgroup::new(
+                parent.root.load(Ordering::Relaxed),
+                Some(parent.clone()),
+                inherited,
+            ),
+            GFP_KERNEL,
+        )?;
+        let raw = Arc::into_raw(child.clone()).cast_mut();
+        // SAFETY: The parent directory is live (an operation on it runs), and `raw` is the
+        // directory's own reference: it is released only after the directory is removed.
+        let kn = match unsafe { kernfs::create_dir(parent_kn, name, attrs, raw.cast::<c_void>()) } {
+            Ok(kn) => kn,
+            Err(e) => {
+                // SAFETY: The directory was not created: take its reference back.
+                drop(unsafe { Arc::from_raw(raw) });
+                return Err(e);
+            }
+        };
+        child.kn.store(kn, Ordering::Relaxed);
+        // SAFETY: `kn` was just created and is not removed before this function returns.
+        let node = unsafe { kernfs::Node::from_raw(kn) };
+        if let Err(e) = super::files::populate(&child, node) {
+            // SAFETY: The directory was never activated, so no operation runs on it; we hold no
+            // active reference in it.
+            unsafe { kernfs::remove(node) };
+            // SAFETY: Removed above: nothing uses the directory's reference any more.
+            drop(unsafe { Arc::from_raw(raw) });
+            return Err(e);
+        }
+        parent.nr_children.fetch_add(1, Ordering::Relaxed);
+        child.root().nr_cgroups.fetch_add(1, Ordering::Relaxed);
+        kernfs::activate(node);
+        Ok(())
+    }
+
+    /// Removes this group, which must have no children. Called with the core mutex held
+    /// (`_state`), with the active protection of its directory broken.
+    pub(super) fn destroy(&self, _state: &mut State) {
+        self.dead.store(true, Ordering::Relaxed);
+        if let Some(parent) = &self.parent {
+            parent.nr_children.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.root().nr_cgroups.fetch_sub(1, Ordering::Relaxed);
+        let kn = self.kn();
+        // SAFETY: The directory is live until removed here, once, under the core mutex; the
+        // caller broke its own active protection.
+        unsafe { kernfs::remove(kernfs::Node::from_raw(kn)) };
+    }
+
+    /// Releases the reference owned by the directory of a group that [`Cgroup::destroy`]
+    /// removed.
+    ///
+    /// # Safety
+    ///
+    /// `this` must have been destroyed, and this must be called once.
+    pub(super) unsafe fn release_dir_ref(this: &Cgroup) {
+        // SAFETY: The directory's reference was made by `Arc::into_raw` of this group, and after
+        // `kernfs_remove` nothing reads it (the caller guarantees it is released once).
+        drop(unsafe { Arc::from_raw(ptr::from_ref(this)) });
+    }
+}
+
+/// A hierarchy: a tree of groups, mounted as a `cgroup` filesystem.
+#[pin_data]
+pub struct Root {
+    /// Unique among live hierarchies, shown in `/proc/<pid>/cgroup`.
+    pub id: i32,
+    /// The controllers bound to the hierarchy, one bit per subsystem id.
+    pub subsys_mask: u32,
+    /// The `name=` of the hierarchy (empty if none).
+    pub name: KVec<u8>,
+    /// `ROOT_*` flags, fixed at creation.
+    pub flags: u32,
+    /// The release agent's path (empty if none).
+    #[pin]
+    pub release_agent: Mutex<KVec<u8>>,
+    /// The top group.
+    pub top: Arc<Cgroup>,
+    /// The kernfs root, set once at creation.
+    kf_root: AtomicPtr<bindings::kernfs_root>,
+    /// Superblocks and mounts in progress that keep the hierarchy alive; under the core mutex.
+    pins: AtomicU32,
+    /// Groups in the hierarchy, the top one included.
+    nr_cgroups: AtomicU32,
+}
+
+impl Root {
+    /// The kernfs root of the hierarchy.
+    pub fn kf_root(&self) -> *mut bindings::kernfs_root {
+        self.kf_root.load(Ordering::Relaxed)
+    }
+
+    /// The number of groups in the hierarchy, the top group included.
+    pub fn nr_cgroups(&self) -> u32 {
+        self.nr_cgroups.load(Ordering::Relaxed)
+    }
+
+    /// Whether the hierarchy has flag `flag` (`ROOT_*`).
+    pub fn has_flag(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+}
+
+/// What a new hierarchy is made of.
+pub(super) struct NewRoot {
+    pub(super) subsys_mask: u32,
+    pub(super) name: KVec<u8>,
+    pub(super) flags: u32,
+    pub(super) release_agent: KVec<u8>,
+    pub(super) clone_children: bool,
+}
+
+/// The state guarded by the core mutex.
+pub struct State {
+    roots: KVec<Arc<Root>>,
+    next_id: i32,
+}
+
+impl State {
+    /// The live hierarchies, oldest first.
+    pub fn roots(&self) -> &[Arc<Root>] {
+        &self.roots
+    }
+
+    /// Creates and publishes a hierarchy; it starts with one pin, owned by the caller.
+    pub(super) fn create_root(&mut self, new: NewRoot) -> Result<Arc<Root>> {
+        let id = self.next_id;
+        let top = Arc::new(
+            Cgroup::new(
+                ptr::null_mut(),
+                None,
+                if new.clone_children {
+                    CGRP_CLONE_CHILDREN
+                } else {
+                    0
+                },
+            ),
+            GFP_KERNEL,
+        )?;
+        let top_for_root = top.clone();
+        let root = Arc::pin_init(
+            pin_init!(Root {
+                id,
+                subsys_mask: new.subsys_mask,
+                name: new.name,
+                flags: new.flags,
+                release_agent <- new_mutex!(new.release_agent, "cgroup_release_agent"),
+                top: top_for_root,
+                kf_root: AtomicPtr::new(ptr::null_mut()),
+                pins: AtomicU32::new(1),
+                nr_cgroups: AtomicU32::new(1),
+            }),
+            GFP_KERNEL,
+        )?;
+        top.root
+            .store(ptr::from_ref::<Root>(&root).cast_mut(), Ordering::Relaxed);
+        let raw = Arc::into_raw(top.clone()).cast_mut();
+        // SAFETY: `raw` is the root directory's own reference on the top group, released only
+        // after the kernfs root is destroyed.
+        let kf_root =
+            match unsafe { kernfs::create_root(&super::dir::SYSCALL_OPS, true, raw.cast()) } {
+                Ok(kf_root) => kf_root,
+                Err(e) => {
+                    // SAFETY: The root was not created: take its reference back.
+                    drop(unsafe { Arc::from_raw(raw) });
+                    return Err(e);
+                }
+            };
+        root.kf_root.store(kf_root, Ordering::Relaxed);
+        // SAFETY: `kf_root` was just created.
+        let node = unsafe { kernfs::root_node(kf_root) };
+        top.kn.store(node.as_ptr(), Ordering::Relaxed);
+        let published = super::files::populate(&top, node).and_then(|()| {
+            self.roots
+                .push(root.clone(), GFP_KERNEL)
+                .map_err(Into::into)
+        });
+        if let Err(e) = published {
+            // SAFETY: Never mounted nor activated: no operation runs on it.
+            unsafe { kernfs::destroy_root(kf_root) };
+            // SAFETY: The root node is gone: nothing uses its reference any more.
+            drop(unsafe { Arc::from_raw(raw) });
+            return Err(e);
+        }
+        kernfs::activate(node);
+        self.next_id = if id == i32::MAX { 1 } else { id + 1 };
+        Ok(root)
+    }
+
+    /// Takes a pin on a live hierarchy.
+    pub(super) fn pin(&mut self, root: &Root) {
+        root.pins.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Drops a pin. When none is left and the hierarchy has no child groups, it is unlisted and
+    /// returned: the caller destroys it with [`destroy_root`] once its superblock is gone.
+    pub(super) fn unpin(&mut self, root: &Root) -> Option<Arc<Root>> {
+        if root.pins.fetch_sub(1, Ordering::Relaxed) != 1 || root.top.nr_children() != 0 {
+            return None;
+        }
+        let pos = self
+            .roots
+            .iter()
+            .position(|r| ptr::eq::<Root>(&**r, root))?;
+        let len = self.roots.len();
+        self.roots.as_mut_slice()[pos..].rotate_left(1);
+        // SAFETY: `len - 1` is in bounds. The element there is read out once and, with the length
+        // cut first, the vector no longer owns it.
+        Some(unsafe {
+            self.roots.set_len(len - 1);
+            ptr::read(self.roots.as_ptr().add(len - 1))
+        })
+    }
+}
+
+/// Destroys a hierarchy that [`State::unpin`] unlisted, after its last superblock is gone.
+pub(super) fn destroy_root(root: Arc<Root>) {
+    let kf_root = root.kf_root();
+    // SAFETY: The hierarchy is unlisted and unmounted: nothing can reach its kernfs root.
+    unsafe { kernfs::destroy_root(kf_root) };
+    // SAFETY: The kernfs root node held the top group's reference and is gone.
+    unsafe { Cgroup::release_dir_ref(&root.top) };
+}
+
+/// The global state of the core.
+#[pin_data]
+pub struct Core {
+    /// The core mutex; see the locking rules.
+    #[pin]
+    pub state: Mutex<State>,
+}
+
+static CORE: AtomicPtr<Core> = AtomicPtr::new(ptr::null_mut());
+
+/// The global state; [`init`] must have run (it runs before the filesystem is registered).
+pub fn core() -> &'static Core {
+    let core = CORE.load(Ordering::Acquire);
+    // SAFETY: `init` stores a leaked, never-freed `Core` before anything can call this: every
+    // caller is reached through the filesystem, which is registered after `init`.
+    unsafe { &*core }
+}
+
+/// Allocates the global state, once, at boot.
+pub(super) fn init() -> Result {
+    if !CORE.load(Ordering::Acquire).is_null() {
+        return Err(EINVAL);
+    }
+    let core = Arc::pin_init(
+        pin_init!(Core {
+            state <- new_mutex!(State { roots: KVec::new(), next_id: 1 }, "cgroup_mutex"),
+        }),
+        GFP_KERNEL,
+    )?;
+    CORE.store(Arc::into_raw(core).cast_mut(), Ordering::Release);
+    Ok(())
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgroup v1: mounting hierarchies, their core files, and the directory tree.
+ *
+ * Every expectation is the behaviour of the C implementation of the same
+ * kernel: the tests pass unchanged on both it and the Rust implementation.
+ * Hierarchies are named (name=) and carry no controller, so the tests do not
+ * depend on which controllers are built in.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <dirent.h>
+
+#include "../kselftest_harness.h"
+
+#define MNT "/tmp/cgv1-mnt"
+#define MNT2 "/tmp/cgv1-mnt2"
+
+static int try_mount(const char *dir, const char *opts)
+{
+	mkdir(dir, 0755);
+	if (mount("none", dir, "cgroup", 0, opts))
+		return -errno;
+	return 0;
+}
+
+static ssize_t read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t len, total = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	while ((len = read(fd, buf + total, size - 1 - total)) > 0)
+		total += len;
+	close(fd);
+	if (len < 0)
+		return -errno;
+	buf[total] = '\0';
+	return total;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	ssize_t len;
+	int fd;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	len = write(fd, text, strlen(text));
+	close(fd);
+	if (len < 0)
+		return -errno;
+	return len == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+/* The line of /proc/mounts for @dir, without its trailing newline. */
+static int mounts_line(const char *dir, char *line, size_t size)
+{
+	char buf[16384], *l, *save, needle[256];
+
+	if (read_text("/proc/mounts", buf, sizeof(buf)) < 0)
+		return -1;
+	snprintf(needle, sizeof(needle), " %s ", dir);
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (strstr(l, needle)) {
+			snprintf(line, size, "%s", l);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Space-separated sorted names in @dir, skipping . and .. */
+static void list_dir(const char *dir, char *out, size_t size)
+{
+	struct dirent **names;
+	int n, i;
+
+	out[0] = '\0';
+	n = scandir(dir, &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+			if (out[0])
+				strncat(out, " ", size - strlen(out) - 1);
+			strncat(out, names[i]->d_name, size - strlen(out) - 1);
+		}
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+}
+
+static int mode_of(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	return st.st_mode & 07777;
+}
+
+FIXTURE(hier) {
+	char path[256];
+};
+
+FIXTURE_SETUP(hier)
+{
+	ASSERT_EQ(0, try_mount(MNT, "none,name=cgv1test"));
+	snprintf(self->path, sizeof(self->path), MNT);
+}
+
+FIXTURE_TEARDOWN(hier)
+{
+	rmdir(MNT "/a/b");
+	rmdir(MNT "/a");
+	rmdir(MNT "/c");
+	umount(MNT);
+}
+
+TEST_F(hier, proc_mounts_line)
+{
+	char line[512];
+
+	ASSERT_EQ(0, mounts_line(MNT, line, sizeof(line)));
+	EXPECT_STREQ("none " MNT " cgroup rw,relatime,name=cgv1test 0 0", line);
+}
+
+TEST_F(hier, root_files)
+{
+	static const char * const files[] = {
+		"cgroup.clone_children", "cgroup.procs", "cgroup.sane_behavior",
+		"notify_on_release", "release_agent", "tasks",
+	};
+	char names[1024], expected[1024] = "";
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		if (i)
+			strcat(expected, " ");
+		strcat(expected, files[i]);
+	}
+	list_dir(MNT, names, sizeof(names));
+	EXPECT_STREQ(expected, names);
+	EXPECT_EQ(0555, mode_of(MNT));
+	EXPECT_EQ(0644, mode_of(MNT "/tasks"));
+	EXPECT_EQ(0644, mode_of(MNT "/cgroup.procs"));
+	EXPECT_EQ(0644, mode_of(MNT "/notify_on_release"));
+	EXPECT_EQ(0644, mode_of(MNT "/cgroup.clone_children"));
+	EXPECT_EQ(0644, mode_of(MNT "/release_agent"));
+	EXPECT_EQ(0444, mode_of(MNT "/cgroup.sane_behavior"));
+}
+
+TEST_F(hier, root_file_contents)
+{
+	char buf[64];
+
+	ASSERT_EQ(2, read_text(MNT "/notify_on_release", buf, sizeof(buf)));
+	EXPECT_STREQ("0\n", buf);
+	ASSERT_EQ(2, read_text(MNT "/cgroup.clone_children", buf, sizeof(buf)));
+	EXPECT_STREQ("0\n", buf);
+	ASSERT_EQ(2, read_text(MNT "/cgroup.sane_behavior", buf, sizeof(buf)));
+	EXPECT_STREQ("0\n", buf);
+	ASSERT_EQ(1, read_text(MNT "/release_agent", buf, sizeof(buf)));
+	EXPECT_STREQ("\n", buf);
+}
+
+TEST_F(hier, flag_writes)
+{
+	char buf[64];
+
+	EXPECT_EQ(0, write_text(MNT "/notify_on_release", "1\n"));
+	read_text(MNT "/notify_on_release", buf, sizeof(buf));
+	EXPECT_STREQ("1\n", buf);
+	EXPECT_EQ(0, write_text(MNT "/notify_on_release", "7"));
+	read_text(MNT "/notify_on_release", buf, sizeof(buf));
+	EXPECT_STREQ("1\n", buf);
+	EXPECT_EQ(0, write_text(MNT "/notify_on_release", "0x0"));
+	read_text(MNT "/notify_on_release", buf, sizeof(buf));
+	EXPECT_STREQ("0\n", buf);
+	EXPECT_EQ(-EINVAL, write_text(MNT "/notify_on_release", "junk"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/notify_on_release", "-1"));
+	EXPECT_EQ(0, write_text(MNT "/cgroup.clone_children", "1"));
+	read_text(MNT "/cgroup.clone_children", buf, sizeof(buf));
+	EXPECT_STREQ("1\n", buf);
+}
+
+TEST_F(hier, release_agent_value)
+{
+	char buf[256];
+
+	EXPECT_EQ(0, write_text(MNT "/release_agent", "  /sbin/agent\n"));
+	ASSERT_LT(0, read_text(MNT "/release_agent", buf, sizeof(buf)));
+	EXPECT_STREQ("/sbin/agent\n", buf);
+	EXPECT_EQ(0, write_text(MNT "/release_agent", "\t/sbin/other  "));
+	ASSERT_LT(0, read_text(MNT "/release_agent", buf, sizeof(buf)));
+	EXPECT_STREQ("/sbin/other\n", buf);
+	EXPECT_EQ(0, write_text(MNT "/release_agent", ""));
+	EXPECT_EQ(0, write_text(MNT "/release_agent", "\n"));
+	read_text(MNT "/release_agent", buf, sizeof(buf));
+	EXPECT_STREQ("\n", buf);
+}
+
+TEST_F(hier, mkdir_child)
+{
+	char names[1024], buf[64];
+
+	ASSERT_EQ(0, write_text(MNT "/notify_on_release", "1"));
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	list_dir(MNT "/a", names, sizeof(names));
+	EXPECT_STREQ("cgroup.clone_children cgroup.procs notify_on_release tasks",
+		     names);
+	EXPECT_EQ(0755, mode_of(MNT "/a"));
+	/* notify_on_release is inherited at mkdir */
+	read_text(MNT "/a/notify_on_release", buf, sizeof(buf));
+	EXPECT_STREQ("1\n", buf);
+	EXPECT_EQ(0, read_text(MNT "/a/tasks", buf, sizeof(buf)));
+	EXPECT_EQ(0, read_text(MNT "/a/cgroup.procs", buf, sizeof(buf)));
+	EXPECT_EQ(0, mkdir(MNT "/a/b", 0700));
+	EXPECT_EQ(0700, mode_of(MNT "/a/b"));
+	ASSERT_EQ(0, write_text(MNT "/notify_on_release", "0"));
+}
+
+TEST_F(hier, mkdir_errors)
+{
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	EXPECT_EQ(-1, mkdir(MNT "/a", 0755));
+	EXPECT_EQ(EEXIST, errno);
+	EXPECT_EQ(-1, mkdir(MNT "/tasks", 0755));
+	EXPECT_EQ(EEXIST, errno);
+	EXPECT_EQ(-1, mkdir(MNT "/bad\nname", 0755));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(hier, rmdir_rules)
+{
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	ASSERT_EQ(0, mkdir(MNT "/a/b", 0755));
+	EXPECT_EQ(-1, rmdir(MNT "/a"));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, rmdir(MNT "/a/tasks"));
+	EXPECT_EQ(ENOTDIR, errno);
+	EXPECT_EQ(-1, rmdir(MNT "/nosuch"));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, rmdir(MNT "/a/b"));
+	EXPECT_EQ(0, rmdir(MNT "/a"));
+	EXPECT_EQ(-1, access(MNT "/a", F_OK));
+}
+
+TEST_F(hier, rename_rules)
+{
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	ASSERT_EQ(0, mkdir(MNT "/a/b", 0755));
+	EXPECT_EQ(0, rename(MNT "/a", MNT "/c"));
+	EXPECT_EQ(0, access(MNT "/c/b/tasks", F_OK));
+	EXPECT_EQ(-1, rename(MNT "/c/b", MNT "/b"));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(-1, rename(MNT "/c/tasks", MNT "/c/tasks2"));
+	EXPECT_EQ(ENOTDIR, errno);
+	EXPECT_EQ(-1, rename(MNT "/c", MNT "/c\nd"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, rename(MNT "/c", MNT "/a"));
+}
+
+TEST_F(hier, shared_by_name)
+{
+	/* A name alone finds the existing hierarchy: no "none" needed. */
+	ASSERT_EQ(0, try_mount(MNT2, "name=cgv1test"));
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	EXPECT_EQ(0, access(MNT2 "/a/tasks", F_OK));
+	EXPECT_EQ(0, umount(MNT2));
+}
+
+TEST(mount_option_errors)
+{
+	char name64[80];
+
+	memset(name64, 'x', 64);
+	name64[64] = '\0';
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "bogus"));
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "none"));
+	/* A new hierarchy needs controllers or "none". */
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "name=cgv1new"));
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "name="));
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "name=a b"));
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "name=a/b"));
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "name=one,name=two"));
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "name=x,release_agent=/a,release_agent=/b"));
+	{
+		char opts[100];
+
+		snprintf(opts, sizeof(opts), "none,name=%s", name64);
+		EXPECT_EQ(-EINVAL, try_mount(MNT, opts));
+		name64[63] = '\0';
+		snprintf(opts, sizeof(opts), "none,name=%s", name64);
+		EXPECT_EQ(0, try_mount(MNT, opts));
+		EXPECT_EQ(0, umount(MNT));
+	}
+}
+
+TEST(mount_options_shown)
+{
+	const char *opts = "none,name=cgv1opts,xattr,clone_children,release_agent=/bin/x";
+	const char *shown = "xattr,release_agent=/bin/x,clone_children,name=cgv1opts";
+	char line[512], expected[512];
+
+	snprintf(expected, sizeof(expected), "none %s cgroup rw,relatime,%s 0 0", MNT, shown);
+	ASSERT_EQ(0, try_mount(MNT, opts));
+	ASSERT_EQ(0, mounts_line(MNT, line, sizeof(line)));
+	EXPECT_STREQ(expected, line);
+	{
+		char buf[64];
+
+		read_text(MNT "/cgroup.clone_children", buf, sizeof(buf));
+		EXPECT_STREQ("1\n", buf);
+	}
+	EXPECT_EQ(0, umount(MNT));
+}
+
+TEST(umount_keeps_hierarchy_with_children)
+{
+	ASSERT_EQ(0, try_mount(MNT, "none,name=cgv1keep"));
+	ASSERT_EQ(0, mkdir(MNT "/kept", 0755));
+	ASSERT_EQ(0, umount(MNT));
+	ASSERT_EQ(0, try_mount(MNT2, "none,name=cgv1keep"));
+	EXPECT_EQ(0, access(MNT2 "/kept/tasks", F_OK));
+	EXPECT_EQ(0, rmdir(MNT2 "/kept"));
+	EXPECT_EQ(0, umount(MNT2));
+}
+
+TEST(umount_destroys_empty_hierarchy)
+{
+	char buf[64];
+
+	ASSERT_EQ(0, try_mount(MNT, "none,name=cgv1gone"));
+	ASSERT_EQ(0, write_text(MNT "/notify_on_release", "1"));
+	ASSERT_EQ(0, umount(MNT));
+	/* The last umount of a hierarchy that never had children destroyed it. */
+	ASSERT_EQ(0, try_mount(MNT, "none,name=cgv1gone"));
+	read_text(MNT "/notify_on_release", buf, sizeof(buf));
+	EXPECT_STREQ("0\n", buf);
+	EXPECT_EQ(0, umount(MNT));
+}
+
+TEST(mount_needs_cap_sys_admin)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		_exit(try_mount(MNT, "name=cgv1perm") == -EPERM ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN
