@@ -14,6 +14,8 @@
 //!
 //! - [`hierarchy`]: hierarchies ([`hierarchy::Root`]) and their groups ([`hierarchy::Cgroup`]),
 //!   and the global state that lists them.
+//! - [`cset`]: the css_set lattice: the sets of groups tasks are in, the fork and exit hooks,
+//!   moving tasks, listing a group's tasks, and `/proc/<pid>/cgroup`.
 //! - `fs`: the `cgroup` filesystem type: mount options, sharing of hierarchies between mounts,
 //!   and their destruction at the last umount.
 //! - `dir`: `mkdir`, `rmdir` and `rename` in a mounted hierarchy.
@@ -39,6 +41,8 @@
 //! - The core mutex is never held across `kernfs_get_tree` or `kernfs_kill_sb`, which wait for
 //!   superblock locks that the other one holds: a mount pins its hierarchy under the mutex and
 //!   mounts without it.
+//! - **The threadgroup rwsem** and **the css_set lock** come after the core mutex, in that
+//!   order; their rules are in [`cset`].
 //! - **Leaf locks**, taken last and never while taking another: each hierarchy's release agent
 //!   path.
 //! - **Flags** (`notify_on_release`, `cgroup.clone_children`) are atomics: reads and writes need
@@ -49,6 +53,7 @@
 //!   one on its parent. A hierarchy owns its top group and outlives every group in it: it is
 //!   destroyed only when its last superblock goes away while it has no child groups.
 
+pub mod cset;
 pub mod hierarchy;
 
 mod dir;
@@ -113,6 +118,7 @@ impl ProcShow for ProcCgroups {
 pub extern "C" fn cgroup_init() -> c_int {
     let result = (|| -> Result {
         hierarchy::init()?;
+        cset::init()?;
         ProcEntry::new_single::<ProcCgroups>(c_str!("cgroups"), 0o444)?.keep_forever();
         fs::register()
     })();

@@ -46,7 +46,7 @@ impl SyscallOps for CgroupDirOps {
         if cgrp.is_dead() {
             return Err(ENODEV);
         }
-        if cgrp.nr_children() != 0 {
+        if cgrp.nr_children() != 0 || cgrp.has_tasks() {
             return Err(EBUSY);
         }
         cgrp.destroy(&mut state);

@@ -3,14 +3,15 @@
 //! The core control files of every group: `tasks`, `cgroup.procs`, `notify_on_release`,
 //! `cgroup.clone_children`, and on the top group `release_agent` and `cgroup.sane_behavior`.
 
-use super::hierarchy::{Cgroup, CGRP_CLONE_CHILDREN, CGRP_NOTIFY_ON_RELEASE};
+use super::cset;
+use super::hierarchy::{core, Cgroup, CGRP_CLONE_CHILDREN, CGRP_NOTIFY_ON_RELEASE};
 use crate::ffi::c_void;
 use crate::{
     alloc::{flags::GFP_KERNEL, KVec},
     bindings, c_str,
     error::{
-        code::{E2BIG, EINVAL, EPERM},
-        Error, Result,
+        code::{E2BIG, EINVAL, ENODEV, EPERM},
+        Result,
     },
     kernfs::{self, Attrs, FileOps, FileOpsTable, Node, OpenFile},
     seq_file::SeqFile,
@@ -134,6 +135,22 @@ fn parse_u64(buf: &mut [u8]) -> Result<u64> {
     Ok(value)
 }
 
+/// Parses a task id written to `tasks` or `cgroup.procs`: `kstrtoint()` in base 0 of the
+/// stripped text; negative ids are `EINVAL`.
+fn parse_pid(buf: &[u8]) -> Result<i32> {
+    let text = strip(buf);
+    let mut tmp = KVec::with_capacity(text.len() + 1, GFP_KERNEL)?;
+    tmp.extend_from_slice(text, GFP_KERNEL)?;
+    tmp.push(0, GFP_KERNEL)?;
+    let mut pid: crate::ffi::c_int = 0;
+    // SAFETY: `tmp` is NUL-terminated; `pid` is a valid destination.
+    let ret = unsafe { bindings::kstrtoint(tmp.as_ptr().cast(), 0, &mut pid) };
+    if ret < 0 || pid < 0 {
+        return Err(EINVAL);
+    }
+    Ok(pid)
+}
+
 /// `buf` without leading and trailing white space, as the C `strstrip()`.
 fn strip(buf: &[u8]) -> &[u8] {
     let space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
@@ -161,8 +178,11 @@ impl FileOps for CoreFileOps {
                 m.write_bytes(&agent);
                 seq_print!(m, "\n");
             }
-            // Task membership arrives with the css_set lattice.
-            Kind::Tasks | Kind::Procs => {}
+            Kind::Tasks | Kind::Procs => {
+                // SAFETY: As in `file_of`: the directory of a file being operated on is live.
+                let cgrp = unsafe { Cgroup::from_dir(Node::from_raw(of.node().parent_ptr())) };
+                cset::show_ids(&cgrp, file.kind == Kind::Procs, m)?;
+            }
         }
         Ok(())
     }
@@ -199,9 +219,21 @@ impl FileOps for CoreFileOps {
                 *cgrp.root().release_agent.lock() = value;
             }
             Kind::SaneBehavior => return Err(EINVAL),
-            // Moving tasks arrives with the css_set lattice.
             Kind::Tasks | Kind::Procs => {
-                return Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32)))
+                let pid = parse_pid(buf)?;
+                // SAFETY: The open file is valid and its credentials live as long as it.
+                let opener_euid = unsafe { (*(*of.file()).f_cred).euid };
+                // SAFETY: As in `file_of`: the directory of a file being operated on is live.
+                let target = unsafe { Cgroup::from_dir(Node::from_raw(of.node().parent_ptr())) };
+                // Moving takes the core mutex, held around `kernfs_remove()` by rmdir.
+                // SAFETY: We are in an operation on this file; the guard is dropped before
+                // returning.
+                let _unprotected = unsafe { of.node().break_active_protection() };
+                let _state = core().state.lock();
+                if target.is_dead() {
+                    return Err(ENODEV);
+                }
+                cset::attach(&target, pid, file.kind == Kind::Procs, opener_euid)?;
             }
         }
         Ok(len)

@@ -15,7 +15,7 @@ use crate::{
 };
 use core::{
     ptr,
-    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering},
+    sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, Ordering},
 };
 
 /// Hierarchy flag: control files are not prefixed with the controller's name.
@@ -34,8 +34,11 @@ pub const CGRP_CLONE_CHILDREN: u32 = 1 << 1;
 
 /// A group of tasks in one hierarchy.
 pub struct Cgroup {
-    /// The hierarchy; it outlives every group in it.
+    /// The hierarchy. It outlives every group in it that is alive (not removed); a removed group
+    /// may outlive it in the css_set of a task that exited, and is then only compared by id.
     root: AtomicPtr<Root>,
+    /// The hierarchy's id, for comparisons that must not touch the hierarchy.
+    root_id: AtomicI32,
     /// The parent group, `None` for the top group.
     parent: Option<Arc<Cgroup>>,
     /// The group's kernfs directory, set once when it is created.
@@ -44,23 +47,32 @@ pub struct Cgroup {
     flags: AtomicU32,
     /// Live child groups; changed under the core mutex.
     nr_children: AtomicU32,
+    /// Tasks in the group (not counting descendants); changed under the css_set lock.
+    pub(super) nr_tasks: AtomicU32,
     /// Set (under the core mutex) when the group is removed.
     dead: AtomicBool,
 }
 
 impl Cgroup {
-    fn new(root: *mut Root, parent: Option<Arc<Cgroup>>, flags: u32) -> Self {
+    fn new(root: *mut Root, root_id: i32, parent: Option<Arc<Cgroup>>, flags: u32) -> Self {
         Cgroup {
             root: AtomicPtr::new(root),
+            root_id: AtomicI32::new(root_id),
             parent,
             kn: AtomicPtr::new(ptr::null_mut()),
             flags: AtomicU32::new(flags),
             nr_children: AtomicU32::new(0),
+            nr_tasks: AtomicU32::new(0),
             dead: AtomicBool::new(false),
         }
     }
 
-    /// The hierarchy this group belongs to.
+    /// The id of the hierarchy this group belongs to.
+    pub fn root_id(&self) -> i32 {
+        self.root_id.load(Ordering::Relaxed)
+    }
+
+    /// The hierarchy this group belongs to. Only for groups that are alive (not removed).
     pub fn root(&self) -> &Root {
         // SAFETY: The pointer is set before the group is published, and the hierarchy outlives
         // every group in it (see the lifetime rules).
@@ -94,6 +106,11 @@ impl Cgroup {
     /// The number of live child groups.
     pub fn nr_children(&self) -> u32 {
         self.nr_children.load(Ordering::Relaxed)
+    }
+
+    /// Whether tasks are in the group itself (not counting descendants).
+    pub fn has_tasks(&self) -> bool {
+        self.nr_tasks.load(Ordering::Relaxed) != 0
     }
 
     /// Whether the group has been removed.
@@ -135,6 +152,7 @@ impl Cgroup {
         let child = Arc::new(
             Cgroup::new(
                 parent.root.load(Ordering::Relaxed),
+                parent.root_id(),
                 Some(parent.clone()),
                 inherited,
             ),
@@ -151,6 +169,10 @@ impl Cgroup {
                 return Err(e);
             }
         };
+        // The group keeps its node's memory (not the node in the tree) for as long as it lives:
+        // `/proc/<pid>/cgroup` of an exited task may still print the path of a removed group.
+        // SAFETY: `kn` was just created.
+        unsafe { bindings::kernfs_get(kn) };
         child.kn.store(kn, Ordering::Relaxed);
         // SAFETY: `kn` was just created and is not removed before this function returns.
         let node = unsafe { kernfs::Node::from_raw(kn) };
@@ -192,6 +214,19 @@ impl Cgroup {
         // SAFETY: The directory's reference was made by `Arc::into_raw` of this group, and after
         // `kernfs_remove` nothing reads it (the caller guarantees it is released once).
         drop(unsafe { Arc::from_raw(ptr::from_ref(this)) });
+    }
+}
+
+impl Drop for Cgroup {
+    fn drop(&mut self) {
+        let kn = self.kn();
+        // A child group holds a count reference on its node (see `create`); the top group's node
+        // is the kernfs root's, freed with it.
+        if self.parent.is_some() && !kn.is_null() {
+            // SAFETY: The reference taken in `create`. The last reference to a group is dropped in
+            // process context (css_sets are freed from a work item).
+            unsafe { bindings::kernfs_put(kn) };
+        }
     }
 }
 
@@ -263,6 +298,7 @@ impl State {
         let top = Arc::new(
             Cgroup::new(
                 ptr::null_mut(),
+                id,
                 None,
                 if new.clone_children {
                     CGRP_CLONE_CHILDREN

@@ -1,0 +1,829 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! css_sets: the set of groups, one per hierarchy, that a task is in.
+//!
+//! Every task points to one [`CssSet`] (`task_struct::rcg_cset`), shared by all tasks that are
+//! in exactly the same groups and found through a hash table when a task moves. A set stores
+//! only the groups that are not the top group of their hierarchy, so creating a hierarchy needs
+//! no change to any set: a task is in the top group of every hierarchy its set does not name.
+//! Each set keeps the list of its tasks (`task_struct::rcg_node`), so a group lists its tasks by
+//! walking the sets that name it, never every task in the system.
+//!
+//! # Locking
+//!
+//! - **The css_set lock** (an IRQ-safe spinlock, C's `css_set_lock`) guards the hash table, the
+//!   task list and task count of every set, the per-group task counts, and every change of a
+//!   task's `rcg_cset`. It is taken last, inside the core mutex and the threadgroup rwsem.
+//! - **The threadgroup rwsem** (`cgroup_threadgroup_rwsem`, a per-CPU rwsem) is held for reading
+//!   by fork from `cgroup_can_fork()` to `cgroup_post_fork()`/`cgroup_cancel_fork()`, and by
+//!   exec and exit around thread-group changes; moving tasks holds it for writing, so a moved
+//!   thread group cannot gain a thread that would stay behind, and a task's set never changes
+//!   under a fork reading it.
+//! - `rcg_cset` is written only under the css_set lock, with the core mutex and the threadgroup
+//!   rwsem (write) held, and with release ordering. It is read by the task itself (fork, exit),
+//!   under the css_set lock, or under the core mutex.
+//!
+//! # References
+//!
+//! A set is counted: one reference per task pointing at it (from `cgroup_can_fork()` until
+//! `cgroup_free()`), plus temporary ones. The last one is dropped under the css_set lock, which
+//! unlinks the set from the hash table at the same time, so a lookup (under the lock) never
+//! finds a set whose count reached zero.
+
+use super::hierarchy::{core, Cgroup, Root};
+use crate::prelude::*;
+use crate::{
+    alloc::{
+        flags::{GFP_ATOMIC, GFP_KERNEL},
+        KBox, KVec,
+    },
+    bindings,
+    error::{
+        code::{EACCES, EINVAL, ENOMEM, ESRCH},
+        Result,
+    },
+    ffi::{c_int, c_ulong, c_void},
+    seq_file::SeqFile,
+    seq_print,
+    sync::Arc,
+    types::Opaque,
+    workqueue::{self, impl_has_work, new_work, Work, WorkItem},
+};
+use core::{
+    cell::UnsafeCell,
+    mem::offset_of,
+    pin::Pin,
+    ptr,
+    sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering},
+};
+
+const NR_BUCKETS: usize = 64;
+
+/// A set of groups, one per hierarchy, shared by every task in exactly those groups.
+#[pin_data]
+pub struct CssSet {
+    refcount: AtomicUsize,
+    /// The tasks in the set; under the css_set lock.
+    tasks: UnsafeCell<bindings::list_head>,
+    /// Tasks in `tasks`; under the css_set lock.
+    nr_tasks: AtomicU32,
+    /// The groups that are not the top group of their hierarchy, sorted by hierarchy id.
+    cgroups: KVec<Arc<Cgroup>>,
+    hash: u64,
+    /// Frees the set in process context: the last reference may go in any context (a task's is
+    /// dropped with its task struct, possibly from an RCU callback), but dropping the groups may
+    /// free them, which puts their kernfs nodes.
+    #[pin]
+    free_work: Work<CssSet>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for CssSet { self.free_work }
+}
+
+impl WorkItem for CssSet {
+    type Pointer = Pin<KBox<CssSet>>;
+
+    fn run(this: Pin<KBox<CssSet>>) {
+        drop(this);
+    }
+}
+
+// SAFETY: The list head and counters are only touched under the css_set lock; the groups are
+// immutable once the set is published.
+unsafe impl Sync for CssSet {}
+// SAFETY: As above; the set is freed by whichever thread drops the last reference.
+unsafe impl Send for CssSet {}
+
+impl CssSet {
+    /// The group of this set in hierarchy `root`.
+    pub fn cgroup_in<'a>(&'a self, root: &'a Root) -> &'a Arc<Cgroup> {
+        self.cgroups
+            .iter()
+            .find(|c| c.root_id() == root.id)
+            .unwrap_or(&root.top)
+    }
+
+    fn tasks_head(&self) -> *mut bindings::list_head {
+        self.tasks.get()
+    }
+}
+
+fn hash_of(cgroups: &[Arc<Cgroup>]) -> u64 {
+    cgroups.iter().fold(0xcbf29ce484222325, |h, c| {
+        (h ^ (ptr::from_ref::<Cgroup>(c) as u64)).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// The hash table of sets, under the css_set lock.
+struct Table {
+    buckets: [KVec<*const CssSet>; NR_BUCKETS],
+}
+
+struct CsetLock {
+    lock: Opaque<bindings::spinlock_t>,
+    table: UnsafeCell<Table>,
+}
+
+// SAFETY: `table` is only accessed with `lock` held (see `CsetGuard`).
+unsafe impl Sync for CsetLock {}
+
+static CSET_LOCK: CsetLock = CsetLock {
+    lock: Opaque::uninit(),
+    table: UnsafeCell::new(Table {
+        buckets: [const { KVec::new() }; NR_BUCKETS],
+    }),
+};
+
+/// Holds the css_set lock, with interrupts disabled.
+struct CsetGuard {
+    flags: c_ulong,
+}
+
+fn lock() -> CsetGuard {
+    // SAFETY: The lock was initialised by `init` (every caller runs after it).
+    let flags = unsafe { bindings::spin_lock_irqsave(CSET_LOCK.lock.get()) };
+    CsetGuard { flags }
+}
+
+impl CsetGuard {
+    fn table(&mut self) -> &mut Table {
+        // SAFETY: We hold the lock, which guards the table.
+        unsafe { &mut *CSET_LOCK.table.get() }
+    }
+}
+
+impl Drop for CsetGuard {
+    fn drop(&mut self) {
+        // SAFETY: Taken by `lock`, with these flags.
+        unsafe { bindings::spin_unlock_irqrestore(CSET_LOCK.lock.get(), self.flags) };
+    }
+}
+
+// --- Intrusive list operations on `struct list_head` (the C ones are inline). ---
+
+/// # Safety
+///
+/// `head` must be valid for writes.
+unsafe fn list_init(head: *mut bindings::list_head) {
+    // SAFETY: Guaranteed by the caller.
+    unsafe {
+        (*head).next = head;
+        (*head).prev = head;
+    }
+}
+
+/// # Safety
+///
+/// `node` and `head` must be valid, `head` a list, `node` not on one; the list's lock held.
+unsafe fn list_add_tail(node: *mut bindings::list_head, head: *mut bindings::list_head) {
+    // SAFETY: Guaranteed by the caller.
+    unsafe {
+        let prev = (*head).prev;
+        (*node).next = head;
+        (*node).prev = prev;
+        (*prev).next = node;
+        (*head).prev = node;
+    }
+}
+
+/// # Safety
+///
+/// `node` must be valid and on a list whose lock is held.
+unsafe fn list_del_init(node: *mut bindings::list_head) {
+    // SAFETY: Guaranteed by the caller.
+    unsafe {
+        let (prev, next) = ((*node).prev, (*node).next);
+        (*prev).next = next;
+        (*next).prev = prev;
+        list_init(node);
+    }
+}
+
+/// # Safety
+///
+/// `node` must be valid.
+unsafe fn list_empty(node: *const bindings::list_head) -> bool {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { ptr::eq((*node).next, node) }
+}
+
+fn task_node(task: *mut bindings::task_struct) -> *mut bindings::list_head {
+    // SAFETY: Only computes a field address of a valid task (callers' requirement).
+    unsafe { ptr::addr_of_mut!((*task).rcg_node) }
+}
+
+/// The task whose `rcg_node` is `node`.
+fn node_task(node: *mut bindings::list_head) -> *mut bindings::task_struct {
+    node.cast::<u8>()
+        .wrapping_sub(offset_of!(bindings::task_struct, rcg_node))
+        .cast()
+}
+
+fn cset_slot(task: *mut bindings::task_struct) -> &'static AtomicPtr<c_void> {
+    // SAFETY: `rcg_cset` is a pointer-sized, pointer-aligned field of a valid task, only ever
+    // accessed atomically; tasks outlive every use of the reference (callers hold them).
+    unsafe { &*ptr::addr_of_mut!((*task).rcg_cset).cast::<AtomicPtr<c_void>>() }
+}
+
+fn task_cset(task: *mut bindings::task_struct) -> *const CssSet {
+    cset_slot(task).load(Ordering::Acquire).cast()
+}
+
+// --- References. ---
+
+fn get(cset: &CssSet) {
+    cset.refcount.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Drops a reference; the last one unlinks and frees the set.
+///
+/// # Safety
+///
+/// The caller must own a reference to `cset` and not use it afterwards.
+unsafe fn put(cset: *const CssSet) {
+    // SAFETY: The caller's reference keeps the set alive.
+    let set = unsafe { &*cset };
+    let mut cur = set.refcount.load(Ordering::Relaxed);
+    while cur > 1 {
+        match set
+            .refcount
+            .compare_exchange(cur, cur - 1, Ordering::Release, Ordering::Relaxed)
+        {
+            Ok(_) => return,
+            Err(actual) => cur = actual,
+        }
+    }
+    let mut guard = lock();
+    if set.refcount.fetch_sub(1, Ordering::AcqRel) != 1 {
+        return;
+    }
+    let bucket = &mut guard.table().buckets[(set.hash as usize) % NR_BUCKETS];
+    if let Some(pos) = bucket.iter().position(|&c| ptr::eq(c, cset)) {
+        let len = bucket.len();
+        bucket.as_mut_slice().swap(pos, len - 1);
+        // SAFETY: Shrinking by one; the removed element is a raw pointer (nothing to drop).
+        unsafe { bucket.set_len(len - 1) };
+    }
+    drop(guard);
+    // SAFETY: The count reached zero under the lock and the set is unlinked: nothing can reach
+    // it any more. It was made pinned by `new_cset`, and is not moved out of its box.
+    let set = unsafe { Pin::new_unchecked(KBox::from_raw(cset.cast_mut())) };
+    workqueue::system().enqueue(set);
+}
+
+fn new_cset(cgroups: KVec<Arc<Cgroup>>) -> Result<*const CssSet> {
+    let hash = hash_of(&cgroups);
+    let cset = KBox::pin_init(
+        pin_init!(CssSet {
+            refcount: AtomicUsize::new(1),
+            tasks: UnsafeCell::new(bindings::list_head {
+                next: ptr::null_mut(),
+                prev: ptr::null_mut(),
+            }),
+            nr_tasks: AtomicU32::new(0),
+            cgroups,
+            hash,
+            free_work <- new_work!("CssSet::free_work"),
+        }),
+        GFP_KERNEL,
+    )?;
+    // SAFETY: The set is never moved out of its box: it is only used through this pointer and
+    // freed by `put` (or by the error paths below) as a box again.
+    let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(cset) });
+    // SAFETY: The set is freshly allocated and not shared yet; it never moves from here.
+    unsafe { list_init((*raw).tasks_head()) };
+    Ok(raw)
+}
+
+/// The set equal to `base` but for `target` in `target`'s hierarchy, with a new reference.
+///
+/// Called with the core mutex held: sets are only created here, so the one created cannot be
+/// created concurrently.
+fn find_or_create(base: &CssSet, target: &Arc<Cgroup>) -> Result<*const CssSet> {
+    let root_id = target.root_id();
+    let mut cgroups = KVec::with_capacity(base.cgroups.len() + 1, GFP_KERNEL)?;
+    let mut placed = target.is_top();
+    for c in base.cgroups.iter() {
+        if c.root_id() == root_id {
+            continue;
+        }
+        if !placed && c.root_id() > root_id {
+            cgroups.push(target.clone(), GFP_KERNEL)?;
+            placed = true;
+        }
+        cgroups.push(c.clone(), GFP_KERNEL)?;
+    }
+    if !placed {
+        cgroups.push(target.clone(), GFP_KERNEL)?;
+    }
+    let hash = hash_of(&cgroups);
+    {
+        let mut guard = lock();
+        for &c in guard.table().buckets[(hash as usize) % NR_BUCKETS].iter() {
+            // SAFETY: Sets in the table have a non-zero count and are only freed after being
+            // unlinked under the lock, which we hold.
+            let set = unsafe { &*c };
+            let same = set.hash == hash
+                && set.cgroups.len() == cgroups.len()
+                && set
+                    .cgroups
+                    .iter()
+                    .zip(cgroups.iter())
+                    .all(|(a, b)| Arc::ptr_eq(a, b));
+            if same {
+                get(set);
+                return Ok(c);
+            }
+        }
+    }
+    let cset = new_cset(cgroups)?;
+    let mut guard = lock();
+    if guard.table().buckets[(hash as usize) % NR_BUCKETS]
+        .push(cset, GFP_ATOMIC)
+        .is_err()
+    {
+        drop(guard);
+        // SAFETY: Never published; we own its only reference.
+        drop(unsafe { KBox::from_raw(cset.cast_mut()) });
+        return Err(ENOMEM);
+    }
+    Ok(cset)
+}
+
+/// Links `task` into `cset`'s task list. Called with the css_set lock held.
+///
+/// # Safety
+///
+/// `task` must be valid with its node on no list, and point to `cset`.
+unsafe fn link_task(_guard: &CsetGuard, cset: &CssSet, task: *mut bindings::task_struct) {
+    // SAFETY: Guaranteed by the caller; the list is guarded by the lock we hold.
+    unsafe { list_add_tail(task_node(task), cset.tasks_head()) };
+    cset.nr_tasks.fetch_add(1, Ordering::Relaxed);
+    for c in cset.cgroups.iter() {
+        c.nr_tasks.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Unlinks `task` from `cset`'s task list if it is on it. Called with the css_set lock held.
+///
+/// # Safety
+///
+/// `task` must be valid and point to `cset`.
+unsafe fn unlink_task(_guard: &CsetGuard, cset: &CssSet, task: *mut bindings::task_struct) {
+    let node = task_node(task);
+    // SAFETY: The node is initialised (by `cgroup_fork` or `init`); guarded by the lock.
+    if unsafe { list_empty(node) } {
+        return;
+    }
+    // SAFETY: On `cset`'s list, whose lock we hold.
+    unsafe { list_del_init(node) };
+    cset.nr_tasks.fetch_sub(1, Ordering::Relaxed);
+    for c in cset.cgroups.iter() {
+        c.nr_tasks.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Sets up the css_set lock and the set of the init task. Called once by `cgroup_init()`,
+/// while the init task is the only task.
+pub(super) fn init() -> Result {
+    // SAFETY: Initialised once, before any use; the name and key are static.
+    unsafe {
+        bindings::__spin_lock_init(
+            CSET_LOCK.lock.get(),
+            crate::c_str!("css_set_lock").as_char_ptr(),
+            crate::static_lock_class!().as_ptr(),
+        )
+    };
+    let init_cset = new_cset(KVec::new())?;
+    let init_task = ptr::addr_of_mut!(bindings::init_task);
+    // SAFETY: The set is new; the init task is valid for ever, and no other task exists yet.
+    unsafe {
+        list_init(task_node(init_task));
+        cset_slot(init_task).store(init_cset.cast_mut().cast(), Ordering::Release);
+        let mut guard = lock();
+        guard.table().buckets[((*init_cset).hash as usize) % NR_BUCKETS]
+            .push(init_cset, GFP_ATOMIC)?;
+        link_task(&guard, &*init_cset, init_task);
+    }
+    Ok(())
+}
+
+// --- Fork and exit hooks, called from kernel/fork.c and kernel/exit.c. ---
+
+fn current() -> *mut bindings::task_struct {
+    // SAFETY: Always valid in process context.
+    unsafe { bindings::get_current() }
+}
+
+/// Points a new task at no set until `cgroup_can_fork()` gives it its parent's.
+///
+/// # Safety
+///
+/// `p` must be the task being created by `copy_process()`.
+#[no_mangle]
+pub unsafe extern "C" fn cgroup_fork(p: *mut bindings::task_struct) {
+    cset_slot(p).store(ptr::null_mut(), Ordering::Relaxed);
+    // SAFETY: `p` is valid and not visible to anyone else yet.
+    unsafe { list_init(task_node(p)) };
+}
+
+/// Takes the threadgroup rwsem for reading and a reference on the parent's set for the child.
+///
+/// # Safety
+///
+/// `p` must be the task being created by the current task.
+#[no_mangle]
+pub unsafe extern "C" fn cgroup_can_fork(
+    p: *mut bindings::task_struct,
+    _args: *mut bindings::kernel_clone_args,
+) -> c_int {
+    let cur = current();
+    // SAFETY: Paired with the `change_end` in `cgroup_post_fork`/`cgroup_cancel_fork`.
+    unsafe { bindings::cgroup_threadgroup_change_begin(cur) };
+    // The current task's set cannot change: moving it needs the rwsem for writing.
+    let cset = task_cset(cur);
+    if !cset.is_null() {
+        // SAFETY: The current task holds a reference on its own set.
+        get(unsafe { &*cset });
+    }
+    cset_slot(p).store(cset.cast_mut().cast(), Ordering::Release);
+    0
+}
+
+/// Undoes `cgroup_can_fork()` for a fork that failed.
+///
+/// # Safety
+///
+/// `p` must be a task for which `cgroup_can_fork()` succeeded.
+#[no_mangle]
+pub unsafe extern "C" fn cgroup_cancel_fork(
+    p: *mut bindings::task_struct,
+    _args: *mut bindings::kernel_clone_args,
+) {
+    let cset = cset_slot(p).swap(ptr::null_mut(), Ordering::AcqRel);
+    if !cset.is_null() {
+        // SAFETY: The reference taken by `cgroup_can_fork` for `p`.
+        unsafe { put(cset.cast()) };
+    }
+    // SAFETY: Paired with `cgroup_can_fork`.
+    unsafe { bindings::cgroup_threadgroup_change_end(current()) };
+}
+
+/// Links the new task into its set: from now on it is listed in its groups.
+///
+/// # Safety
+///
+/// `p` must be a task for which `cgroup_can_fork()` succeeded.
+#[no_mangle]
+pub unsafe extern "C" fn cgroup_post_fork(
+    p: *mut bindings::task_struct,
+    _args: *mut bindings::kernel_clone_args,
+) {
+    let cset = task_cset(p);
+    if !cset.is_null() {
+        let guard = lock();
+        // SAFETY: `p` points to `cset` (reference from `cgroup_can_fork`), its node is on no
+        // list.
+        unsafe { link_task(&guard, &*cset, p) };
+    }
+    // SAFETY: Paired with `cgroup_can_fork`.
+    unsafe { bindings::cgroup_threadgroup_change_end(current()) };
+}
+
+/// Unlinks an exiting task: it leaves `tasks` and `cgroup.procs` at once.
+///
+/// # Safety
+///
+/// `tsk` must be the exiting task.
+#[no_mangle]
+pub unsafe extern "C" fn cgroup_exit(tsk: *mut bindings::task_struct) {
+    let guard = lock();
+    let cset = task_cset(tsk);
+    if !cset.is_null() {
+        // SAFETY: The task holds a reference on its set until `cgroup_free`.
+        unsafe { unlink_task(&guard, &*cset, tsk) };
+    }
+}
+
+/// Drops a dead task's reference on its set.
+///
+/// # Safety
+///
+/// `tsk` must be a task whose last reference is being dropped.
+#[no_mangle]
+pub unsafe extern "C" fn cgroup_free(tsk: *mut bindings::task_struct) {
+    let cset = cset_slot(tsk).swap(ptr::null_mut(), Ordering::AcqRel);
+    if !cset.is_null() {
+        // SAFETY: The task's own reference.
+        unsafe { put(cset.cast()) };
+    }
+}
+
+// --- Moving tasks. ---
+
+/// Holds the threadgroup rwsem for writing: no fork, exec or exit changes thread groups.
+struct ThreadgroupWriteGuard;
+
+impl ThreadgroupWriteGuard {
+    fn new() -> Self {
+        // SAFETY: The rwsem is static and initialised statically.
+        unsafe {
+            bindings::percpu_down_write(ptr::addr_of_mut!(bindings::cgroup_threadgroup_rwsem))
+        };
+        ThreadgroupWriteGuard
+    }
+}
+
+impl Drop for ThreadgroupWriteGuard {
+    fn drop(&mut self) {
+        // SAFETY: Taken in `new`.
+        unsafe { bindings::percpu_up_write(ptr::addr_of_mut!(bindings::cgroup_threadgroup_rwsem)) };
+    }
+}
+
+/// A task reference, dropped with `put_task_struct`.
+struct TaskRef(*mut bindings::task_struct);
+
+impl TaskRef {
+    /// # Safety
+    ///
+    /// `task` must be valid (for example under RCU).
+    unsafe fn get(task: *mut bindings::task_struct) -> Self {
+        // SAFETY: Guaranteed by the caller.
+        unsafe { bindings::get_task_struct(task) };
+        TaskRef(task)
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        // SAFETY: Taken in `get`.
+        unsafe { bindings::put_task_struct(self.0) };
+    }
+}
+
+struct RcuGuard;
+
+impl RcuGuard {
+    fn new() -> Self {
+        // SAFETY: Paired with the unlock in `drop`.
+        unsafe { bindings::rcu_read_lock() };
+        RcuGuard
+    }
+}
+
+impl Drop for RcuGuard {
+    fn drop(&mut self) {
+        // SAFETY: Locked in `new`.
+        unsafe { bindings::rcu_read_unlock() };
+    }
+}
+
+/// The threads of `leader`'s thread group (at most `max`), referenced. Called with the
+/// threadgroup rwsem held for writing, so no thread is added meanwhile.
+fn threads_of(leader: *mut bindings::task_struct, max: usize) -> Result<KVec<TaskRef>> {
+    let mut out = KVec::with_capacity(max, GFP_KERNEL)?;
+    let _rcu = RcuGuard::new();
+    // SAFETY: Under RCU the thread list can be walked and its tasks are valid; `signal` is set
+    // for a live task we hold a reference on.
+    unsafe {
+        let head = ptr::addr_of_mut!((*(*leader).signal).thread_head);
+        let mut node = (*head).next;
+        while !ptr::eq(node, head) && out.len() < max {
+            let task = node
+                .cast::<u8>()
+                .wrapping_sub(offset_of!(bindings::task_struct, thread_node))
+                .cast::<bindings::task_struct>();
+            // Capacity was reserved: this push does not allocate.
+            out.push(TaskRef::get(task), GFP_ATOMIC)?;
+            node = (*node).next;
+        }
+    }
+    Ok(out)
+}
+
+/// Moves `task` into `target`. Called with the core mutex and the threadgroup rwsem (write).
+fn move_task(task: *mut bindings::task_struct, target: &Arc<Cgroup>) -> Result {
+    let old = task_cset(task);
+    if old.is_null() {
+        return Ok(());
+    }
+    // SAFETY: The task (referenced by the caller) holds a reference on its set, which cannot
+    // change: changes need the core mutex, which we hold.
+    let old_set = unsafe { &*old };
+    if Arc::ptr_eq(old_set.cgroup_in(target.root()), target) {
+        return Ok(());
+    }
+    let new = find_or_create(old_set, target)?;
+    {
+        let guard = lock();
+        // SAFETY: The node of a valid task; guarded by the lock.
+        if unsafe { list_empty(task_node(task)) } {
+            // Exited meanwhile: it stays where it is.
+            drop(guard);
+            // SAFETY: The reference returned by `find_or_create`.
+            unsafe { put(new) };
+            return Ok(());
+        }
+        // SAFETY: The task is on `old`'s list and points to it; `new` is referenced for it.
+        unsafe {
+            unlink_task(&guard, old_set, task);
+            cset_slot(task).store(new.cast_mut().cast(), Ordering::Release);
+            link_task(&guard, &*new, task);
+        }
+    }
+    // SAFETY: The task's reference on its old set, now replaced.
+    unsafe { put(old) };
+    Ok(())
+}
+
+/// Writes to `tasks` (`threadgroup` false) and `cgroup.procs` (true): moves the task with id
+/// `pid` in the writer's pid namespace (0: the writer), or its whole thread group, into
+/// `target`. `opener_euid` is the effective uid of whoever opened the file.
+///
+/// Called with the core mutex held.
+pub(super) fn attach(
+    target: &Arc<Cgroup>,
+    pid: i32,
+    threadgroup: bool,
+    opener_euid: bindings::kuid_t,
+) -> Result {
+    let _tg = ThreadgroupWriteGuard::new();
+    let task = {
+        let _rcu = RcuGuard::new();
+        let task = if pid == 0 {
+            current()
+        } else {
+            // SAFETY: Looked up under RCU.
+            unsafe { bindings::find_task_by_vpid(pid) }
+        };
+        if task.is_null() {
+            return Err(ESRCH);
+        }
+        // SAFETY: Found under RCU, which keeps it valid until we take our reference.
+        let task = unsafe {
+            if threadgroup {
+                TaskRef::get((*task).group_leader)
+            } else {
+                TaskRef::get(task)
+            }
+        };
+        // SAFETY: A task we hold a reference on.
+        if unsafe { (*task.0).flags } & bindings::PF_NO_SETAFFINITY != 0 {
+            return Err(EINVAL);
+        }
+        // The v1 rule: root, or the owner of the task (its real or saved uid).
+        // SAFETY: `real_cred` is valid under RCU for a task we hold.
+        let (uid, suid) = unsafe {
+            let cred = (*task.0).real_cred;
+            ((*cred).uid.val, (*cred).suid.val)
+        };
+        if opener_euid.val != 0 && opener_euid.val != uid && opener_euid.val != suid {
+            return Err(EACCES);
+        }
+        task
+    };
+    if !threadgroup {
+        // SAFETY: A task we hold a reference on.
+        if unsafe { (*task.0).flags } & bindings::PF_EXITING != 0 {
+            return Ok(());
+        }
+        return move_task(task.0, target);
+    }
+    // SAFETY: `signal` of a live task we hold a reference on.
+    let nr = unsafe { (*(*task.0).signal).nr_threads } as usize;
+    for thread in threads_of(task.0, nr.max(1))?.iter() {
+        // SAFETY: A task we hold a reference on.
+        if unsafe { (*thread.0).flags } & bindings::PF_EXITING != 0 {
+            continue;
+        }
+        move_task(thread.0, target)?;
+    }
+    Ok(())
+}
+
+// --- Listing. ---
+
+/// Writes the sorted, unique ids of the tasks in `cgrp` (thread ids, or with `tgids` thread
+/// group ids) as seen from the current task's pid namespace, one per line.
+pub(super) fn show_ids(cgrp: &Arc<Cgroup>, tgids: bool, m: &SeqFile) -> Result {
+    let root = cgrp.root();
+    // SAFETY: `current` is valid; its active pid namespace lives as long as it does.
+    let ns = unsafe { bindings::task_active_pid_ns(current()) };
+    let pid_type = if tgids {
+        bindings::pid_type_PIDTYPE_TGID
+    } else {
+        bindings::pid_type_PIDTYPE_PID
+    };
+    let mut ids: KVec<i32>;
+    loop {
+        let count: usize = {
+            let mut guard = lock();
+            let mut n = 0;
+            for bucket in guard.table().buckets.iter() {
+                for &c in bucket.iter() {
+                    // SAFETY: Listed sets are alive while we hold the lock.
+                    let set = unsafe { &*c };
+                    if Arc::ptr_eq(set.cgroup_in(root), cgrp) {
+                        n += set.nr_tasks.load(Ordering::Relaxed) as usize;
+                    }
+                }
+            }
+            n
+        };
+        ids = KVec::with_capacity(count, GFP_KERNEL)?;
+        let mut guard = lock();
+        let mut overflow = false;
+        for bucket in guard.table().buckets.iter() {
+            for &c in bucket.iter() {
+                // SAFETY: Listed sets are alive while we hold the lock.
+                let set = unsafe { &*c };
+                if !Arc::ptr_eq(set.cgroup_in(root), cgrp) {
+                    continue;
+                }
+                let head = set.tasks_head();
+                // SAFETY: The task list is guarded by the lock; its tasks are alive while
+                // linked (they unlink themselves in `cgroup_exit`).
+                unsafe {
+                    let mut node = (*head).next;
+                    while !ptr::eq(node, head) {
+                        let id = bindings::__task_pid_nr_ns(node_task(node), pid_type, ns);
+                        if id > 0 {
+                            if ids.len() == ids.capacity() {
+                                overflow = true;
+                            } else {
+                                ids.push(id, GFP_ATOMIC)?;
+                            }
+                        }
+                        node = (*node).next;
+                    }
+                }
+            }
+        }
+        if !overflow {
+            break;
+        }
+    }
+    ids.as_mut_slice().sort_unstable();
+    let mut last = 0;
+    for &id in ids.iter() {
+        if id != last {
+            seq_print!(m, "{}\n", id);
+            last = id;
+        }
+    }
+    Ok(())
+}
+
+/// `/proc/<pid>/cgroup`: one line per hierarchy, the most recently created first.
+///
+/// # Safety
+///
+/// Called by procfs with a valid seq_file and a task it holds a reference on.
+#[no_mangle]
+pub unsafe extern "C" fn proc_cgroup_show(
+    m: *mut bindings::seq_file,
+    _ns: *mut bindings::pid_namespace,
+    _pid: *mut bindings::pid,
+    tsk: *mut bindings::task_struct,
+) -> c_int {
+    // SAFETY: procfs passes a valid seq_file, ours for the call.
+    let m = unsafe { SeqFile::from_raw(m) };
+    crate::error::from_result(|| {
+        let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
+        let state = core().state.lock();
+        let cset = task_cset(tsk);
+        if cset.is_null() {
+            return Ok(0);
+        }
+        // SAFETY: The task holds a reference on its set until `cgroup_free`, after its last
+        // reference is gone; the set cannot change while we hold the core mutex.
+        let set = unsafe { &*cset };
+        for root in state.roots().iter().rev() {
+            seq_print!(m, "{}:", root.id);
+            if !root.name.is_empty() {
+                seq_print!(m, "name=");
+                m.write_bytes(&root.name);
+            }
+            let cgrp = set.cgroup_in(root);
+            // SAFETY: The group's directory is live: the group is in a set we hold, and the
+            // core mutex keeps it from being removed.
+            let len = unsafe {
+                bindings::kernfs_path_from_node(
+                    cgrp.kn(),
+                    ptr::null_mut(),
+                    path.as_mut_ptr().cast(),
+                    path.len(),
+                )
+            };
+            if len < 0 {
+                return Err(crate::error::Error::from_errno(len));
+            }
+            seq_print!(m, ":");
+            m.write_bytes(&path[..len as usize]);
+            seq_print!(m, "\n");
+        }
+        Ok(0)
+    })
+}
