@@ -20,6 +20,7 @@
 //!   and their destruction at the last umount.
 //! - `dir`: `mkdir`, `rmdir` and `rename` in a mounted hierarchy.
 //! - `files`: the core control files of every group.
+//! - `release`: `notify_on_release` and the release agent.
 //!
 //! The filesystem is built on kernfs ([`crate::kernfs`]) rather than on raw VFS objects: kernfs
 //! already gives what a cgroup tree needs (directories whose lifetime the core decides, files
@@ -59,6 +60,7 @@ pub mod hierarchy;
 mod dir;
 mod files;
 mod fs;
+mod release;
 
 use crate::{
     c_str,

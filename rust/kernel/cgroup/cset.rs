@@ -380,7 +380,9 @@ unsafe fn unlink_task(_guard: &CsetGuard, cset: &CssSet, task: *mut bindings::ta
     unsafe { list_del_init(node) };
     cset.nr_tasks.fetch_sub(1, Ordering::Relaxed);
     for c in cset.cgroups.iter() {
-        c.nr_tasks.fetch_sub(1, Ordering::Relaxed);
+        if c.nr_tasks.fetch_sub(1, Ordering::Relaxed) == 1 {
+            super::release::check(c);
+        }
     }
 }
 
@@ -806,22 +808,8 @@ pub unsafe extern "C" fn proc_cgroup_show(
                 seq_print!(m, "name=");
                 m.write_bytes(&root.name);
             }
-            let cgrp = set.cgroup_in(root);
-            // SAFETY: The group's directory is live: the group is in a set we hold, and the
-            // core mutex keeps it from being removed.
-            let len = unsafe {
-                bindings::kernfs_path_from_node(
-                    cgrp.kn(),
-                    ptr::null_mut(),
-                    path.as_mut_ptr().cast(),
-                    path.len(),
-                )
-            };
-            if len < 0 {
-                return Err(crate::error::Error::from_errno(len));
-            }
             seq_print!(m, ":");
-            m.write_bytes(&path[..len as usize]);
+            m.write_bytes(set.cgroup_in(root).path(&mut path)?);
             seq_print!(m, "\n");
         }
         Ok(0)

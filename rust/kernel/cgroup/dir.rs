@@ -50,6 +50,9 @@ impl SyscallOps for CgroupDirOps {
             return Err(EBUSY);
         }
         cgrp.destroy(&mut state);
+        if let Some(parent) = cgrp.parent() {
+            super::release::check(parent);
+        }
         drop(state);
         drop(unprotected);
         // SAFETY: Destroyed above under the core mutex, which makes this the only release.

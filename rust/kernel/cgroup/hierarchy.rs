@@ -12,6 +12,7 @@ use crate::{
     kernfs, new_mutex,
     prelude::*,
     sync::{Arc, ArcBorrow, Mutex},
+    workqueue::{impl_has_work, new_work, Work},
 };
 use core::{
     ptr,
@@ -33,6 +34,7 @@ pub const CGRP_NOTIFY_ON_RELEASE: u32 = 1 << 0;
 pub const CGRP_CLONE_CHILDREN: u32 = 1 << 1;
 
 /// A group of tasks in one hierarchy.
+#[pin_data(PinnedDrop)]
 pub struct Cgroup {
     /// The hierarchy. It outlives every group in it that is alive (not removed); a removed group
     /// may outlive it in the css_set of a task that exited, and is then only compared by id.
@@ -51,11 +53,23 @@ pub struct Cgroup {
     pub(super) nr_tasks: AtomicU32,
     /// Set (under the core mutex) when the group is removed.
     dead: AtomicBool,
+    /// Runs the release agent for this group (see [`super::release`]).
+    #[pin]
+    release_work: Work<Cgroup>,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Cgroup { self.release_work }
 }
 
 impl Cgroup {
-    fn new(root: *mut Root, root_id: i32, parent: Option<Arc<Cgroup>>, flags: u32) -> Self {
-        Cgroup {
+    fn new(
+        root: *mut Root,
+        root_id: i32,
+        parent: Option<Arc<Cgroup>>,
+        flags: u32,
+    ) -> impl PinInit<Self> {
+        pin_init!(Cgroup {
             root: AtomicPtr::new(root),
             root_id: AtomicI32::new(root_id),
             parent,
@@ -64,7 +78,17 @@ impl Cgroup {
             nr_children: AtomicU32::new(0),
             nr_tasks: AtomicU32::new(0),
             dead: AtomicBool::new(false),
-        }
+            release_work <- new_work!("Cgroup::release_work"),
+        })
+    }
+
+    /// Whether the release agent should run for the group: `notify_on_release` is set, and it
+    /// has no task and no child group, and is not removed.
+    pub fn is_releasable(&self) -> bool {
+        self.test_flag(CGRP_NOTIFY_ON_RELEASE)
+            && !self.has_tasks()
+            && self.nr_children() == 0
+            && !self.is_dead()
     }
 
     /// The id of the hierarchy this group belongs to.
@@ -122,6 +146,27 @@ impl Cgroup {
         self.kn.load(Ordering::Relaxed)
     }
 
+    /// Writes the group's path from the top of its hierarchy (`/` for the top group) into `buf`
+    /// and returns it.
+    ///
+    /// The group's node stays valid for as long as the group lives (a count reference), even
+    /// after the group is removed.
+    pub fn path<'a>(&self, buf: &'a mut [u8]) -> Result<&'a [u8]> {
+        // SAFETY: The node is valid (see above); `buf` is writable for its length.
+        let len = unsafe {
+            bindings::kernfs_path_from_node(
+                self.kn(),
+                ptr::null_mut(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        if len < 0 {
+            return Err(crate::error::Error::from_errno(len));
+        }
+        Ok(&buf[..len as usize])
+    }
+
     /// The group whose kernfs directory is `node`.
     ///
     /// # Safety
@@ -149,7 +194,7 @@ impl Cgroup {
     ) -> Result {
         let inherited =
             parent.flags.load(Ordering::Relaxed) & (CGRP_NOTIFY_ON_RELEASE | CGRP_CLONE_CHILDREN);
-        let child = Arc::new(
+        let child = Arc::pin_init(
             Cgroup::new(
                 parent.root.load(Ordering::Relaxed),
                 parent.root_id(),
@@ -217,8 +262,9 @@ impl Cgroup {
     }
 }
 
-impl Drop for Cgroup {
-    fn drop(&mut self) {
+#[pinned_drop]
+impl PinnedDrop for Cgroup {
+    fn drop(self: Pin<&mut Self>) {
         let kn = self.kn();
         // A child group holds a count reference on its node (see `create`); the top group's node
         // is the kernfs root's, freed with it.
@@ -295,7 +341,7 @@ impl State {
     /// Creates and publishes a hierarchy; it starts with one pin, owned by the caller.
     pub(super) fn create_root(&mut self, new: NewRoot) -> Result<Arc<Root>> {
         let id = self.next_id;
-        let top = Arc::new(
+        let top = Arc::pin_init(
             Cgroup::new(
                 ptr::null_mut(),
                 id,
