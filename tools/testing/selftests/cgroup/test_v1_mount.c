@@ -20,6 +20,7 @@
 #include <dirent.h>
 
 #include "../kselftest_harness.h"
+#include "cgroup_v1_util.h"
 
 #define MNT "/tmp/cgv1-mnt"
 #define MNT2 "/tmp/cgv1-mnt2"
@@ -30,38 +31,6 @@ static int try_mount(const char *dir, const char *opts)
 	if (mount("none", dir, "cgroup", 0, opts))
 		return -errno;
 	return 0;
-}
-
-static ssize_t read_text(const char *path, char *buf, size_t size)
-{
-	ssize_t len, total = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while ((len = read(fd, buf + total, size - 1 - total)) > 0)
-		total += len;
-	close(fd);
-	if (len < 0)
-		return -errno;
-	buf[total] = '\0';
-	return total;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	len = write(fd, text, strlen(text));
-	close(fd);
-	if (len < 0)
-		return -errno;
-	return len == (ssize_t)strlen(text) ? 0 : -EIO;
 }
 
 /* The line of /proc/mounts for @dir, without its trailing newline. */
@@ -283,7 +252,7 @@ TEST_F(hier, shared_by_name)
 
 TEST(mount_option_errors)
 {
-	char name64[80];
+	char name64[80], opts[100];
 
 	memset(name64, 'x', 64);
 	name64[64] = '\0';
@@ -296,34 +265,26 @@ TEST(mount_option_errors)
 	EXPECT_EQ(-EINVAL, try_mount(MNT, "name=a/b"));
 	EXPECT_EQ(-EINVAL, try_mount(MNT, "name=one,name=two"));
 	EXPECT_EQ(-EINVAL, try_mount(MNT, "name=x,release_agent=/a,release_agent=/b"));
-	{
-		char opts[100];
-
-		snprintf(opts, sizeof(opts), "none,name=%s", name64);
-		EXPECT_EQ(-EINVAL, try_mount(MNT, opts));
-		name64[63] = '\0';
-		snprintf(opts, sizeof(opts), "none,name=%s", name64);
-		EXPECT_EQ(0, try_mount(MNT, opts));
-		EXPECT_EQ(0, umount(MNT));
-	}
+	snprintf(opts, sizeof(opts), "none,name=%s", name64);
+	EXPECT_EQ(-EINVAL, try_mount(MNT, opts));
+	name64[63] = '\0';
+	snprintf(opts, sizeof(opts), "none,name=%s", name64);
+	EXPECT_EQ(0, try_mount(MNT, opts));
+	EXPECT_EQ(0, umount(MNT));
 }
 
 TEST(mount_options_shown)
 {
 	const char *opts = "none,name=cgv1opts,xattr,clone_children,release_agent=/bin/x";
 	const char *shown = "xattr,release_agent=/bin/x,clone_children,name=cgv1opts";
-	char line[512], expected[512];
+	char line[512], expected[512], buf[64];
 
 	snprintf(expected, sizeof(expected), "none %s cgroup rw,relatime,%s 0 0", MNT, shown);
 	ASSERT_EQ(0, try_mount(MNT, opts));
 	ASSERT_EQ(0, mounts_line(MNT, line, sizeof(line)));
 	EXPECT_STREQ(expected, line);
-	{
-		char buf[64];
-
-		read_text(MNT "/cgroup.clone_children", buf, sizeof(buf));
-		EXPECT_STREQ("1\n", buf);
-	}
+	read_text(MNT "/cgroup.clone_children", buf, sizeof(buf));
+	EXPECT_STREQ("1\n", buf);
 	EXPECT_EQ(0, umount(MNT));
 }
 

@@ -12,23 +12,7 @@
 #include <sys/stat.h>
 
 #include "../kselftest_harness.h"
-
-static ssize_t read_file(const char *path, char *buf, size_t size)
-{
-	ssize_t len, total = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while ((len = read(fd, buf + total, size - 1 - total)) > 0)
-		total += len;
-	close(fd);
-	if (len < 0)
-		return -errno;
-	buf[total] = '\0';
-	return total;
-}
+#include "cgroup_v1_util.h"
 
 static const char cgroups_header[] =
 	"#subsys_name\thierarchy\tnum_cgroups\tenabled\n";
@@ -37,7 +21,7 @@ TEST(proc_cgroups_header)
 {
 	char buf[4096];
 
-	ASSERT_LT(0, read_file("/proc/cgroups", buf, sizeof(buf)));
+	ASSERT_LT(0, read_text("/proc/cgroups", buf, sizeof(buf)));
 	ASSERT_EQ(0, strncmp(buf, cgroups_header,
 			     strlen(cgroups_header)));
 }
@@ -47,7 +31,7 @@ TEST(proc_cgroups_lines)
 	char buf[4096], name[64], *line, *save;
 	int hierarchy, num, enabled, fields, lines = 0;
 
-	ASSERT_LT(0, read_file("/proc/cgroups", buf, sizeof(buf)));
+	ASSERT_LT(0, read_text("/proc/cgroups", buf, sizeof(buf)));
 	line = strtok_r(buf + strlen(cgroups_header), "\n", &save);
 	for (; line; line = strtok_r(NULL, "\n", &save), lines++) {
 		char again[256];

@@ -23,47 +23,10 @@
 #include <sys/wait.h>
 
 #include "../kselftest_harness.h"
+#include "cgroup_v1_util.h"
 
 #define MNT "/tmp/cgv1-tasks"
 #define MNT2 "/tmp/cgv1-tasks2"
-
-static int write_text(const char *path, const char *text)
-{
-	ssize_t len;
-	int fd;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	len = write(fd, text, strlen(text));
-	close(fd);
-	return len < 0 ? -errno : 0;
-}
-
-static int write_pid(const char *path, int pid)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%d\n", pid);
-	return write_text(path, buf);
-}
-
-static ssize_t read_text(const char *path, char *buf, size_t size)
-{
-	ssize_t len, total = 0;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while ((len = read(fd, buf + total, size - 1 - total)) > 0)
-		total += len;
-	close(fd);
-	if (len < 0)
-		return -errno;
-	buf[total] = '\0';
-	return total;
-}
 
 /* Reads a list of ids; checks it is "%d\n" lines, ascending and unique. */
 static int read_ids(const char *path, int *ids, int max)
@@ -228,7 +191,7 @@ TEST_F(tasks, procs_moves_whole_group_tasks_one_thread)
 
 TEST_F(tasks, move_errors)
 {
-	char comm[64], path[64];
+	char comm[64], path[300];
 	struct dirent *de;
 	DIR *proc;
 
