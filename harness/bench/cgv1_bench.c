@@ -3,7 +3,10 @@
  * cgv1_bench: cost of cgroup v1 operations, run unchanged in three kernels
  * (the Rust series, the C implementation, no cgroups) by `harness/cgv1 bench`.
  *
- * Mounts cpuset,cpuacct on one hierarchy and debug on another. Prints one line
+ * Mounts two hierarchies: with "controllers" as argv[2], cpuset,cpuacct on one
+ * and debug on another; otherwise (the default while the Rust series has no
+ * controllers) two named hierarchies without controllers, which every cgroup
+ * kernel can mount the same way. Prints one line
  * per case, "bench <case> <nanoseconds per op> <ops>", or
  * "bench <case> absent <why>" where the kernel cannot run the case (no cgroup
  * filesystem). Time is CLOCK_MONOTONIC, which counts instructions when QEMU
@@ -25,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CS "/bench/cs"		/* cpuset,cpuacct */
 #define DBG "/bench/dbg"	/* debug */
 
@@ -130,18 +134,22 @@ static void enter_group(const char *rel)
 	write_pid(path, "tasks", getpid());
 }
 
-static void setup(void)
+static void setup(int controllers)
 {
+	const char *first = controllers ? "cpuset,cpuacct" : "none,name=bench1";
+	const char *second = controllers ? "debug" : "none,name=bench2";
+
 	mkdir_p("/bench");
 	mkdir_p(CS);
 	mkdir_p(DBG);
-	if (mount("none", CS, "cgroup", 0, "cpuset,cpuacct")) {
-		printf("bench-info: no cgroup v1 filesystem (%s)\n", strerror(errno));
+	if (mount("none", CS, "cgroup", 0, first)) {
+		printf("bench-info: cannot mount -o %s (%s)\n", first, strerror(errno));
 		return;
 	}
-	if (mount("none", DBG, "cgroup", 0, "debug"))
-		die("mount debug");
+	if (mount("none", DBG, "cgroup", 0, second))
+		die("mount -o %s", second);
 	write_file(CS "/cgroup.clone_children", "1\n");
+	printf("bench-info: hierarchies -o %s and -o %s\n", first, second);
 	have_cgroups = 1;
 }
 
@@ -343,9 +351,10 @@ static void make_siblings(int from, int to)
 int main(int argc, char **argv)
 {
 	long scale = argc > 1 ? atol(argv[1]) : 1;
+	int controllers = argc > 2 && !strcmp(argv[2], "controllers");
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	setup();
+	setup(controllers);
 
 	/* Runs in every kernel: the floor for the cgroup cases below. */
 	if (have_cgroups) {
@@ -366,7 +375,7 @@ int main(int argc, char **argv)
 		};
 		unsigned int i;
 
-		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(cases); i++)
 			absent(cases[i], "no cgroup filesystem");
 		printf("bench-done\n");
 		return 0;
