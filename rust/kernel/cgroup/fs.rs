@@ -57,8 +57,8 @@ static FS_CONTEXT_OPS: FcOps = FcOps(bindings::fs_context_operations {
     free: Some(free_fs_context),
     parse_param: Some(parse_param),
     get_tree: Some(get_tree),
-    // SAFETY: All zeroes is valid for the rest: no dup, the generic monolithic parser, and
-    // remount that ignores options until rebinding is implemented.
+    reconfigure: Some(reconfigure),
+    // SAFETY: All zeroes is valid for the rest: no dup, and the generic monolithic parser.
     ..unsafe { core::mem::zeroed() }
 });
 
@@ -295,6 +295,46 @@ unsafe extern "C" fn get_tree(fc: *mut bindings::fs_context) -> c_int {
             unpin(&root);
         }
         to_result(ret).map(|()| 0)
+    })
+}
+
+/// Remount: the options are parsed again; the name and flags cannot change, a hierarchy with
+/// child groups cannot be remounted, and `release_agent=` replaces the agent's path.
+///
+/// # Safety
+///
+/// Called by the VFS with an fs_context set up by `init_fs_context` to reconfigure a mounted
+/// cgroup superblock.
+unsafe extern "C" fn reconfigure(fc: *mut bindings::fs_context) -> c_int {
+    // SAFETY: See the function's safety requirements: for a reconfiguration `fc->root` is the
+    // root dentry of one of our superblocks, whose hierarchy is alive while it is mounted.
+    let (ctx, top) = unsafe {
+        let sb = (*(*fc).root).d_sb;
+        let kf_root = bindings::kernfs_root_from_sb(sb);
+        (mount_ctx(fc), Cgroup::from_dir(kernfs::root_node(kf_root)))
+    };
+    from_result(|| {
+        check_options(ctx)?;
+        let _state = core().state.lock();
+        let root = top.root();
+        if ctx.subsys_mask != root.subsys_mask || ctx.release_agent.is_some() {
+            crate::pr_warn!("option changes via remount are deprecated\n");
+        }
+        let renamed = ctx
+            .name
+            .as_ref()
+            .is_some_and(|name| name.as_slice() != root.name.as_slice());
+        if ctx.flags != root.flags || renamed {
+            return Err(EINVAL);
+        }
+        if top.nr_children() != 0 {
+            return Err(EBUSY);
+        }
+        // No controller can be bound yet, so both masks are empty: nothing to rebind.
+        if let Some(agent) = ctx.release_agent.take() {
+            *root.release_agent.lock() = agent;
+        }
+        Ok(0)
     })
 }
 
