@@ -313,6 +313,36 @@ TEST(umount_destroys_empty_hierarchy)
 	EXPECT_EQ(0, umount(MNT));
 }
 
+TEST(remount_rules)
+{
+	char line[512], buf[64];
+
+	ASSERT_EQ(0, try_mount(MNT, "none,name=cgv1remount,release_agent=/bin/a"));
+	/* release_agent= replaces the path. */
+	ASSERT_EQ(0, mount("none", MNT, "cgroup", MS_REMOUNT,
+			   "none,name=cgv1remount,release_agent=/bin/b"));
+	ASSERT_EQ(0, mounts_line(MNT, line, sizeof(line)));
+	EXPECT_STREQ("none " MNT " cgroup rw,relatime,release_agent=/bin/b,name=cgv1remount 0 0",
+		     line);
+	read_text(MNT "/release_agent", buf, sizeof(buf));
+	EXPECT_STREQ("/bin/b\n", buf);
+	/* Without it, the path stays. */
+	ASSERT_EQ(0, mount("none", MNT, "cgroup", MS_REMOUNT, "none,name=cgv1remount"));
+	read_text(MNT "/release_agent", buf, sizeof(buf));
+	EXPECT_STREQ("/bin/b\n", buf);
+	/* Flags and the name cannot change. */
+	EXPECT_EQ(-1, mount("none", MNT, "cgroup", MS_REMOUNT, "none,name=cgv1remount,xattr"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mount("none", MNT, "cgroup", MS_REMOUNT, "none,name=cgv1other"));
+	EXPECT_EQ(EINVAL, errno);
+	/* A hierarchy with child groups cannot be remounted. */
+	ASSERT_EQ(0, mkdir(MNT "/child", 0755));
+	EXPECT_EQ(-1, mount("none", MNT, "cgroup", MS_REMOUNT, "none,name=cgv1remount"));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, rmdir(MNT "/child"));
+	EXPECT_EQ(0, umount(MNT));
+}
+
 TEST(mount_needs_cap_sys_admin)
 {
 	pid_t pid = fork();
