@@ -319,6 +319,9 @@ static void bench_pingpong(long ops)
 	if (pid < 0)
 		die("fork");
 	if (!pid) {
+		/* Only our ends stay open, so that the parent's close ends the loop. */
+		close(ab[1]);
+		close(ba[0]);
 		while (read(ab[0], &c, 1) == 1)
 			if (write(ba[1], &c, 1) != 1)
 				break;
