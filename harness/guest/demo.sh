@@ -33,4 +33,9 @@ run "grep -c . /cgroup/demo/tasks"
 run "echo \$\$ > /cgroup/demo/web/frontend/tasks; cat /proc/self/cgroup; cat /cgroup/demo/web/frontend/tasks"
 run "echo 4000000 > /cgroup/demo/web/tasks || true"
 run "rmdir /cgroup/demo/web/frontend || true"
-say "not yet: controllers, the release agent"
+say "the release agent runs when a notify_on_release group empties:"
+printf '#!/bin/sh\necho "released $1" > /tmp/released\n' > /tmp/agent.sh
+chmod 755 /tmp/agent.sh
+run "echo /tmp/agent.sh > /cgroup/demo/release_agent && mkdir /cgroup/demo/job && echo 1 > /cgroup/demo/job/notify_on_release"
+run "sh -c 'echo \$\$ > /cgroup/demo/job/tasks; true'; sleep 1; cat /tmp/released"
+say "not yet: controllers (cpuset, cpuacct, freezer, ns, debug)"
