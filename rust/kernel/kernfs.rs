@@ -13,6 +13,56 @@
 //! operations in flight to finish, and later ones fail with `ENODEV`. An operation that takes a
 //! lock which is also held around [`remove`] must first drop its own protection with
 //! [`Node::break_active_protection`], or the two deadlock.
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::kernfs::{self, Attrs, FileOps, Node, OpenFile, SyscallOps};
+//! use kernel::{c_str, error::code::EEXIST, prelude::*, seq_file::SeqFile, seq_print};
+//! use core::ptr;
+//!
+//! struct Dirs;
+//! #[vtable]
+//! impl SyscallOps for Dirs {}
+//! static DIR_OPS: kernfs::SyscallOpsTable = kernfs::syscall_ops::<Dirs>();
+//!
+//! struct Hello;
+//! #[vtable]
+//! impl FileOps for Hello {
+//!     fn show(_of: &OpenFile, m: &SeqFile) -> Result {
+//!         seq_print!(m, "hello\n");
+//!         Ok(())
+//!     }
+//! }
+//! static FILE_OPS: kernfs::FileOpsTable = kernfs::file_ops::<Hello>(64);
+//!
+//! // SAFETY: The root directory carries no private data.
+//! let root = unsafe { kernfs::create_root(&DIR_OPS, true, ptr::null_mut()) }?;
+//! // SAFETY: `root` is live until `destroy_root` below.
+//! let top = unsafe { kernfs::root_node(root) };
+//! assert!(top.is_dir());
+//! let attrs = Attrs::current_owner(0o755);
+//! // SAFETY: `top` is live; the directory carries no private data.
+//! let dir = unsafe { kernfs::create_dir(top, c_str!("d"), attrs, ptr::null_mut()) }?;
+//! // SAFETY: Just created; removed only with the root.
+//! let dir = unsafe { Node::from_raw(dir) };
+//! assert!(dir.is_dir());
+//! assert_eq!(dir.parent_ptr(), top.as_ptr());
+//! let ro = Attrs::current_owner(0o444);
+//! // SAFETY: `dir` is live; the file carries no private data.
+//! let file = unsafe { kernfs::create_file(dir, c_str!("f"), ro, &FILE_OPS, ptr::null_mut()) }?;
+//! // SAFETY: Just created; removed only with the root.
+//! assert!(!unsafe { Node::from_raw(file) }.is_dir());
+//! // SAFETY: `top` is live.
+//! let again = unsafe { kernfs::create_dir(top, c_str!("d"), attrs, ptr::null_mut()) };
+//! assert_eq!(again.err(), Some(EEXIST));
+//! kernfs::activate(top);
+//! // SAFETY: Both nodes are live.
+//! unsafe { kernfs::rename(dir, top, c_str!("e")) }?;
+//! // SAFETY: Never mounted, and no operation runs on any of its nodes.
+//! unsafe { kernfs::destroy_root(root) };
+//! # Ok::<(), Error>(())
+//! ```
 
 use crate::ffi::{c_char, c_int, c_void};
 use crate::{
