@@ -38,44 +38,40 @@ struct CoreFile {
     kind: Kind,
 }
 
+impl CoreFile {
+    const fn new(name: &'static CStr, mode: u16, top_only: bool, kind: Kind) -> Self {
+        CoreFile {
+            name,
+            mode,
+            top_only,
+            kind,
+        }
+    }
+}
+
 /// The core files, in the order the C implementation creates them.
 static CORE_FILES: [CoreFile; 6] = [
-    CoreFile {
-        name: c_str!("cgroup.procs"),
-        mode: 0o644,
-        top_only: false,
-        kind: Kind::Procs,
-    },
-    CoreFile {
-        name: c_str!("cgroup.clone_children"),
-        mode: 0o644,
-        top_only: false,
-        kind: Kind::CloneChildren,
-    },
-    CoreFile {
-        name: c_str!("cgroup.sane_behavior"),
-        mode: 0o444,
-        top_only: true,
-        kind: Kind::SaneBehavior,
-    },
-    CoreFile {
-        name: c_str!("tasks"),
-        mode: 0o644,
-        top_only: false,
-        kind: Kind::Tasks,
-    },
-    CoreFile {
-        name: c_str!("notify_on_release"),
-        mode: 0o644,
-        top_only: false,
-        kind: Kind::NotifyOnRelease,
-    },
-    CoreFile {
-        name: c_str!("release_agent"),
-        mode: 0o644,
-        top_only: true,
-        kind: Kind::ReleaseAgent,
-    },
+    CoreFile::new(c_str!("cgroup.procs"), 0o644, false, Kind::Procs),
+    CoreFile::new(
+        c_str!("cgroup.clone_children"),
+        0o644,
+        false,
+        Kind::CloneChildren,
+    ),
+    CoreFile::new(
+        c_str!("cgroup.sane_behavior"),
+        0o444,
+        true,
+        Kind::SaneBehavior,
+    ),
+    CoreFile::new(c_str!("tasks"), 0o644, false, Kind::Tasks),
+    CoreFile::new(
+        c_str!("notify_on_release"),
+        0o644,
+        false,
+        Kind::NotifyOnRelease,
+    ),
+    CoreFile::new(c_str!("release_agent"), 0o644, true, Kind::ReleaseAgent),
 ];
 
 /// The longest write to a control file; longer ones fail with `E2BIG`.
