@@ -16,6 +16,8 @@
 //!   and the global state that lists them.
 //! - [`cset`]: the css_set lattice: the sets of groups tasks are in, the fork and exit hooks,
 //!   moving tasks, listing a group's tasks, and `/proc/<pid>/cgroup`.
+//! - [`subsys`]: the [`subsys::Subsystem`] trait that controllers implement, their registration,
+//!   binding to hierarchies, per-group states and control files.
 //! - `fs`: the `cgroup` filesystem type: mount options, sharing of hierarchies between mounts,
 //!   and their destruction at the last umount.
 //! - `dir`: `mkdir`, `rmdir` and `rename` in a mounted hierarchy.
@@ -56,6 +58,7 @@
 
 pub mod cset;
 pub mod hierarchy;
+pub mod subsys;
 
 mod dir;
 mod files;
@@ -108,6 +111,11 @@ struct ProcCgroups;
 impl ProcShow for ProcCgroups {
     fn show(m: &SeqFile) -> Result {
         seq_print!(m, "#subsys_name\thierarchy\tnum_cgroups\tenabled\n");
+        let _state = hierarchy::core().state.lock();
+        for ops in subsys::each() {
+            let root = ops.root();
+            seq_print!(m, "{}\t{}\t{}\t1\n", ops.name(), root.id, root.nr_cgroups());
+        }
         Ok(())
     }
 }

@@ -74,6 +74,16 @@ impl SeqFile {
         unsafe { bindings::seq_write(self.0.get(), data.as_ptr().cast(), data.len()) };
     }
 
+    /// Appends the address of `obj` hashed, as the C `%p` does, so that objects can be told
+    /// apart without revealing where they are.
+    pub fn write_hashed_ptr<T>(&self, obj: &T) {
+        let fmt: &CStr = crate::c_str!("%p");
+        let p: *const c_void = core::ptr::from_ref(obj).cast();
+        // SAFETY: By the type invariant the seq_file is valid and only we write to it; `%p`
+        // only hashes the pointer value, never dereferences it.
+        unsafe { bindings::seq_printf(self.0.get(), fmt.as_char_ptr(), p) };
+    }
+
     /// Appends `data`, writing each byte found in `escape` as a backslash and three octal
     /// digits, like the C `seq_escape()` (used for paths and names in `/proc/mounts`).
     ///

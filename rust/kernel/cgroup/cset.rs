@@ -23,14 +23,25 @@
 //!   rwsem (write) held, and with release ordering. It is read by the task itself (fork, exit),
 //!   under the css_set lock, or under the core mutex.
 //!
+//! - Controllers' states are read from a task's set without any lock, under `rcu_read_lock()`
+//!   ([`super::subsys::task_css`]): sets are freed only after an RCU grace period.
+//!
 //! # References
 //!
 //! A set is counted: one reference per task pointing at it (from `cgroup_can_fork()` until
 //! `cgroup_free()`), plus temporary ones. The last one is dropped under the css_set lock, which
 //! unlinks the set from the hash table at the same time, so a lookup (under the lock) never
-//! finds a set whose count reached zero.
+//! finds a set whose count reached zero. The set is then freed after an RCU grace period (for
+//! lockless readers), from a work item (dropping its groups may free them, which needs process
+//! context).
+//!
+//! Each set also points to the state of every registered controller
+//! ([`super::subsys::RawCss`]): the state of its group in the controller's hierarchy, or the
+//! controller's root state when that group is the top one. The groups it holds keep those
+//! states alive.
 
 use super::hierarchy::{core, Cgroup, Root};
+use super::subsys::{self, RawCss, TaskSet, NR_SUBSYS};
 use crate::prelude::*;
 use crate::{
     alloc::{
@@ -70,6 +81,11 @@ pub struct CssSet {
     /// The groups that are not the top group of their hierarchy, sorted by hierarchy id.
     cgroups: KVec<Arc<Cgroup>>,
     hash: u64,
+    /// The state of each registered controller, by id; set at creation (or, for sets made
+    /// before the controller registered, at its registration) and never changed.
+    subsys: [AtomicPtr<RawCss>; NR_SUBSYS],
+    /// Queues `free_work` after a grace period.
+    rcu: Opaque<bindings::callback_head>,
     /// Frees the set in process context: the last reference may go in any context (a task's is
     /// dropped with its task struct, possibly from an RCU callback), but dropping the groups may
     /// free them, which puts their kernfs nodes.
@@ -107,6 +123,124 @@ impl CssSet {
     fn tasks_head(&self) -> *mut bindings::list_head {
         self.tasks.get()
     }
+
+    /// The state of controller `id` for the tasks of this set.
+    pub fn css(&self, id: usize) -> Option<&RawCss> {
+        let css = self.subsys.get(id)?.load(Ordering::Acquire);
+        // SAFETY: Root states are never freed; others belong to groups this set holds.
+        unsafe { css.as_ref() }
+    }
+
+    /// The number of references to the set: one per task that points to it, plus temporary
+    /// ones.
+    pub fn refcount(&self) -> usize {
+        self.refcount.load(Ordering::Relaxed)
+    }
+
+    /// The number of live tasks in the set.
+    pub fn nr_tasks(&self) -> u32 {
+        self.nr_tasks.load(Ordering::Relaxed)
+    }
+
+    /// A number that tells sets apart while they are alive (their address).
+    pub fn id(&self) -> usize {
+        ptr::from_ref(self) as usize
+    }
+
+    /// The groups of the set that are not the top group of their hierarchy, by hierarchy id.
+    pub fn cgroups(&self) -> &[Arc<Cgroup>] {
+        &self.cgroups
+    }
+}
+
+/// A css_set seen with the css_set lock held: its task list can be walked.
+pub struct LockedCssSet<'a> {
+    set: &'a CssSet,
+    _guard: &'a CsetGuard,
+}
+
+impl<'a> core::ops::Deref for LockedCssSet<'a> {
+    type Target = CssSet;
+
+    fn deref(&self) -> &CssSet {
+        self.set
+    }
+}
+
+impl LockedCssSet<'_> {
+    /// Calls `f` with the id, in the current task's pid namespace, of each task in the set (0
+    /// for one not visible there).
+    pub fn for_each_task_vnr(&self, mut f: impl FnMut(i32)) {
+        let head = self.set.tasks_head();
+        // SAFETY: The task list is guarded by the lock we hold; its tasks are alive while
+        // linked.
+        unsafe {
+            let mut node = (*head).next;
+            while !ptr::eq(node, head) {
+                f(bindings::__task_pid_nr_ns(
+                    node_task(node),
+                    bindings::pid_type_PIDTYPE_PID,
+                    ptr::null_mut(),
+                ));
+                node = (*node).next;
+            }
+        }
+    }
+}
+
+/// Calls `f` with the current task's set, under the css_set lock (interrupts disabled: `f` must
+/// not sleep).
+pub fn with_current_cset<R>(f: impl FnOnce(&LockedCssSet<'_>) -> R) -> R {
+    let guard = lock();
+    // SAFETY: The current task holds a reference on its set, which only changes under the lock.
+    let set = unsafe { &*task_cset(current()) };
+    f(&LockedCssSet {
+        set,
+        _guard: &guard,
+    })
+}
+
+/// Calls `f` with the current task's group in every hierarchy, the dummy one first.
+///
+/// Takes the core mutex: a caller in an operation on a kernfs node must have broken its active
+/// protection (as controller files do).
+pub fn for_each_group_of_current(mut f: impl FnMut(&Cgroup)) {
+    let state = core().state.lock();
+    f(&state.dummy().top);
+    let cset = task_cset(current());
+    // SAFETY: The current task holds a reference on its set, which cannot change while we hold
+    // the core mutex.
+    if let Some(set) = unsafe { cset.as_ref() } {
+        for root in state.roots().iter() {
+            f(set.cgroup_in(root));
+        }
+    }
+}
+
+/// Calls `f` with each set whose group in `cgrp`'s hierarchy is `cgrp`, under the css_set lock
+/// (interrupts disabled: `f` must not sleep).
+pub fn for_each_cset_of(cgrp: &Cgroup, mut f: impl FnMut(&LockedCssSet<'_>)) {
+    let root_id = cgrp.root_id();
+    let mut guard = lock();
+    let table: *const Table = guard.table();
+    // SAFETY: The table is guarded by the lock we hold for the whole walk; `f` gets only shared
+    // access to sets, through the guard.
+    for bucket in unsafe { &*table }.buckets.iter() {
+        for &c in bucket.iter() {
+            // SAFETY: Listed sets are alive while we hold the lock.
+            let set = unsafe { &*c };
+            let mine = match set.cgroups.iter().find(|g| g.root_id() == root_id) {
+                Some(g) => ptr::eq::<Cgroup>(&**g, cgrp),
+                None => cgrp.is_top(),
+            };
+            if mine {
+                f(&LockedCssSet {
+                    set,
+                    _guard: &guard,
+                });
+            }
+        }
+    }
 }
 
 fn hash_of(cgroups: &[Arc<Cgroup>]) -> u64 {
@@ -128,6 +262,19 @@ struct CsetLock {
 // SAFETY: `table` is only accessed with `lock` held (see `CsetGuard`).
 unsafe impl Sync for CsetLock {}
 
+/// Points every set at the root state `css` of controller `id`, which is registering (with the
+/// core mutex held, so no set is being created).
+pub(super) fn give_root_css(id: usize, css: *const RawCss) {
+    let mut guard = lock();
+    for bucket in guard.table().buckets.iter() {
+        for &c in bucket.iter() {
+            // SAFETY: Listed sets are alive while we hold the lock.
+            let set = unsafe { &*c };
+            set.subsys[id].store(css.cast_mut(), Ordering::Release);
+        }
+    }
+}
+
 static CSET_LOCK: CsetLock = CsetLock {
     lock: Opaque::uninit(),
     table: UnsafeCell::new(Table {
@@ -136,7 +283,7 @@ static CSET_LOCK: CsetLock = CsetLock {
 };
 
 /// Holds the css_set lock, with interrupts disabled.
-struct CsetGuard {
+pub struct CsetGuard {
     flags: c_ulong,
 }
 
@@ -266,14 +413,38 @@ unsafe fn put(cset: *const CssSet) {
         unsafe { bucket.set_len(len - 1) };
     }
     drop(guard);
-    // SAFETY: The count reached zero under the lock and the set is unlinked: nothing can reach
-    // it any more. It was made pinned by `new_cset`, and is not moved out of its box.
-    let set = unsafe { Pin::new_unchecked(KBox::from_raw(cset.cast_mut())) };
+    // SAFETY: The count reached zero under the lock and the set is unlinked: only lockless
+    // readers that found it before can still see it, and the callback runs after they are done.
+    unsafe { bindings::call_rcu(set.rcu.get(), Some(free_rcu)) };
+}
+
+/// Frees a set after a grace period, from a work item.
+///
+/// # Safety
+///
+/// Called by RCU with the `rcu` field of a set queued by `put`.
+unsafe extern "C" fn free_rcu(head: *mut bindings::callback_head) {
+    let cset = head
+        .cast::<u8>()
+        .wrapping_sub(offset_of!(CssSet, rcu))
+        .cast::<CssSet>();
+    // SAFETY: The set was unlinked by `put` and its grace period is over: nothing can reach it.
+    // It was made pinned by `new_cset`, and is not moved out of its box.
+    let set = unsafe { Pin::new_unchecked(KBox::from_raw(cset)) };
     workqueue::system().enqueue(set);
 }
 
 fn new_cset(cgroups: KVec<Arc<Cgroup>>) -> Result<*const CssSet> {
     let hash = hash_of(&cgroups);
+    let subsys: [AtomicPtr<RawCss>; NR_SUBSYS] = core::array::from_fn(|id| {
+        let css = cgroups
+            .iter()
+            .find_map(|c| c.css(id))
+            .map(ptr::from_ref)
+            .or_else(|| subsys::ops(id).map(|o| ptr::from_ref(o.root_css())))
+            .unwrap_or(ptr::null());
+        AtomicPtr::new(css.cast_mut())
+    });
     let cset = KBox::pin_init(
         pin_init!(CssSet {
             refcount: AtomicUsize::new(1),
@@ -284,6 +455,8 @@ fn new_cset(cgroups: KVec<Arc<Cgroup>>) -> Result<*const CssSet> {
             nr_tasks: AtomicU32::new(0),
             cgroups,
             hash,
+            subsys,
+            rcu: Opaque::uninit(),
             free_work <- new_work!("CssSet::free_work"),
         }),
         GFP_KERNEL,
@@ -488,6 +661,10 @@ pub unsafe extern "C" fn cgroup_post_fork(
         // SAFETY: `p` points to `cset` (reference from `cgroup_can_fork`), its node is on no
         // list.
         unsafe { link_task(&guard, &*cset, p) };
+        drop(guard);
+        // SAFETY: `p` holds a reference on `cset`, which cannot change before we return: moving
+        // `p` needs the threadgroup rwsem for writing.
+        unsafe { run_task_hook(&*cset, p, |o| o.fork) };
     }
     // SAFETY: Paired with `cgroup_can_fork`.
     unsafe { bindings::cgroup_threadgroup_change_end(current()) };
@@ -505,7 +682,48 @@ pub unsafe extern "C" fn cgroup_exit(tsk: *mut bindings::task_struct) {
     if !cset.is_null() {
         // SAFETY: The task holds a reference on its set until `cgroup_free`.
         unsafe { unlink_task(&guard, &*cset, tsk) };
+        drop(guard);
+        // SAFETY: As above; an exiting task is not moved any more (moves skip it).
+        unsafe { run_task_hook(&*cset, tsk, |o| o.exit) };
     }
+}
+
+/// Calls the `fork` or `exit` callback (`hook`) of every controller that has one for `task`.
+///
+/// # Safety
+///
+/// `task` must be valid and point to `cset`.
+unsafe fn run_task_hook(
+    cset: &CssSet,
+    task: *mut bindings::task_struct,
+    hook: impl Fn(&subsys::Ops) -> Option<fn(&RawCss, &crate::task::Task)>,
+) {
+    let mask = subsys::HAS_TASK_HOOKS.load(Ordering::Relaxed);
+    if mask == 0 {
+        return;
+    }
+    // SAFETY: `Task` is a transparent wrapper of a valid task (caller).
+    let t = unsafe { &*task.cast::<crate::task::Task>() };
+    for ops in subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
+        if let (Some(f), Some(css)) = (hook(ops), cset.css(ops.id as usize)) {
+            f(css, t);
+        }
+    }
+}
+
+/// The state of controller `id` of `task`.
+///
+/// # Safety
+///
+/// `task` must be valid, and the caller in an RCU read-side critical section, which bounds the
+/// returned lifetime.
+pub(super) unsafe fn css_of_task<'a>(
+    task: *mut bindings::task_struct,
+    id: usize,
+) -> Option<&'a RawCss> {
+    let cset = task_cset(task);
+    // SAFETY: Sets are freed only after a grace period (caller in a read-side section).
+    unsafe { cset.as_ref() }?.css(id)
 }
 
 /// Drops a dead task's reference on its set.
@@ -565,13 +783,21 @@ impl Drop for TaskRef {
     }
 }
 
-struct RcuGuard;
+/// An RCU read-side critical section, held until dropped.
+pub struct RcuGuard(core::marker::PhantomData<*mut ()>);
+
+impl Default for RcuGuard {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl RcuGuard {
-    fn new() -> Self {
+    /// Enters an RCU read-side critical section.
+    pub fn new() -> Self {
         // SAFETY: Paired with the unlock in `drop`.
         unsafe { bindings::rcu_read_lock() };
-        RcuGuard
+        RcuGuard(core::marker::PhantomData)
     }
 }
 
@@ -686,23 +912,82 @@ pub(super) fn attach(
         }
         task
     };
-    if !threadgroup {
-        // SAFETY: A task we hold a reference on.
-        if unsafe { (*task.0).flags } & bindings::PF_EXITING != 0 {
-            return Ok(());
-        }
-        return move_task(task.0, target);
-    }
-    // SAFETY: `signal` of a live task we hold a reference on.
-    let nr = unsafe { (*(*task.0).signal).nr_threads } as usize;
-    for thread in threads_of(task.0, nr.max(1))?.iter() {
-        // SAFETY: A task we hold a reference on.
-        if unsafe { (*thread.0).flags } & bindings::PF_EXITING != 0 {
+    let threads = if threadgroup {
+        // SAFETY: `signal` of a live task we hold a reference on.
+        let nr = unsafe { (*(*task.0).signal).nr_threads } as usize;
+        threads_of(task.0, nr.max(1))?
+    } else {
+        let mut one = KVec::with_capacity(1, GFP_KERNEL)?;
+        one.push(task, GFP_KERNEL)?;
+        one
+    };
+    // The tasks that really move: not exiting, and not already in `target`.
+    let mut moving: KVec<&crate::task::Task> = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
+    for thread in threads.iter() {
+        // SAFETY: A task we hold a reference on; its set cannot change (we hold the core mutex).
+        let (exiting, cset) = unsafe {
+            (
+                (*thread.0).flags & bindings::PF_EXITING != 0,
+                task_cset(thread.0).as_ref(),
+            )
+        };
+        let Some(cset) = cset else { continue };
+        if exiting || Arc::ptr_eq(cset.cgroup_in(target.root()), target) {
             continue;
         }
-        move_task(thread.0, target)?;
+        // SAFETY: `Task` is a transparent wrapper of a task we hold a reference on.
+        let t = unsafe { &*thread.0.cast::<crate::task::Task>() };
+        moving.push(t, GFP_KERNEL)?;
     }
-    Ok(())
+    if moving.is_empty() {
+        return Ok(());
+    }
+    let set = TaskSet(&moving);
+    let mask = target.root().subsys_mask();
+    let bound = || subsys::each().filter(move |o| mask & (1 << o.id as usize) != 0);
+    let css_of = |o: &subsys::Ops| target.css(o.id as usize);
+    let mut refused = None;
+    for ops in bound() {
+        if let Some(css) = css_of(ops) {
+            if let Err(e) = ops.can_attach(css, &set) {
+                refused = Some((ops.id, e));
+                break;
+            }
+        }
+    }
+    let mut result = Ok(());
+    if refused.is_none() {
+        for t in moving.iter() {
+            result = move_task(t.0.get(), target);
+            if result.is_err() {
+                break;
+            }
+        }
+    }
+    let err = refused.map(|(_, e)| e).or(result.err());
+    for ops in bound() {
+        if let Some((id, _)) = refused {
+            if ops.id == id {
+                break;
+            }
+        }
+        if let Some(css) = css_of(ops) {
+            match err {
+                Some(_) => ops.cancel_attach(css, &set),
+                None => ops.attach(css, &set),
+            }
+        }
+    }
+    err.map_or(Ok(()), Err)
+}
+
+/// Moves the current task into `target` from kernel code (no permission check).
+pub fn attach_current(target: &Arc<Cgroup>) -> Result {
+    let _state = core().state.lock();
+    if target.is_dead() {
+        return Err(crate::error::code::ENODEV);
+    }
+    attach(target, 0, false, bindings::kuid_t { val: 0 })
 }
 
 // --- Listing. ---
@@ -804,8 +1089,14 @@ pub unsafe extern "C" fn proc_cgroup_show(
         let set = unsafe { &*cset };
         for root in state.roots().iter().rev() {
             seq_print!(m, "{}:", root.id);
+            let mask = root.subsys_mask();
+            let mut sep = "";
+            for ops in subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
+                seq_print!(m, "{}{}", sep, ops.name());
+                sep = ",";
+            }
             if !root.name.is_empty() {
-                seq_print!(m, "name=");
+                seq_print!(m, "{}name=", sep);
                 m.write_bytes(&root.name);
             }
             seq_print!(m, ":");

@@ -6,7 +6,7 @@ use super::hierarchy::{core, Cgroup, ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, RO
 use super::hierarchy::{CGRP_CLONE_CHILDREN, ROOT_XATTR};
 use crate::{
     error::{
-        code::{EBUSY, EINVAL, EIO, ENODEV, ENOTDIR},
+        code::{EINVAL, EIO, ENODEV, ENOTDIR},
         Result,
     },
     kernfs::{self, Attrs, Node, SyscallOps, SyscallOpsTable},
@@ -34,30 +34,15 @@ impl SyscallOps for CgroupDirOps {
         if cgrp.is_dead() {
             return Err(ENODEV);
         }
-        Cgroup::create(&mut state, &cgrp, parent, name, Attrs::current_owner(mode))
+        Cgroup::create(&mut state, &cgrp, parent, name, Attrs::current_owner(mode)).map(|_| ())
     }
 
     fn rmdir(node: &Node) -> Result {
         // SAFETY: `node` is a group directory of ours with an operation running on it.
         let cgrp = unsafe { Cgroup::from_dir(node) };
         // SAFETY: We are in an operation on `node`; the guard is dropped before returning.
-        let unprotected = unsafe { node.break_active_protection() };
-        let mut state = core().state.lock();
-        if cgrp.is_dead() {
-            return Err(ENODEV);
-        }
-        if cgrp.nr_children() != 0 || cgrp.has_tasks() {
-            return Err(EBUSY);
-        }
-        cgrp.destroy(&mut state);
-        if let Some(parent) = cgrp.parent() {
-            super::release::check(parent);
-        }
-        drop(state);
-        drop(unprotected);
-        // SAFETY: Destroyed above under the core mutex, which makes this the only release.
-        unsafe { Cgroup::release_dir_ref(&cgrp) };
-        Ok(())
+        let _unprotected = unsafe { node.break_active_protection() };
+        Cgroup::remove(&cgrp, &mut core().state.lock())
     }
 
     fn rename(node: &Node, new_parent: &Node, name: &CStr) -> Result {
@@ -88,6 +73,10 @@ impl SyscallOps for CgroupDirOps {
         // the top group lives until the hierarchy is destroyed after its last umount.
         let top = unsafe { Cgroup::from_dir(root_node) };
         let root = top.root();
+        let mask = root.subsys_mask();
+        for ops in super::subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
+            seq_print!(m, ",{}", ops.name());
+        }
         for (flag, name) in [
             (ROOT_NOPREFIX, ",noprefix"),
             (ROOT_XATTR, ",xattr"),

@@ -119,12 +119,24 @@ fn file_of(of: &OpenFile) -> (&'static CoreFile, &Cgroup) {
 
 /// Parses a flag or number as the C implementation does: `kstrtoull()` in base 0, with one
 /// trailing newline allowed.
-fn parse_u64(buf: &mut [u8]) -> Result<u64> {
+pub(super) fn parse_u64(buf: &mut [u8]) -> Result<u64> {
     let mut value = 0u64;
     // `kstrtoull` needs a NUL-terminated string: kernfs terminates its buffer after
     // `buf.len()` bytes.
     // SAFETY: `buf` is followed by a NUL written by kernfs; `value` is a valid destination.
     let ret = unsafe { bindings::kstrtoull(buf.as_ptr().cast(), 0, &mut value) };
+    if ret < 0 {
+        return Err(EINVAL);
+    }
+    Ok(value)
+}
+
+/// Parses a signed number as the C implementation does: `kstrtoll()` in base 0, with one
+/// trailing newline allowed.
+pub(super) fn parse_s64(buf: &mut [u8]) -> Result<i64> {
+    let mut value = 0i64;
+    // SAFETY: As in `parse_u64`.
+    let ret = unsafe { bindings::kstrtoll(buf.as_ptr().cast(), 0, &mut value) };
     if ret < 0 {
         return Err(EINVAL);
     }

@@ -5,6 +5,7 @@
 
 use super::hierarchy::{self, core, Cgroup, NewRoot, Root, State};
 use super::hierarchy::{ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX, ROOT_XATTR};
+use super::subsys::SubsysId;
 use crate::ffi::c_int;
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox, KVec},
@@ -204,15 +205,20 @@ fn parse_option(
             }
             ctx.release_agent = Some(string(value)?);
         }
-        _ => return Ok(false),
+        // A registered controller's name; as in C, a value after it is ignored.
+        _ => match super::subsys::subsys_id_by_name(key) {
+            Some(id) if super::subsys::registered_mask() & (1 << id as u32) != 0 => {
+                ctx.subsys_mask |= 1 << id as u32;
+            }
+            _ => return Ok(false),
+        },
     }
     Ok(true)
 }
 
 /// The consistency rules of the options as a whole.
 fn check_options(ctx: &mut MountCtx) -> Result {
-    // No controller is built in yet: every subsystem name was rejected while parsing.
-    let enabled = 0u32;
+    let enabled = super::subsys::registered_mask();
     ctx.subsys_mask &= enabled;
     if ctx.subsys_mask == 0 && !ctx.none && ctx.name.is_none() {
         ctx.all = true;
@@ -222,6 +228,10 @@ fn check_options(ctx: &mut MountCtx) -> Result {
             return Err(EINVAL);
         }
         ctx.subsys_mask = enabled;
+    }
+    // `noprefix` is only for cpuset, for the legacy cpuset filesystem.
+    if ctx.flags & ROOT_NOPREFIX != 0 && ctx.subsys_mask & !(1 << SubsysId::Cpuset as u32) != 0 {
+        return Err(EINVAL);
     }
     if ctx.subsys_mask == 0 && ctx.name.is_none() {
         return Err(EINVAL);
@@ -242,7 +252,7 @@ fn root_to_use(state: &mut State, ctx: &mut MountCtx) -> Result<Arc<Root>> {
             None => false,
         };
         // Controllers (or an explicit "none") given must match the hierarchy's.
-        if (ctx.subsys_mask != 0 || ctx.none) && ctx.subsys_mask != root.subsys_mask {
+        if (ctx.subsys_mask != 0 || ctx.none) && ctx.subsys_mask != root.subsys_mask() {
             if !name_match {
                 continue;
             }
@@ -260,6 +270,9 @@ fn root_to_use(state: &mut State, ctx: &mut MountCtx) -> Result<Arc<Root>> {
     if ctx.subsys_mask == 0 && !ctx.none {
         return Err(EINVAL);
     }
+    if !controllers_free(state, ctx.subsys_mask) {
+        return Err(EBUSY);
+    }
     state.create_root(NewRoot {
         subsys_mask: ctx.subsys_mask,
         name: ctx.name.take().unwrap_or_default(),
@@ -267,6 +280,11 @@ fn root_to_use(state: &mut State, ctx: &mut MountCtx) -> Result<Arc<Root>> {
         release_agent: ctx.release_agent.take().unwrap_or_default(),
         clone_children: ctx.clone_children,
     })
+}
+
+/// Whether every controller in `mask` is bound to the dummy hierarchy.
+fn controllers_free(state: &State, mask: u32) -> bool {
+    mask & state.dummy().subsys_mask() == mask
 }
 
 /// Drops a pin taken by `root_to_use`, destroying a hierarchy left unused.
@@ -315,9 +333,9 @@ unsafe extern "C" fn reconfigure(fc: *mut bindings::fs_context) -> c_int {
     };
     from_result(|| {
         check_options(ctx)?;
-        let _state = core().state.lock();
+        let state = core().state.lock();
         let root = top.root();
-        if ctx.subsys_mask != root.subsys_mask || ctx.release_agent.is_some() {
+        if ctx.subsys_mask != root.subsys_mask() || ctx.release_agent.is_some() {
             crate::pr_warn!("option changes via remount are deprecated\n");
         }
         let renamed = ctx
@@ -330,7 +348,16 @@ unsafe extern "C" fn reconfigure(fc: *mut bindings::fs_context) -> c_int {
         if top.nr_children() != 0 {
             return Err(EBUSY);
         }
-        // No controller can be bound yet, so both masks are empty: nothing to rebind.
+        let added = ctx.subsys_mask & !root.subsys_mask();
+        let removed = root.subsys_mask() & !ctx.subsys_mask;
+        if !controllers_free(&state, added) {
+            return Err(EBUSY);
+        }
+        if let Err(e) = root.bind(&state, added) {
+            root.unbind(&state, root.subsys_mask() & added, true);
+            return Err(e);
+        }
+        root.unbind(&state, removed, true);
         if let Some(agent) = ctx.release_agent.take() {
             *root.release_agent.lock() = agent;
         }

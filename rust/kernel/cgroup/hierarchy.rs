@@ -8,7 +8,11 @@ use crate::ffi::c_void;
 use crate::{
     alloc::{flags::GFP_KERNEL, KVec},
     bindings,
-    error::{code::EINVAL, Result},
+    cgroup::subsys::{self, RawCss, NR_SUBSYS},
+    error::{
+        code::{EBUSY, EINVAL},
+        Result,
+    },
     kernfs, new_mutex,
     prelude::*,
     sync::{Arc, ArcBorrow, Mutex},
@@ -53,6 +57,10 @@ pub struct Cgroup {
     pub(super) nr_tasks: AtomicU32,
     /// Set (under the core mutex) when the group is removed.
     dead: AtomicBool,
+    /// The states of the controllers bound to the hierarchy, by controller id: for the top
+    /// group the controllers' root states, set and cleared at (un)binding under the core mutex;
+    /// for other groups states owned by the group, made at creation and freed with it.
+    subsys: [AtomicPtr<RawCss>; NR_SUBSYS],
     /// Runs the release agent for this group (see [`super::release`]).
     #[pin]
     release_work: Work<Cgroup>,
@@ -78,6 +86,7 @@ impl Cgroup {
             nr_children: AtomicU32::new(0),
             nr_tasks: AtomicU32::new(0),
             dead: AtomicBool::new(false),
+            subsys: [const { AtomicPtr::new(ptr::null_mut()) }; NR_SUBSYS],
             release_work <- new_work!("Cgroup::release_work"),
         })
     }
@@ -142,8 +151,39 @@ impl Cgroup {
         self.dead.load(Ordering::Relaxed)
     }
 
+    /// The state of controller `id` in this group, if the controller is bound to its hierarchy.
+    pub fn css(&self, id: usize) -> Option<&RawCss> {
+        let css = self.subsys.get(id)?.load(Ordering::Acquire);
+        // SAFETY: A non-null entry is a root state (never freed) or a state owned by the group.
+        unsafe { css.as_ref() }
+    }
+
+    /// Sets the state of controller `id`; only for top groups, at (un)binding, under the core
+    /// mutex.
+    pub(super) fn set_css(&self, id: usize, css: *const RawCss) {
+        self.subsys[id].store(css.cast_mut(), Ordering::Release);
+    }
+
+    /// The number of tasks in the group (not counting descendants).
+    pub fn nr_tasks(&self) -> u32 {
+        self.nr_tasks.load(Ordering::Relaxed)
+    }
+
     pub(super) fn kn(&self) -> *mut bindings::kernfs_node {
         self.kn.load(Ordering::Relaxed)
+    }
+
+    /// Writes the group's name (`/` for a top group) into `buf` and returns it.
+    pub fn name<'a>(&self, buf: &'a mut [u8]) -> &'a [u8] {
+        let kn = self.kn();
+        if self.is_top() || kn.is_null() {
+            let n = buf.len().min(1);
+            buf[..n].copy_from_slice(&b"/"[..n]);
+            return &buf[..n];
+        }
+        // SAFETY: The node is valid for as long as the group lives; `buf` is writable.
+        let len = unsafe { bindings::kernfs_name(kn, buf.as_mut_ptr().cast(), buf.len()) };
+        &buf[..len.clamp(0, buf.len() as i32) as usize]
     }
 
     /// Writes the group's path from the top of its hierarchy (`/` for the top group) into `buf`
@@ -191,7 +231,7 @@ impl Cgroup {
         parent_kn: &kernfs::Node,
         name: &CStr,
         attrs: kernfs::Attrs,
-    ) -> Result {
+    ) -> Result<Arc<Cgroup>> {
         let inherited =
             parent.flags.load(Ordering::Relaxed) & (CGRP_NOTIFY_ON_RELEASE | CGRP_CLONE_CHILDREN);
         let child = Arc::pin_init(
@@ -203,6 +243,13 @@ impl Cgroup {
             ),
             GFP_KERNEL,
         )?;
+        let mask = child.root().subsys_mask();
+        for ops in subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
+            let id = ops.id as usize;
+            let parent_css = parent.css(id).ok_or(EINVAL)?;
+            // Owned by the group from here: freed by its destructor, even on failure below.
+            child.subsys[id].store(ops.create_css(parent_css, &child)?, Ordering::Release);
+        }
         let raw = Arc::into_raw(child.clone()).cast_mut();
         // SAFETY: The parent directory is live (an operation on it runs), and `raw` is the
         // directory's own reference: it is released only after the directory is removed.
@@ -221,7 +268,9 @@ impl Cgroup {
         child.kn.store(kn, Ordering::Relaxed);
         // SAFETY: `kn` was just created and is not removed before this function returns.
         let node = unsafe { kernfs::Node::from_raw(kn) };
-        if let Err(e) = super::files::populate(&child, node) {
+        let populated = super::files::populate(&child, node)
+            .and_then(|()| subsys::populate(&child, node, mask));
+        if let Err(e) = populated {
             // SAFETY: The directory was never activated, so no operation runs on it; we hold no
             // active reference in it.
             unsafe { kernfs::remove(node) };
@@ -232,6 +281,25 @@ impl Cgroup {
         parent.nr_children.fetch_add(1, Ordering::Relaxed);
         child.root().nr_cgroups.fetch_add(1, Ordering::Relaxed);
         kernfs::activate(node);
+        Ok(child)
+    }
+
+    /// Removes `this`, which must have no task and no child group (`EBUSY` otherwise). Called
+    /// with the core mutex held, and with the active protection of its directory broken if the
+    /// caller runs in an operation on it.
+    pub(super) fn remove(this: &Arc<Cgroup>, state: &mut State) -> Result {
+        if this.is_dead() {
+            return Err(crate::error::code::ENODEV);
+        }
+        if this.is_top() || this.nr_children() != 0 || this.has_tasks() {
+            return Err(EBUSY);
+        }
+        this.destroy(state);
+        if let Some(parent) = this.parent() {
+            super::release::check(parent);
+        }
+        // SAFETY: Destroyed above under the core mutex, which makes this the only release.
+        unsafe { Cgroup::release_dir_ref(this) };
         Ok(())
     }
 
@@ -273,6 +341,16 @@ impl PinnedDrop for Cgroup {
             // process context (css_sets are freed from a work item).
             unsafe { bindings::kernfs_put(kn) };
         }
+        if self.parent.is_some() {
+            for (id, slot) in self.subsys.iter().enumerate() {
+                let css = slot.swap(ptr::null_mut(), Ordering::Relaxed);
+                if let (false, Some(ops)) = (css.is_null(), subsys::ops(id)) {
+                    // SAFETY: A non-top group's states were made by `create_css` and are only
+                    // reachable through the group and the css_sets naming it, all gone now.
+                    unsafe { ops.free_css(css) };
+                }
+            }
+        }
     }
 }
 
@@ -281,8 +359,9 @@ impl PinnedDrop for Cgroup {
 pub struct Root {
     /// Unique among live hierarchies, shown in `/proc/<pid>/cgroup`.
     pub id: i32,
-    /// The controllers bound to the hierarchy, one bit per subsystem id.
-    pub subsys_mask: u32,
+    /// The controllers bound to the hierarchy, one bit per subsystem id; changed under the
+    /// core mutex.
+    subsys_mask: AtomicU32,
     /// The `name=` of the hierarchy (empty if none).
     pub name: KVec<u8>,
     /// `ROOT_*` flags, fixed at creation.
@@ -301,6 +380,63 @@ pub struct Root {
 }
 
 impl Root {
+    /// The controllers bound to the hierarchy, one bit per controller id.
+    pub fn subsys_mask(&self) -> u32 {
+        self.subsys_mask.load(Ordering::Relaxed)
+    }
+
+    /// Whether this is the dummy hierarchy, which holds the controllers nobody mounted.
+    pub fn is_dummy(&self) -> bool {
+        self.id == 0
+    }
+
+    /// Binds the controllers in `mask`, which must be bound to the dummy hierarchy, to this
+    /// one, which has no child group. Called with the core mutex held.
+    pub(super) fn bind(&self, state: &State, mask: u32) -> Result {
+        let node = self.top_node();
+        for ops in subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
+            let id = ops.id as usize;
+            let css = ops.root_css();
+            if state.dummy.subsys_mask() & (1 << id) == 0 {
+                return Err(EBUSY);
+            }
+            subsys::populate(&self.top, node, 1 << id)?;
+            state.dummy.top.set_css(id, ptr::null());
+            state
+                .dummy
+                .subsys_mask
+                .fetch_and(!(1 << id), Ordering::Relaxed);
+            self.top.set_css(id, css);
+            ops.rebind(&self.top);
+            self.subsys_mask.fetch_or(1 << id, Ordering::Relaxed);
+        }
+        // Files added to a live hierarchy (remount) are hidden until activated.
+        kernfs::activate(node);
+        Ok(())
+    }
+
+    /// Returns the controllers in `mask`, bound to this hierarchy, which has no child group,
+    /// to the dummy hierarchy. Called with the core mutex held.
+    pub(super) fn unbind(&self, state: &State, mask: u32, remove_files: bool) {
+        for ops in subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
+            let id = ops.id as usize;
+            if remove_files {
+                subsys::depopulate(&self.top, self.top_node(), ops);
+            }
+            self.top.set_css(id, ptr::null());
+            state.dummy.top.set_css(id, ops.root_css());
+            state.dummy.subsys_mask.fetch_or(1 << id, Ordering::Relaxed);
+            ops.rebind(&state.dummy.top);
+            self.subsys_mask.fetch_and(!(1 << id), Ordering::Relaxed);
+        }
+    }
+
+    fn top_node(&self) -> &kernfs::Node {
+        // SAFETY: A mounted hierarchy's kernfs root lives until `destroy_root`, after its
+        // controllers are unbound.
+        unsafe { kernfs::root_node(self.kf_root()) }
+    }
+
     /// The kernfs root of the hierarchy.
     pub fn kf_root(&self) -> *mut bindings::kernfs_root {
         self.kf_root.load(Ordering::Relaxed)
@@ -330,9 +466,23 @@ pub(super) struct NewRoot {
 pub struct State {
     roots: KVec<Arc<Root>>,
     next_id: i32,
+    /// The dummy hierarchy (id 0): never mounted nor listed, it holds unbound controllers.
+    dummy: Arc<Root>,
 }
 
 impl State {
+    /// The dummy hierarchy.
+    pub fn dummy(&self) -> &Arc<Root> {
+        &self.dummy
+    }
+
+    /// Gives the root state `css` of controller `id`, which is registering, to the dummy
+    /// hierarchy.
+    pub(super) fn adopt(&self, id: usize, css: *const RawCss) {
+        self.dummy.top.set_css(id, css);
+        self.dummy.subsys_mask.fetch_or(1 << id, Ordering::Relaxed);
+    }
+
     /// The live hierarchies, oldest first.
     pub fn roots(&self) -> &[Arc<Root>] {
         &self.roots
@@ -358,7 +508,7 @@ impl State {
         let root = Arc::pin_init(
             pin_init!(Root {
                 id,
-                subsys_mask: new.subsys_mask,
+                subsys_mask: AtomicU32::new(0),
                 name: new.name,
                 flags: new.flags,
                 release_agent <- new_mutex!(new.release_agent, "cgroup_release_agent"),
@@ -387,12 +537,15 @@ impl State {
         // SAFETY: `kf_root` was just created.
         let node = unsafe { kernfs::root_node(kf_root) };
         top.kn.store(node.as_ptr(), Ordering::Relaxed);
-        let published = super::files::populate(&top, node).and_then(|()| {
-            self.roots
-                .push(root.clone(), GFP_KERNEL)
-                .map_err(Into::into)
-        });
+        let published = super::files::populate(&top, node)
+            .and_then(|()| root.bind(self, new.subsys_mask))
+            .and_then(|()| {
+                self.roots
+                    .push(root.clone(), GFP_KERNEL)
+                    .map_err(Into::into)
+            });
         if let Err(e) = published {
+            root.unbind(self, root.subsys_mask(), false);
             // SAFETY: Never mounted nor activated: no operation runs on it.
             unsafe { kernfs::destroy_root(kf_root) };
             // SAFETY: The root node is gone: nothing uses its reference any more.
@@ -419,6 +572,8 @@ impl State {
             .roots
             .iter()
             .position(|r| ptr::eq::<Root>(&**r, root))?;
+        // Its files go with the kernfs root in `destroy_root`, once nothing can open them.
+        root.unbind(self, root.subsys_mask(), false);
         let len = self.roots.len();
         self.roots.as_mut_slice()[pos..].rotate_left(1);
         // SAFETY: `len - 1` is in bounds. The element there is read out once and, with the length
@@ -428,6 +583,117 @@ impl State {
             ptr::read(self.roots.as_ptr().add(len - 1))
         })
     }
+}
+
+/// Creates a hierarchy named `name`, with no controller, from kernel code; it is not mounted
+/// but can be, with `-o none,name=<name>`. Release it with [`release_hierarchy`].
+///
+/// # Examples
+///
+/// Groups made and moved into from kernel code, and the css_sets that follow (this runs as a
+/// KUnit test in the kernel thread that runs the tests):
+///
+/// ```
+/// use kernel::c_str;
+/// use kernel::cgroup::{cset, hierarchy};
+/// use kernel::error::{code::{EBUSY, ENODEV}, Error};
+///
+/// let root = hierarchy::create_hierarchy(b"kunit_csets")?;
+/// let a = hierarchy::mkdir(&root.top, c_str!("a"))?;
+/// let b = hierarchy::mkdir(&a, c_str!("b"))?;
+/// let mut buf = [0u8; 64];
+/// assert_eq!(root.top.path(&mut buf)?, b"/");
+/// assert_eq!(b.path(&mut buf)?, b"/a/b");
+///
+/// // Every task starts in the top group, in a set shared with other tasks.
+/// let home = cset::with_current_cset(|s| s.id());
+///
+/// // Moving makes a set of its own, with one reference: this task's.
+/// cset::attach_current(&a)?;
+/// let (in_a, refs, tasks) = cset::with_current_cset(|s| (s.id(), s.refcount(), s.nr_tasks()));
+/// assert_ne!(in_a, home);
+/// assert_eq!((refs, tasks), (1, 1));
+/// assert_eq!(a.nr_tasks(), 1);
+///
+/// // Moving again to where it is changes nothing.
+/// cset::attach_current(&a)?;
+/// assert_eq!(cset::with_current_cset(|s| s.id()), in_a);
+///
+/// // Moving on leaves no reference behind.
+/// cset::attach_current(&b)?;
+/// assert_eq!(cset::with_current_cset(|s| (s.refcount(), s.nr_tasks())), (1, 1));
+/// assert_eq!((a.nr_tasks(), b.nr_tasks()), (0, 1));
+/// cset::attach_current(&a)?;
+/// assert_eq!(cset::with_current_cset(|s| (s.refcount(), s.nr_tasks())), (1, 1));
+///
+/// // Moving back finds the first set in the hash table.
+/// cset::attach_current(&root.top)?;
+/// assert_eq!(cset::with_current_cset(|s| s.id()), home);
+/// assert_eq!(a.nr_tasks(), 0);
+///
+/// // A group with a child or a task cannot be removed; empty ones can.
+/// assert_eq!(hierarchy::rmdir(&a), Err(EBUSY));
+/// cset::attach_current(&b)?;
+/// assert_eq!(hierarchy::rmdir(&b), Err(EBUSY));
+/// cset::attach_current(&root.top)?;
+/// hierarchy::rmdir(&b)?;
+/// hierarchy::rmdir(&a)?;
+/// assert_eq!(hierarchy::rmdir(&a), Err(ENODEV));
+/// hierarchy::release_hierarchy(root);
+/// # Ok::<(), Error>(())
+/// ```
+pub fn create_hierarchy(name: &[u8]) -> Result<Arc<Root>> {
+    super::check_root_name(name)?;
+    let mut state = core().state.lock();
+    if state.roots.iter().any(|r| r.name.as_slice() == name) {
+        return Err(EBUSY);
+    }
+    let mut owned = KVec::with_capacity(name.len(), GFP_KERNEL)?;
+    owned.extend_from_slice(name, GFP_KERNEL)?;
+    state.create_root(NewRoot {
+        subsys_mask: 0,
+        name: owned,
+        flags: 0,
+        release_agent: KVec::new(),
+        clone_children: false,
+    })
+}
+
+/// Drops the pin of a hierarchy made by [`create_hierarchy`]; it is destroyed if nothing else
+/// pins it (a mount) and it has no child group.
+pub fn release_hierarchy(root: Arc<Root>) {
+    let gone = core().state.lock().unpin(&root);
+    drop(root);
+    if let Some(root) = gone {
+        destroy_root(root);
+    }
+}
+
+/// Makes a child group `name` of `parent` from kernel code, owned by the current task.
+pub fn mkdir(parent: &Arc<Cgroup>, name: &CStr) -> Result<Arc<Cgroup>> {
+    if name.as_bytes().contains(&b'\n') {
+        return Err(EINVAL);
+    }
+    let mut state = core().state.lock();
+    if parent.is_dead() {
+        return Err(crate::error::code::ENODEV);
+    }
+    // SAFETY: The parent is alive (checked under the core mutex, which `rmdir` needs), so its
+    // directory is in the tree.
+    let parent_kn = unsafe { kernfs::Node::from_raw(parent.kn()) };
+    Cgroup::create(
+        &mut state,
+        parent,
+        parent_kn,
+        name,
+        kernfs::Attrs::current_owner(0o755),
+    )
+}
+
+/// Removes the group `cgrp` from kernel code: `EBUSY` if it has a task or a child group,
+/// `ENODEV` if it is already removed.
+pub fn rmdir(cgrp: &Arc<Cgroup>) -> Result {
+    Cgroup::remove(cgrp, &mut core().state.lock())
 }
 
 /// Destroys a hierarchy that [`State::unpin`] unlisted, after its last superblock is gone.
@@ -462,9 +728,34 @@ pub(super) fn init() -> Result {
     if !CORE.load(Ordering::Acquire).is_null() {
         return Err(EINVAL);
     }
+    let top = Arc::pin_init(Cgroup::new(ptr::null_mut(), 0, None, 0), GFP_KERNEL)?;
+    let top_for_root = top.clone();
+    let dummy = Arc::pin_init(
+        pin_init!(Root {
+            id: 0,
+            subsys_mask: AtomicU32::new(0),
+            name: KVec::new(),
+            flags: 0,
+            release_agent <- new_mutex!(KVec::new(), "cgroup_release_agent"),
+            top: top_for_root,
+            kf_root: AtomicPtr::new(ptr::null_mut()),
+            pins: AtomicU32::new(1),
+            nr_cgroups: AtomicU32::new(1),
+        }),
+        GFP_KERNEL,
+    )?;
+    top.root
+        .store(ptr::from_ref::<Root>(&dummy).cast_mut(), Ordering::Relaxed);
     let core = Arc::pin_init(
         pin_init!(Core {
-            state <- new_mutex!(State { roots: KVec::new(), next_id: 1 }, "cgroup_mutex"),
+            state <- new_mutex!(
+                State {
+                    roots: KVec::new(),
+                    next_id: 1,
+                    dummy,
+                },
+                "cgroup_mutex"
+            ),
         }),
         GFP_KERNEL,
     )?;

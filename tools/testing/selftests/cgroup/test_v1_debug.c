@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgroup v1: controllers on hierarchies, seen through the debug controller.
+ *
+ * Binding a controller to a hierarchy (mount, remount, umount), EBUSY for a
+ * controller bound elsewhere, prefixed control files, /proc/cgroups,
+ * /proc/<pid>/cgroup and /proc/mounts with controller names, and the debug
+ * controller's files. Expectations are those of the C implementation; only
+ * counts and ids are compared where the files print hashed addresses.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+#include "cgroup_v1_util.h"
+
+#define MNT "/tmp/cgv1-dbg"
+#define MNT2 "/tmp/cgv1-dbg2"
+
+static int try_mount(const char *dir, const char *opts)
+{
+	mkdir(dir, 0755);
+	if (mount("none", dir, "cgroup", 0, opts))
+		return -errno;
+	return 0;
+}
+
+static int remount(const char *dir, const char *opts)
+{
+	if (mount("none", dir, "cgroup", MS_REMOUNT, opts))
+		return -errno;
+	return 0;
+}
+
+/*
+ * A remount just after rmdir: the C implementation unlinks a removed group
+ * from its parent asynchronously, and refuses (EBUSY) until it has. Retries
+ * for up to 5 s.
+ */
+static int remount_after_rmdir(const char *dir, const char *opts)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < 500; i++) {
+		ret = remount(dir, opts);
+		if (ret != -EBUSY)
+			break;
+		usleep(10000);
+	}
+	return ret;
+}
+
+/* The line of @file that starts with @prefix, without its newline; -1 if none. */
+static int find_line(const char *file, const char *prefix, char *line, size_t size)
+{
+	char buf[16384], *l, *save;
+
+	if (read_text(file, buf, sizeof(buf)) < 0)
+		return -1;
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(l, prefix, strlen(prefix))) {
+			snprintf(line, size, "%s", l);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Waits until debug is back in the dummy hierarchy: the C implementation
+ * destroys an unmounted hierarchy asynchronously. Returns 0, or -1 after 5 s.
+ */
+static int wait_unbound(void)
+{
+	char line[256];
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (!find_line("/proc/cgroups", "debug\t", line, sizeof(line)) &&
+		    !strcmp(line, "debug\t0\t1\t1"))
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* The id of the hierarchy that debug is bound to, from /proc/self/cgroup. */
+static int debug_hierarchy_id(void)
+{
+	char buf[4096], *l, *save;
+
+	if (read_text("/proc/self/cgroup", buf, sizeof(buf)) < 0)
+		return -1;
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char *c = strchr(l, ':');
+
+		if (c && (!strncmp(c, ":debug:", 7) || !strncmp(c, ":debug,", 7)))
+			return atoi(l);
+	}
+	return -1;
+}
+
+static int matches(const char *re, const char *text)
+{
+	regex_t r;
+	int ret;
+
+	if (regcomp(&r, re, REG_EXTENDED | REG_NEWLINE))
+		return 0;
+	ret = !regexec(&r, text, 0, NULL, 0);
+	regfree(&r);
+	return ret;
+}
+
+/* A child that moves itself into @tasks and waits to be killed. */
+static pid_t park_in(const char *tasks)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		close(p[0]);
+		if (write_pid(tasks, 0))
+			_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1) {
+		close(p[0]);
+		return -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
+static void unpark(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+FIXTURE(dbg) {
+	int id;
+};
+
+/*
+ * The C implementation removes groups asynchronously: a hierarchy unmounted
+ * right after rmdir may still have children, and then lives on unseen with
+ * debug bound. Mounting "debug" again reuses it, so the fixture does not ask
+ * for debug to be free; the tests that do come first, without children.
+ */
+FIXTURE_SETUP(dbg)
+{
+	ASSERT_EQ(0, try_mount(MNT, "debug"));
+	self->id = debug_hierarchy_id();
+	ASSERT_LT(0, self->id);
+}
+
+FIXTURE_TEARDOWN(dbg)
+{
+	write_pid(MNT "/tasks", getpid());
+	rmdir(MNT "/a/b");
+	rmdir(MNT "/a");
+	umount(MNT);
+}
+
+TEST_F(dbg, proc_cgroups_line)
+{
+	char line[256], expected[256];
+
+	snprintf(expected, sizeof(expected), "debug\t%d\t1\t1", self->id);
+	ASSERT_EQ(0, find_line("/proc/cgroups", "debug\t", line, sizeof(line)));
+	EXPECT_STREQ(expected, line);
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	ASSERT_EQ(0, mkdir(MNT "/a/b", 0755));
+	snprintf(expected, sizeof(expected), "debug\t%d\t3\t1", self->id);
+	ASSERT_EQ(0, find_line("/proc/cgroups", "debug\t", line, sizeof(line)));
+	EXPECT_STREQ(expected, line);
+}
+
+TEST_F(dbg, proc_mounts_and_pid_cgroup)
+{
+	char line[256], expected[256], prefix[32];
+
+	ASSERT_EQ(0, find_line("/proc/mounts", "none " MNT " ", line, sizeof(line)));
+	EXPECT_STREQ("none " MNT " cgroup rw,relatime,debug 0 0", line);
+	snprintf(prefix, sizeof(prefix), "%d:", self->id);
+	ASSERT_EQ(0, find_line("/proc/self/cgroup", prefix, line, sizeof(line)));
+	snprintf(expected, sizeof(expected), "%d:debug:/", self->id);
+	EXPECT_STREQ(expected, line);
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	ASSERT_EQ(0, write_pid(MNT "/a/tasks", 0));
+	ASSERT_EQ(0, find_line("/proc/self/cgroup", prefix, line, sizeof(line)));
+	snprintf(expected, sizeof(expected), "%d:debug:/a", self->id);
+	EXPECT_STREQ(expected, line);
+}
+
+TEST_F(dbg, control_files)
+{
+	static const char * const everywhere[] = {
+		"debug.taskcount", "debug.cgroup_css_links", "debug.cgroup_subsys_states",
+		"debug.cgroup_masks", "debug.releasable",
+	};
+	static const char * const root_only[] = {
+		"debug.current_css_set", "debug.current_css_set_refcount",
+		"debug.current_css_set_cg_links",
+	};
+	char path[256];
+	struct stat st;
+	size_t i;
+
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	for (i = 0; i < ARRAY_SIZE(everywhere); i++) {
+		snprintf(path, sizeof(path), MNT "/%s", everywhere[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s", path);
+		EXPECT_EQ(0100444, st.st_mode) TH_LOG("%s", path);
+		snprintf(path, sizeof(path), MNT "/a/%s", everywhere[i]);
+		EXPECT_EQ(0, access(path, F_OK)) TH_LOG("%s", path);
+	}
+	for (i = 0; i < ARRAY_SIZE(root_only); i++) {
+		snprintf(path, sizeof(path), MNT "/%s", root_only[i]);
+		ASSERT_EQ(0, stat(path, &st)) TH_LOG("%s", path);
+		EXPECT_EQ(0100444, st.st_mode) TH_LOG("%s", path);
+		snprintf(path, sizeof(path), MNT "/a/%s", root_only[i]);
+		EXPECT_EQ(-1, access(path, F_OK)) TH_LOG("%s", path);
+	}
+	/* Read-only files refuse writes (root may open them for writing). */
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/debug.taskcount", "1"));
+}
+
+TEST_F(dbg, taskcount_and_releasable)
+{
+	char buf[64];
+	pid_t pid;
+
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	read_text(MNT "/a/debug.taskcount", buf, sizeof(buf));
+	EXPECT_STREQ("0\n", buf);
+	read_text(MNT "/a/debug.releasable", buf, sizeof(buf));
+	EXPECT_STREQ("1\n", buf);
+	pid = park_in(MNT "/a/tasks");
+	ASSERT_LT(0, pid);
+	read_text(MNT "/a/debug.taskcount", buf, sizeof(buf));
+	EXPECT_STREQ("1\n", buf);
+	read_text(MNT "/a/debug.releasable", buf, sizeof(buf));
+	EXPECT_STREQ("0\n", buf);
+	/* A child group makes the parent unreleasable too. */
+	ASSERT_EQ(0, mkdir(MNT "/a/b", 0755));
+	ASSERT_EQ(0, write_pid(MNT "/a/b/tasks", pid));
+	read_text(MNT "/a/debug.taskcount", buf, sizeof(buf));
+	EXPECT_STREQ("0\n", buf);
+	read_text(MNT "/a/debug.releasable", buf, sizeof(buf));
+	EXPECT_STREQ("0\n", buf);
+	unpark(pid);
+	read_text(MNT "/a/b/debug.releasable", buf, sizeof(buf));
+	EXPECT_STREQ("1\n", buf);
+	read_text(MNT "/debug.releasable", buf, sizeof(buf));
+	EXPECT_STREQ("0\n", buf);
+}
+
+/* Reads debug.current_css_set_refcount in a new child of the caller moved to @tasks. */
+static int refcount_in(const char *tasks, int extra_children)
+{
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		char buf[64];
+		pid_t kids[4];
+		int i;
+
+		close(p[0]);
+		if (write_pid(tasks, 0))
+			_exit(1);
+		for (i = 0; i < extra_children; i++) {
+			kids[i] = fork();
+			if (!kids[i]) {
+				pause();
+				_exit(0);
+			}
+		}
+		read_text(MNT "/debug.current_css_set_refcount", buf, sizeof(buf));
+		for (i = 0; i < extra_children; i++) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+		}
+		_exit(write(p[1], buf, strlen(buf)) > 0 ? 0 : 1);
+	}
+	close(p[1]);
+	{
+		char buf[64] = "";
+		ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+
+		close(p[0]);
+		waitpid(pid, &status, 0);
+		return n > 0 ? atoi(buf) : -1;
+	}
+}
+
+TEST_F(dbg, current_css_set_refcount)
+{
+	/*
+	 * One reference per task, in sets of their own: a task that exited keeps
+	 * its reference until it is freed, so each count is taken in a new group.
+	 */
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	ASSERT_EQ(0, mkdir(MNT "/a/b", 0755));
+	EXPECT_EQ(1, refcount_in(MNT "/a/tasks", 0));
+	EXPECT_EQ(3, refcount_in(MNT "/a/b/tasks", 2));
+}
+
+TEST_F(dbg, css_links_and_states)
+{
+	char buf[4096], re[256];
+	pid_t pid;
+
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	read_text(MNT "/a/debug.cgroup_css_links", buf, sizeof(buf));
+	EXPECT_STREQ("", buf);
+	pid = park_in(MNT "/a/tasks");
+	ASSERT_LT(0, pid);
+	read_text(MNT "/a/debug.cgroup_css_links", buf, sizeof(buf));
+	snprintf(re, sizeof(re), "^css_set [^ ]+ 1\n  task %d\n$", pid);
+	EXPECT_TRUE(matches(re, buf)) TH_LOG("%s", buf);
+	read_text(MNT "/a/debug.cgroup_subsys_states", buf, sizeof(buf));
+	EXPECT_TRUE(matches("^ 3: debug\t- [^ ]+\\[[0-9]+\\] 1 P=1\n$", buf)) TH_LOG("%s", buf);
+	read_text(MNT "/debug.cgroup_subsys_states", buf, sizeof(buf));
+	/* C takes removed children offline asynchronously: only the id is certain. */
+	EXPECT_TRUE(matches("^ 3: debug\t- [^ ]+\\[1\\] [0-9]+\n$", buf)) TH_LOG("%s", buf);
+	read_text(MNT "/a/debug.cgroup_masks", buf, sizeof(buf));
+	EXPECT_STREQ("subtree_control  : debug\nsubtree_ss_mask  : debug\n", buf);
+	unpark(pid);
+}
+
+TEST_F(dbg, current_css_set)
+{
+	char buf[4096], line[64];
+
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	ASSERT_EQ(0, write_pid(MNT "/a/tasks", 0));
+	read_text(MNT "/debug.current_css_set", buf, sizeof(buf));
+	EXPECT_TRUE(matches("^css_set [^ ]+ [0-9]+( \\+[0-9]+)?\n", buf)) TH_LOG("%s", buf);
+	EXPECT_TRUE(matches("\n 3: debug\t- [^ ]+\\[[0-9]+\\]\n", buf)) TH_LOG("%s", buf);
+	read_text(MNT "/debug.current_css_set_cg_links", buf, sizeof(buf));
+	snprintf(line, sizeof(line), "Root %d group a\n", self->id);
+	EXPECT_NE(NULL, strstr(buf, line)) TH_LOG("%s", buf);
+	EXPECT_TRUE(matches("^Root 0 group /$", buf)) TH_LOG("%s", buf);
+}
+
+TEST_F(dbg, bound_elsewhere_is_busy)
+{
+	char line[256];
+
+	/* The same controller set shares the hierarchy. */
+	ASSERT_EQ(0, try_mount(MNT2, "debug"));
+	ASSERT_EQ(0, mkdir(MNT2 "/shared", 0755));
+	EXPECT_EQ(0, access(MNT "/shared/debug.taskcount", F_OK));
+	EXPECT_EQ(0, rmdir(MNT "/shared"));
+	EXPECT_EQ(0, umount(MNT2));
+	/* A new hierarchy cannot take it. */
+	EXPECT_EQ(-EBUSY, try_mount(MNT2, "debug,name=cgv1other"));
+	EXPECT_EQ(0, try_mount(MNT2, "none,name=cgv1other"));
+	EXPECT_EQ(-EBUSY, remount(MNT2, "debug,name=cgv1other"));
+	ASSERT_EQ(0, find_line("/proc/mounts", "none " MNT2 " ", line, sizeof(line)));
+	EXPECT_STREQ("none " MNT2 " cgroup rw,relatime,name=cgv1other 0 0", line);
+	EXPECT_EQ(0, umount(MNT2));
+}
+
+TEST(option_errors)
+{
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "all,debug"));
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "none,debug"));
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "debug,noprefix"));
+	EXPECT_EQ(-EINVAL, try_mount(MNT, "nosuchcontroller"));
+	/* Only the key of a controller option counts. */
+	ASSERT_EQ(0, wait_unbound());
+	ASSERT_EQ(0, try_mount(MNT, "debug=1"));
+	EXPECT_EQ(0, umount(MNT));
+	EXPECT_EQ(0, wait_unbound());
+}
+
+TEST(unbound_after_umount)
+{
+	char line[256];
+
+	ASSERT_EQ(0, wait_unbound());
+	ASSERT_EQ(0, try_mount(MNT, "debug,name=cgv1dbg"));
+	ASSERT_EQ(0, find_line("/proc/self/cgroup", "", line, sizeof(line)));
+	EXPECT_TRUE(matches("^[0-9]+:debug,name=cgv1dbg:/$", line)) TH_LOG("%s", line);
+	ASSERT_EQ(0, umount(MNT));
+	EXPECT_EQ(0, wait_unbound());
+}
+
+TEST(remount_binds_and_unbinds)
+{
+	char line[256];
+
+	ASSERT_EQ(0, wait_unbound());
+	ASSERT_EQ(0, try_mount(MNT, "none,name=cgv1rebind"));
+	EXPECT_EQ(-1, access(MNT "/debug.taskcount", F_OK));
+	/* Adding a free controller binds it and creates its files. */
+	ASSERT_EQ(0, remount(MNT, "debug,name=cgv1rebind"));
+	ASSERT_EQ(0, find_line("/proc/mounts", "none " MNT " ", line, sizeof(line)));
+	EXPECT_STREQ("none " MNT " cgroup rw,relatime,debug,name=cgv1rebind 0 0", line);
+	EXPECT_EQ(0, access(MNT "/debug.taskcount", F_OK));
+	EXPECT_EQ(0, access(MNT "/debug.current_css_set", F_OK));
+	ASSERT_EQ(0, find_line("/proc/cgroups", "debug\t", line, sizeof(line)));
+	EXPECT_TRUE(matches("^debug\t[1-9][0-9]*\t1\t1$", line)) TH_LOG("%s", line);
+	/* Not while the hierarchy has children. */
+	ASSERT_EQ(0, mkdir(MNT "/kid", 0755));
+	EXPECT_EQ(0, access(MNT "/kid/debug.taskcount", F_OK));
+	EXPECT_EQ(-EBUSY, remount(MNT, "none,name=cgv1rebind"));
+	ASSERT_EQ(0, rmdir(MNT "/kid"));
+	/* Removing it returns it to the dummy hierarchy. */
+	ASSERT_EQ(0, remount_after_rmdir(MNT, "none,name=cgv1rebind"));
+	EXPECT_EQ(-1, access(MNT "/debug.taskcount", F_OK));
+	EXPECT_EQ(-1, access(MNT "/debug.current_css_set", F_OK));
+	ASSERT_EQ(0, find_line("/proc/mounts", "none " MNT " ", line, sizeof(line)));
+	EXPECT_STREQ("none " MNT " cgroup rw,relatime,name=cgv1rebind 0 0", line);
+	ASSERT_EQ(0, find_line("/proc/cgroups", "debug\t", line, sizeof(line)));
+	EXPECT_STREQ("debug\t0\t1\t1", line);
+	/* It can be bound again, here or elsewhere. */
+	ASSERT_EQ(0, try_mount(MNT2, "debug"));
+	EXPECT_EQ(0, umount(MNT2));
+	EXPECT_EQ(0, umount(MNT));
+	EXPECT_EQ(0, wait_unbound());
+}
+
+TEST_HARNESS_MAIN
