@@ -33,11 +33,13 @@ use crate::ffi::c_void;
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox},
     bindings, c_str,
+    cputime::CpuStat,
     error::{
         code::{EINVAL, ENODEV},
         Result,
     },
     kernfs::{self, Attrs, FileOps, FileOpsTable, Node, OpenFile},
+    percpu::CpuId,
     seq_file::SeqFile,
     seq_print,
     str::CStr,
@@ -253,6 +255,16 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
 
     /// `task`, in the group of `css`, is exiting.
     fn exit(_css: &Css<Self>, _task: &Task) {}
+
+    /// A task in the group of `css` ran for `delta` ns on CPU `cpu`.
+    ///
+    /// Called by the scheduler with `cpu`'s run-queue lock held and interrupts off, on every
+    /// tick and context switch: it must not sleep, take locks or allocate.
+    fn charge(_css: &Css<Self>, _cpu: CpuId, _delta: u64) {}
+
+    /// `delta` ns of CPU time of kind `stat` were accounted on the current CPU `cpu` to a task in
+    /// the group of `css` (from the tick, with interrupts off; the same rules as `charge`).
+    fn account_field(_css: &Css<Self>, _cpu: CpuId, _stat: CpuStat, _delta: u64) {}
 }
 
 /// The state of one controller in one group, whatever the controller (C's
@@ -355,6 +367,8 @@ pub(super) struct Ops {
     attach: Option<fn(&RawCss, &TaskSet<'_>)>,
     pub(super) fork: Option<fn(&RawCss, &Task)>,
     pub(super) exit: Option<fn(&RawCss, &Task)>,
+    charge: Option<fn(&RawCss, CpuId, u64)>,
+    account_field: Option<fn(&RawCss, CpuId, CpuStat, u64)>,
     nr_files: usize,
     file_info: fn(usize) -> (&'static CStr, u32, bool),
     show: fn(usize, &RawCss, &SeqFile) -> Result,
@@ -366,6 +380,9 @@ pub(super) struct Ops {
 unsafe impl Sync for Ops {}
 // SAFETY: As above.
 unsafe impl Send for Ops {}
+
+/// The ids of the registered controllers that have a `charge` or `account_field` callback.
+static HAS_CPUTIME_HOOKS: AtomicU32 = AtomicU32::new(0);
 
 /// The registered controllers, by id; set once each, never cleared.
 static REGISTRY: [AtomicPtr<Ops>; NR_SUBSYS] =
@@ -515,6 +532,14 @@ fn exit_thunk<S: Subsystem>(css: &RawCss, task: &Task) {
     typed::<S, ()>(css, |c| S::exit(c, task))
 }
 
+fn charge_thunk<S: Subsystem>(css: &RawCss, cpu: CpuId, delta: u64) {
+    typed::<S, ()>(css, |c| S::charge(c, cpu, delta))
+}
+
+fn account_field_thunk<S: Subsystem>(css: &RawCss, cpu: CpuId, stat: CpuStat, delta: u64) {
+    typed::<S, ()>(css, |c| S::account_field(c, cpu, stat, delta))
+}
+
 fn file_info_thunk<S: Subsystem>(i: usize) -> (&'static CStr, u32, bool) {
     let f = &S::FILES[i];
     (f.name, f.flags, f.is_writable())
@@ -589,6 +614,8 @@ pub fn register<S: Subsystem>() -> Result {
             attach: S::HAS_ATTACH.then_some(attach_thunk::<S> as _),
             fork: S::HAS_FORK.then_some(fork_thunk::<S> as _),
             exit: S::HAS_EXIT.then_some(exit_thunk::<S> as _),
+            charge: S::HAS_CHARGE.then_some(charge_thunk::<S> as _),
+            account_field: S::HAS_ACCOUNT_FIELD.then_some(account_field_thunk::<S> as _),
             nr_files: S::FILES.len(),
             file_info: file_info_thunk::<S>,
             show: show_thunk::<S>,
@@ -611,6 +638,9 @@ pub fn register<S: Subsystem>() -> Result {
         HAS_TASK_HOOKS.fetch_or(1 << id, Ordering::Relaxed);
     }
     REGISTRY[id].store(ops, Ordering::Release);
+    if S::HAS_CHARGE || S::HAS_ACCOUNT_FIELD {
+        HAS_CPUTIME_HOOKS.fetch_or(1 << id, Ordering::Release);
+    }
     REGISTERED.fetch_or(1 << id, Ordering::Release);
     Ok(())
 }
@@ -629,6 +659,81 @@ pub unsafe fn task_css<'a>(
 ) -> Option<&'a RawCss> {
     // SAFETY: Valid task (caller); its set is freed only after a grace period (module docs).
     unsafe { super::cset::css_of_task(task, id as usize) }
+}
+
+// --- CPU time, from the scheduler. ---
+
+/// Calls `f` with each controller that has CPU-time callbacks and its state for `task`.
+///
+/// # Safety
+///
+/// `task` must be valid.
+#[inline]
+unsafe fn for_each_cputime_css(task: *mut bindings::task_struct, mut f: impl FnMut(&Ops, &RawCss)) {
+    let mask = HAS_CPUTIME_HOOKS.load(Ordering::Acquire);
+    if mask == 0 {
+        return;
+    }
+    let rcu = super::cset::RcuGuard::new();
+    for (id, slot) in REGISTRY.iter().enumerate() {
+        if mask & (1 << id) == 0 {
+            continue;
+        }
+        // SAFETY: The bit is set after the entry is published, and entries are never freed.
+        let ops = unsafe { &*slot.load(Ordering::Acquire) };
+        // SAFETY: `task` is valid (caller); the state lives until `rcu` is dropped.
+        if let Some(css) = unsafe { super::cset::css_of_task(task, id) } {
+            f(ops, css);
+        }
+    }
+    drop(rcu);
+}
+
+/// Charges `delta_exec` ns that `task` just ran to its groups; called by the scheduler with the
+/// task's run-queue lock held.
+///
+/// # Safety
+///
+/// `task` must be a valid task whose run-queue lock the caller holds.
+#[no_mangle]
+pub unsafe extern "C" fn cgroup_account_cputime(task: *mut bindings::task_struct, delta_exec: u64) {
+    // SAFETY: `task` is valid (caller); it is on the run queue of a possible CPU.
+    let cpu = CpuId::from_u32(unsafe { bindings::task_cpu(task) });
+    let Some(cpu) = cpu else { return };
+    // SAFETY: `task` is valid (caller).
+    unsafe {
+        for_each_cputime_css(task, |ops, css| {
+            if let Some(f) = ops.charge {
+                f(css, cpu, delta_exec);
+            }
+        })
+    };
+}
+
+/// Accounts `delta_exec` ns of CPU time of kind `index` of `task` on the current CPU; called
+/// from the tick with interrupts off.
+///
+/// # Safety
+///
+/// `task` must be valid.
+#[no_mangle]
+pub unsafe extern "C" fn cgroup_account_cputime_field(
+    task: *mut bindings::task_struct,
+    index: bindings::cpu_usage_stat,
+    delta_exec: u64,
+) {
+    let Some(stat) = CpuStat::from_index(index) else {
+        return;
+    };
+    let cpu = crate::percpu::current_cpu();
+    // SAFETY: `task` is valid (caller).
+    unsafe {
+        for_each_cputime_css(task, |ops, css| {
+            if let Some(f) = ops.account_field {
+                f(css, cpu, stat, delta_exec);
+            }
+        })
+    };
 }
 
 // --- Control files. ---

@@ -54,4 +54,29 @@ static inline int write_pid(const char *path, int pid)
 	return write_text(path, buf);
 }
 
+/*
+ * Waits until /proc/cgroups shows @count groups in the hierarchy of
+ * controller @ss. The C implementation removes groups asynchronously, and a
+ * hierarchy unmounted before its removed groups are gone lives on unseen with
+ * its controllers bound: wait for them before umount. Returns 0, or -1 after
+ * 5 s.
+ */
+static inline int wait_num_cgroups(const char *ss, int count)
+{
+	char buf[4096], *l, *save, name[64];
+	int i, hier, num, enabled;
+
+	for (i = 0; i < 500; i++) {
+		if (read_text("/proc/cgroups", buf, sizeof(buf)) < 0)
+			return -1;
+		for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+			if (sscanf(l, "%63s %d %d %d", name, &hier, &num, &enabled) == 4 &&
+			    !strcmp(name, ss) && num == count)
+				return 0;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
 #endif

@@ -42,24 +42,6 @@ static int remount(const char *dir, const char *opts)
 	return 0;
 }
 
-/*
- * A remount just after rmdir: the C implementation unlinks a removed group
- * from its parent asynchronously, and refuses (EBUSY) until it has. Retries
- * for up to 5 s.
- */
-static int remount_after_rmdir(const char *dir, const char *opts)
-{
-	int i, ret = 0;
-
-	for (i = 0; i < 500; i++) {
-		ret = remount(dir, opts);
-		if (ret != -EBUSY)
-			break;
-		usleep(10000);
-	}
-	return ret;
-}
-
 /* The line of @file that starts with @prefix, without its newline; -1 if none. */
 static int find_line(const char *file, const char *prefix, char *line, size_t size)
 {
@@ -160,14 +142,9 @@ FIXTURE(dbg) {
 	int id;
 };
 
-/*
- * The C implementation removes groups asynchronously: a hierarchy unmounted
- * right after rmdir may still have children, and then lives on unseen with
- * debug bound. Mounting "debug" again reuses it, so the fixture does not ask
- * for debug to be free; the tests that do come first, without children.
- */
 FIXTURE_SETUP(dbg)
 {
+	ASSERT_EQ(0, wait_unbound());
 	ASSERT_EQ(0, try_mount(MNT, "debug"));
 	self->id = debug_hierarchy_id();
 	ASSERT_LT(0, self->id);
@@ -178,7 +155,9 @@ FIXTURE_TEARDOWN(dbg)
 	write_pid(MNT "/tasks", getpid());
 	rmdir(MNT "/a/b");
 	rmdir(MNT "/a");
+	wait_num_cgroups("debug", 1);
 	umount(MNT);
+	wait_unbound();
 }
 
 TEST_F(dbg, proc_cgroups_line)
@@ -376,6 +355,7 @@ TEST_F(dbg, bound_elsewhere_is_busy)
 	ASSERT_EQ(0, mkdir(MNT2 "/shared", 0755));
 	EXPECT_EQ(0, access(MNT "/shared/debug.taskcount", F_OK));
 	EXPECT_EQ(0, rmdir(MNT "/shared"));
+	EXPECT_EQ(0, wait_num_cgroups("debug", 1));
 	EXPECT_EQ(0, umount(MNT2));
 	/* A new hierarchy cannot take it. */
 	EXPECT_EQ(-EBUSY, try_mount(MNT2, "debug,name=cgv1other"));
@@ -431,8 +411,9 @@ TEST(remount_binds_and_unbinds)
 	EXPECT_EQ(0, access(MNT "/kid/debug.taskcount", F_OK));
 	EXPECT_EQ(-EBUSY, remount(MNT, "none,name=cgv1rebind"));
 	ASSERT_EQ(0, rmdir(MNT "/kid"));
+	ASSERT_EQ(0, wait_num_cgroups("debug", 1));
 	/* Removing it returns it to the dummy hierarchy. */
-	ASSERT_EQ(0, remount_after_rmdir(MNT, "none,name=cgv1rebind"));
+	ASSERT_EQ(0, remount(MNT, "none,name=cgv1rebind"));
 	EXPECT_EQ(-1, access(MNT "/debug.taskcount", F_OK));
 	EXPECT_EQ(-1, access(MNT "/debug.current_css_set", F_OK));
 	ASSERT_EQ(0, find_line("/proc/mounts", "none " MNT " ", line, sizeof(line)));
