@@ -982,6 +982,76 @@ pub(super) fn attach(
 }
 
 /// Moves the current task into `target` from kernel code (no permission check).
+///
+/// # Examples
+///
+/// A child starts in its parent's set, with one more reference, and gives the reference back
+/// when it is freed (this runs as a KUnit test, whose thread forks a kernel thread):
+///
+/// ```
+/// use core::ffi::{c_int, c_void};
+/// use core::sync::atomic::{AtomicBool, Ordering};
+/// use kernel::cgroup::{cset, hierarchy};
+/// use kernel::{bindings, c_str};
+///
+/// static RELEASE: AtomicBool = AtomicBool::new(false);
+///
+/// fn nap() {
+///     // SAFETY: Sleeps for one tick, in process context.
+///     unsafe { bindings::schedule_timeout_uninterruptible(1) };
+/// }
+///
+/// unsafe extern "C" fn child(_arg: *mut c_void) -> c_int {
+///     while !RELEASE.load(Ordering::Acquire) {
+///         nap();
+///     }
+///     // A thread function must not return: that would enter user mode.
+///     // SAFETY: Ends the current kernel thread, which holds no lock.
+///     unsafe { bindings::do_exit(0) }
+/// }
+///
+/// /// Waits up to about 10 s for `cond`.
+/// fn wait_for(cond: impl Fn() -> bool) -> bool {
+///     (0..2500).any(|_| cond() || {
+///         nap();
+///         false
+///     })
+/// }
+///
+/// let root = hierarchy::create_hierarchy(b"kunit_fork")?;
+/// let a = hierarchy::mkdir(&root.top, c_str!("a"))?;
+/// cset::attach_current(&a)?;
+/// assert_eq!(cset::with_current_cset(|s| (s.refcount(), s.nr_tasks())), (1, 1));
+///
+/// // SAFETY: `child` is a thread function that needs no argument. With `SIGCHLD` as exit
+/// // signal, which kernel threads ignore, the child is reaped when it exits.
+/// let pid = unsafe {
+///     bindings::kernel_thread(
+///         Some(child),
+///         core::ptr::null_mut(),
+///         c_str!("cgroup_kunit").as_char_ptr(),
+///         bindings::SIGCHLD as _,
+///     )
+/// };
+/// assert!(pid > 0);
+/// assert_eq!(a.nr_tasks(), 2);
+/// assert_eq!(cset::with_current_cset(|s| (s.refcount(), s.nr_tasks())), (2, 2));
+///
+/// // It leaves the task list at exit, and its reference goes with its task struct, after an
+/// // RCU grace period.
+/// RELEASE.store(true, Ordering::Release);
+/// assert!(wait_for(|| a.nr_tasks() == 1));
+/// assert!(wait_for(|| {
+///     // SAFETY: Waits for pending RCU callbacks, in process context.
+///     unsafe { bindings::rcu_barrier() };
+///     cset::with_current_cset(|s| s.refcount()) == 1
+/// }));
+///
+/// cset::attach_current(&root.top)?;
+/// hierarchy::rmdir(&a)?;
+/// hierarchy::release_hierarchy(root);
+/// # Ok::<(), Error>(())
+/// ```
 pub fn attach_current(target: &Arc<Cgroup>) -> Result {
     let _state = core().state.lock();
     if target.is_dead() {

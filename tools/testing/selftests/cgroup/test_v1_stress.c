@@ -2,7 +2,9 @@
 /*
  * cgroup v1 stress: processes fork and exit while others move them between
  * groups, others make and remove groups, mount and unmount a second
- * hierarchy, and read tasks files and /proc/<pid>/cgroup. Bounded in time.
+ * hierarchy (in turn with no controller, with cpuacct and debug, and
+ * remounted to bind debug), and read tasks files, controller files and
+ * /proc/<pid>/cgroup. Bounded in time.
  *
  * Run in a kernel with lockdep, KASAN and kmemleak, it looks for splats; at
  * the end every group must be removable, which it is not if a task count
@@ -127,14 +129,31 @@ static void dir_churn(int arg)
 
 static void mount_churn(int arg)
 {
+	static const char * const opts[] = {
+		"none,name=cgv1stress2", "cpuacct,debug", "cpuacct",
+	};
+	unsigned int i = 0;
+
 	while (!expired()) {
+		const char *o = opts[i++ % 3];
+
 		mkdir(MNT2, 0755);
-		if (mount("none", MNT2, "cgroup", 0, "none,name=cgv1stress2"))
+		/* Controllers may be missing or busy: failures are fine. */
+		if (mount("none", MNT2, "cgroup", 0, o))
 			continue;
 		mkdir(MNT2 "/x", 0755);
 		write_id(MNT2 "/x/cgroup.procs", getpid());
+		read_file(MNT2 "/x/cpuacct.usage_all");
+		read_file(MNT2 "/x/debug.cgroup_css_links");
+		read_file(MNT2 "/debug.current_css_set");
 		write_id(MNT2 "/cgroup.procs", getpid());
 		rmdir(MNT2 "/x");
+		/* Bind and unbind debug by remount while there is no child. */
+		if (!strcmp(o, opts[0])) {
+			mount("none", MNT2, "cgroup", MS_REMOUNT, "debug,name=cgv1stress2");
+			read_file(MNT2 "/debug.cgroup_subsys_states");
+			mount("none", MNT2, "cgroup", MS_REMOUNT, "none,name=cgv1stress2");
+		}
 		umount(MNT2);
 	}
 }
