@@ -9,11 +9,6 @@ void __percpu *rust_helper_alloc_percpu(size_t size, size_t align)
 	return __alloc_percpu(size, align);
 }
 
-void *rust_helper_per_cpu_ptr(void __percpu *ptr, unsigned int cpu)
-{
-	return per_cpu_ptr(ptr, cpu);
-}
-
 bool rust_helper_cpu_possible(unsigned int cpu)
 {
 	return cpu_possible(cpu);

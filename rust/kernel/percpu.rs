@@ -75,6 +75,30 @@ pub fn current_cpu() -> CpuId {
     CpuId(id)
 }
 
+/// The address of CPU `cpu`'s copy of the per-CPU object at `ptr` (C's `per_cpu_ptr()`).
+///
+/// Inlined rather than called through a helper: it is on the scheduler's hot path.
+#[inline]
+fn per_cpu_ptr<T>(ptr: *mut T, cpu: CpuId) -> *mut T {
+    #[cfg(CONFIG_SMP)]
+    {
+        // SAFETY: `__per_cpu_offset` has `NR_CPUS` entries, set at boot, and the id of a possible
+        // CPU is below `nr_cpu_ids <= NR_CPUS` (type invariant of `CpuId`).
+        let offset = unsafe {
+            ptr::addr_of!(bindings::__per_cpu_offset)
+                .cast::<crate::ffi::c_ulong>()
+                .add(cpu.0 as usize)
+                .read()
+        };
+        ptr.cast::<u8>().wrapping_add(offset).cast()
+    }
+    #[cfg(not(CONFIG_SMP))]
+    {
+        let _ = cpu;
+        ptr
+    }
+}
+
 /// One `T` per possible CPU.
 ///
 /// # Invariants
@@ -104,12 +128,7 @@ impl<T: Default> PerCpu<T> {
         }
         for cpu in possible_cpus() {
             // SAFETY: `ptr` is a per-CPU allocation of a `T`, valid for every possible CPU.
-            unsafe {
-                ptr::write(
-                    bindings::per_cpu_ptr(ptr.cast(), cpu.0).cast::<T>(),
-                    T::default(),
-                )
-            };
+            unsafe { ptr::write(per_cpu_ptr(ptr, cpu), T::default()) };
         }
         // INVARIANT: Allocated and initialised for every possible CPU above.
         Ok(PerCpu {
@@ -124,7 +143,7 @@ impl<T> PerCpu<T> {
     pub fn get(&self, cpu: CpuId) -> &T {
         // SAFETY: By the type invariants the value of every possible CPU is initialised, and
         // `cpu` is possible; it lives as long as `self`.
-        unsafe { &*bindings::per_cpu_ptr(self.ptr.cast(), cpu.0).cast::<T>() }
+        unsafe { &*per_cpu_ptr(self.ptr, cpu) }
     }
 }
 
@@ -132,9 +151,7 @@ impl<T> Drop for PerCpu<T> {
     fn drop(&mut self) {
         for cpu in possible_cpus() {
             // SAFETY: Initialised (type invariants) and dropped once, here.
-            unsafe {
-                ptr::drop_in_place(bindings::per_cpu_ptr(self.ptr.cast(), cpu.0).cast::<T>())
-            };
+            unsafe { ptr::drop_in_place(per_cpu_ptr(self.ptr, cpu)) };
         }
         // SAFETY: Allocated by `alloc_percpu`, freed once.
         unsafe { bindings::free_percpu(self.ptr.cast()) };

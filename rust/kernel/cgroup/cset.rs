@@ -207,7 +207,8 @@ pub fn with_current_cset<R>(f: impl FnOnce(&LockedCssSet<'_>) -> R) -> R {
 pub fn for_each_group_of_current(mut f: impl FnMut(&Cgroup)) {
     let state = core().state.lock();
     f(&state.dummy().top);
-    let cset = task_cset(current());
+    // SAFETY: The current task is valid.
+    let cset = unsafe { task_cset(current()) };
     // SAFETY: The current task holds a reference on its set, which cannot change while we hold
     // the core mutex.
     if let Some(set) = unsafe { cset.as_ref() } {
@@ -367,14 +368,25 @@ fn node_task(node: *mut bindings::list_head) -> *mut bindings::task_struct {
         .cast()
 }
 
-fn cset_slot(task: *mut bindings::task_struct) -> &'static AtomicPtr<c_void> {
-    // SAFETY: `rcg_cset` is a pointer-sized, pointer-aligned field of a valid task, only ever
-    // accessed atomically; tasks outlive every use of the reference (callers hold them).
+/// The css_set pointer of `task`, as an atomic.
+///
+/// # Safety
+///
+/// `task` must point to a valid task that stays valid for `'a`.
+unsafe fn cset_slot<'a>(task: *mut bindings::task_struct) -> &'a AtomicPtr<c_void> {
+    // SAFETY: `rcg_cset` is a pointer-sized, pointer-aligned field of a valid task (caller),
+    // only ever accessed atomically.
     unsafe { &*ptr::addr_of_mut!((*task).rcg_cset).cast::<AtomicPtr<c_void>>() }
 }
 
-fn task_cset(task: *mut bindings::task_struct) -> *const CssSet {
-    cset_slot(task).load(Ordering::Acquire).cast()
+/// The css_set of `task` (null before `cgroup_can_fork()` and after `cgroup_free()`).
+///
+/// # Safety
+///
+/// `task` must point to a valid task.
+unsafe fn task_cset(task: *mut bindings::task_struct) -> *const CssSet {
+    // SAFETY: Valid task (caller); the reference does not outlive this call.
+    unsafe { cset_slot(task) }.load(Ordering::Acquire).cast()
 }
 
 // --- References. ---
@@ -598,7 +610,8 @@ fn current() -> *mut bindings::task_struct {
 /// `p` must be the task being created by `copy_process()`.
 #[no_mangle]
 pub unsafe extern "C" fn cgroup_fork(p: *mut bindings::task_struct) {
-    cset_slot(p).store(ptr::null_mut(), Ordering::Relaxed);
+    // SAFETY: `p` is valid (caller).
+    unsafe { cset_slot(p) }.store(ptr::null_mut(), Ordering::Relaxed);
     // SAFETY: `p` is valid and not visible to anyone else yet.
     unsafe { list_init(task_node(p)) };
 }
@@ -617,12 +630,14 @@ pub unsafe extern "C" fn cgroup_can_fork(
     // SAFETY: Paired with the `change_end` in `cgroup_post_fork`/`cgroup_cancel_fork`.
     unsafe { bindings::cgroup_threadgroup_change_begin(cur) };
     // The current task's set cannot change: moving it needs the rwsem for writing.
-    let cset = task_cset(cur);
+    // SAFETY: The current task is valid.
+    let cset = unsafe { task_cset(cur) };
     if !cset.is_null() {
         // SAFETY: The current task holds a reference on its own set.
         get(unsafe { &*cset });
     }
-    cset_slot(p).store(cset.cast_mut().cast(), Ordering::Release);
+    // SAFETY: `p` is valid (caller).
+    unsafe { cset_slot(p) }.store(cset.cast_mut().cast(), Ordering::Release);
     0
 }
 
@@ -636,7 +651,8 @@ pub unsafe extern "C" fn cgroup_cancel_fork(
     p: *mut bindings::task_struct,
     _args: *mut bindings::kernel_clone_args,
 ) {
-    let cset = cset_slot(p).swap(ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: `p` is valid (caller).
+    let cset = unsafe { cset_slot(p) }.swap(ptr::null_mut(), Ordering::AcqRel);
     if !cset.is_null() {
         // SAFETY: The reference taken by `cgroup_can_fork` for `p`.
         unsafe { put(cset.cast()) };
@@ -655,7 +671,8 @@ pub unsafe extern "C" fn cgroup_post_fork(
     p: *mut bindings::task_struct,
     _args: *mut bindings::kernel_clone_args,
 ) {
-    let cset = task_cset(p);
+    // SAFETY: `p` is valid (caller).
+    let cset = unsafe { task_cset(p) };
     if !cset.is_null() {
         let guard = lock();
         // SAFETY: `p` points to `cset` (reference from `cgroup_can_fork`), its node is on no
@@ -678,7 +695,8 @@ pub unsafe extern "C" fn cgroup_post_fork(
 #[no_mangle]
 pub unsafe extern "C" fn cgroup_exit(tsk: *mut bindings::task_struct) {
     let guard = lock();
-    let cset = task_cset(tsk);
+    // SAFETY: `tsk` is valid (caller).
+    let cset = unsafe { task_cset(tsk) };
     if !cset.is_null() {
         // SAFETY: The task holds a reference on its set until `cgroup_free`.
         unsafe { unlink_task(&guard, &*cset, tsk) };
@@ -721,7 +739,8 @@ pub(super) unsafe fn css_of_task<'a>(
     task: *mut bindings::task_struct,
     id: usize,
 ) -> Option<&'a RawCss> {
-    let cset = task_cset(task);
+    // SAFETY: `task` is valid (caller).
+    let cset = unsafe { task_cset(task) };
     // SAFETY: Sets are freed only after a grace period (caller in a read-side section).
     unsafe { cset.as_ref() }?.css(id)
 }
@@ -733,7 +752,8 @@ pub(super) unsafe fn css_of_task<'a>(
 /// `tsk` must be a task whose last reference is being dropped.
 #[no_mangle]
 pub unsafe extern "C" fn cgroup_free(tsk: *mut bindings::task_struct) {
-    let cset = cset_slot(tsk).swap(ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: `tsk` is valid (caller).
+    let cset = unsafe { cset_slot(tsk) }.swap(ptr::null_mut(), Ordering::AcqRel);
     if !cset.is_null() {
         // SAFETY: The task's own reference.
         unsafe { put(cset.cast()) };
@@ -810,7 +830,11 @@ impl Drop for RcuGuard {
 
 /// The threads of `leader`'s thread group (at most `max`), referenced. Called with the
 /// threadgroup rwsem held for writing, so no thread is added meanwhile.
-fn threads_of(leader: *mut bindings::task_struct, max: usize) -> Result<KVec<TaskRef>> {
+///
+/// # Safety
+///
+/// `leader` must be a thread group leader the caller holds a reference on.
+unsafe fn threads_of(leader: *mut bindings::task_struct, max: usize) -> Result<KVec<TaskRef>> {
     let mut out = KVec::with_capacity(max, GFP_KERNEL)?;
     let _rcu = RcuGuard::new();
     // SAFETY: Under RCU the thread list can be walked and its tasks are valid; `signal` is set
@@ -832,8 +856,13 @@ fn threads_of(leader: *mut bindings::task_struct, max: usize) -> Result<KVec<Tas
 }
 
 /// Moves `task` into `target`. Called with the core mutex and the threadgroup rwsem (write).
-fn move_task(task: *mut bindings::task_struct, target: &Arc<Cgroup>) -> Result {
-    let old = task_cset(task);
+///
+/// # Safety
+///
+/// `task` must be a task the caller holds a reference on.
+unsafe fn move_task(task: *mut bindings::task_struct, target: &Arc<Cgroup>) -> Result {
+    // SAFETY: `task` is valid (caller).
+    let old = unsafe { task_cset(task) };
     if old.is_null() {
         return Ok(());
     }
@@ -915,7 +944,8 @@ pub(super) fn attach(
     let threads = if threadgroup {
         // SAFETY: `signal` of a live task we hold a reference on.
         let nr = unsafe { (*(*task.0).signal).nr_threads } as usize;
-        threads_of(task.0, nr.max(1))?
+        // SAFETY: `task` is the group leader (looked up as such) and we hold a reference on it.
+        unsafe { threads_of(task.0, nr.max(1)) }?
     } else {
         let mut one = KVec::with_capacity(1, GFP_KERNEL)?;
         one.push(task, GFP_KERNEL)?;
@@ -958,7 +988,8 @@ pub(super) fn attach(
     let mut result = Ok(());
     if refused.is_none() {
         for t in moving.iter() {
-            result = move_task(t.0.get(), target);
+            // SAFETY: A task of `threads`, whose references we hold.
+            result = unsafe { move_task(t.0.get(), target) };
             if result.is_err() {
                 break;
             }
@@ -1150,7 +1181,8 @@ pub unsafe extern "C" fn proc_cgroup_show(
     crate::error::from_result(|| {
         let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
         let state = core().state.lock();
-        let cset = task_cset(tsk);
+        // SAFETY: procfs holds a reference on `tsk`.
+        let cset = unsafe { task_cset(tsk) };
         if cset.is_null() {
             return Ok(0);
         }

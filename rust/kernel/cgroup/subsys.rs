@@ -667,26 +667,21 @@ pub unsafe fn task_css<'a>(
 ///
 /// # Safety
 ///
-/// `task` must be valid.
+/// `task` must be valid, and the caller in an RCU read-side critical section: holding
+/// `rcu_read_lock()`, or with interrupts or preemption disabled.
 #[inline]
 unsafe fn for_each_cputime_css(task: *mut bindings::task_struct, mut f: impl FnMut(&Ops, &RawCss)) {
-    let mask = HAS_CPUTIME_HOOKS.load(Ordering::Acquire);
-    if mask == 0 {
-        return;
-    }
-    let rcu = super::cset::RcuGuard::new();
-    for (id, slot) in REGISTRY.iter().enumerate() {
-        if mask & (1 << id) == 0 {
-            continue;
-        }
+    let mut mask = HAS_CPUTIME_HOOKS.load(Ordering::Acquire);
+    while mask != 0 {
+        let id = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
         // SAFETY: The bit is set after the entry is published, and entries are never freed.
-        let ops = unsafe { &*slot.load(Ordering::Acquire) };
-        // SAFETY: `task` is valid (caller); the state lives until `rcu` is dropped.
+        let ops = unsafe { &*REGISTRY[id].load(Ordering::Acquire) };
+        // SAFETY: `task` is valid and the caller in a read-side critical section (caller).
         if let Some(css) = unsafe { super::cset::css_of_task(task, id) } {
             f(ops, css);
         }
     }
-    drop(rcu);
 }
 
 /// Charges `delta_exec` ns that `task` just ran to its groups; called by the scheduler with the
@@ -700,7 +695,8 @@ pub unsafe extern "C" fn cgroup_account_cputime(task: *mut bindings::task_struct
     // SAFETY: `task` is valid (caller); it is on the run queue of a possible CPU.
     let cpu = CpuId::from_u32(unsafe { bindings::task_cpu(task) });
     let Some(cpu) = cpu else { return };
-    // SAFETY: `task` is valid (caller).
+    // SAFETY: `task` is valid, and the run-queue lock (a raw spinlock, taken with interrupts
+    // off) makes this an RCU read-side critical section (caller).
     unsafe {
         for_each_cputime_css(task, |ops, css| {
             if let Some(f) = ops.charge {
@@ -726,7 +722,8 @@ pub unsafe extern "C" fn cgroup_account_cputime_field(
         return;
     };
     let cpu = crate::percpu::current_cpu();
-    // SAFETY: `task` is valid (caller).
+    let _rcu = super::cset::RcuGuard::new();
+    // SAFETY: `task` is valid (caller), and we hold `_rcu`.
     unsafe {
         for_each_cputime_css(task, |ops, css| {
             if let Some(f) = ops.account_field {
