@@ -74,6 +74,32 @@ impl SeqFile {
         unsafe { bindings::seq_write(self.0.get(), data.as_ptr().cast(), data.len()) };
     }
 
+    /// Appends `value` in decimal, like `seq_print!(m, "{}", value)` but without formatting
+    /// machinery (C's `seq_put_decimal_ull()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use kernel::{bindings, seq_file::SeqFile};
+    /// # let mut buf = [0u8; 32];
+    /// # // SAFETY: All zeroes is a valid, empty `struct seq_file`.
+    /// # let mut raw: bindings::seq_file = unsafe { core::mem::zeroed() };
+    /// # raw.buf = buf.as_mut_ptr().cast();
+    /// # raw.size = buf.len();
+    /// # // SAFETY: `raw` is valid and nothing else uses it while `m` is alive.
+    /// # let m = unsafe { SeqFile::from_raw(&mut raw) };
+    /// m.write_decimal(0);
+    /// m.write_bytes(b" ");
+    /// m.write_decimal(18446744073709551615);
+    /// assert_eq!(&buf[..raw.count], b"0 18446744073709551615");
+    /// ```
+    pub fn write_decimal(&self, value: u64) {
+        let empty: &CStr = crate::c_str!("");
+        // SAFETY: By the type invariant the seq_file is valid and only we write to it; the
+        // delimiter is an empty NUL-terminated string.
+        unsafe { bindings::seq_put_decimal_ull(self.0.get(), empty.as_char_ptr(), value) };
+    }
+
     /// Appends the address of `obj` hashed, as the C `%p` does, so that objects can be told
     /// apart without revealing where they are.
     pub fn write_hashed_ptr<T>(&self, obj: &T) {

@@ -1189,21 +1189,25 @@ pub unsafe extern "C" fn proc_cgroup_show(
         // SAFETY: The task holds a reference on its set until `cgroup_free`, after its last
         // reference is gone; the set cannot change while we hold the core mutex.
         let set = unsafe { &*cset };
+        // Plain writes rather than formatting: tools read this file often.
         for root in state.roots().iter().rev() {
-            seq_print!(m, "{}:", root.id);
+            m.write_decimal(root.id.unsigned_abs().into());
+            m.write_bytes(b":");
             let mask = root.subsys_mask();
-            let mut sep = "";
+            let mut sep: &[u8] = b"";
             for ops in subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
-                seq_print!(m, "{}{}", sep, ops.name());
-                sep = ",";
+                m.write_bytes(sep);
+                m.write_bytes(ops.name().as_bytes());
+                sep = b",";
             }
             if !root.name.is_empty() {
-                seq_print!(m, "{}name=", sep);
+                m.write_bytes(sep);
+                m.write_bytes(b"name=");
                 m.write_bytes(&root.name);
             }
-            seq_print!(m, ":");
+            m.write_bytes(b":");
             m.write_bytes(set.cgroup_in(root).path(&mut path)?);
-            seq_print!(m, "\n");
+            m.write_bytes(b"\n");
         }
         Ok(0)
     })
