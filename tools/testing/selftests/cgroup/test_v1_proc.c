@@ -28,8 +28,10 @@ TEST(proc_cgroups_header)
 
 TEST(proc_cgroups_lines)
 {
+	/* The fixed order of the controllers, ns last as in 2.6.24. */
+	static const char * const order[] = { "cpuset", "cpuacct", "freezer", "debug", "ns" };
 	char buf[4096], name[64], *line, *save;
-	int hierarchy, num, enabled, fields, lines = 0;
+	int hierarchy, num, enabled, fields, lines = 0, last = -1;
 
 	ASSERT_LT(0, read_text("/proc/cgroups", buf, sizeof(buf)));
 	line = strtok_r(buf + strlen(cgroups_header), "\n", &save);
@@ -45,6 +47,12 @@ TEST(proc_cgroups_lines)
 		EXPECT_LE(0, hierarchy);
 		EXPECT_LE(1, num);
 		EXPECT_EQ(1, enabled);
+		for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+			if (!strcmp(name, order[i])) {
+				EXPECT_LT(last, (int)i) TH_LOG("%s out of order", name);
+				last = i;
+			}
+		}
 	}
 	TH_LOG("%d controllers", lines);
 }
