@@ -55,7 +55,6 @@ use crate::{
     },
     ffi::{c_int, c_ulong, c_void},
     seq_file::SeqFile,
-    seq_print,
     sync::Arc,
     types::Opaque,
     workqueue::{self, impl_has_work, new_work, Work, WorkItem},
@@ -1155,9 +1154,11 @@ pub(super) fn show_ids(cgrp: &Arc<Cgroup>, tgids: bool, m: &SeqFile) -> Result {
     }
     ids.as_mut_slice().sort_unstable();
     let mut last = 0;
+    // Plain writes rather than formatting: a group may list many thousands of ids.
     for &id in ids.iter() {
         if id != last {
-            seq_print!(m, "{}\n", id);
+            m.write_decimal(id.unsigned_abs().into());
+            m.write_bytes(b"\n");
             last = id;
         }
     }
