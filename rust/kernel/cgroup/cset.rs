@@ -721,6 +721,8 @@ unsafe fn run_task_hook(
     }
     // SAFETY: `Task` is a transparent wrapper of a valid task (caller).
     let t = unsafe { &*task.cast::<crate::task::Task>() };
+    // A root state's group may be unbound and freed meanwhile (see `RawCss::cgroup`).
+    let _rcu = RcuGuard::new();
     for ops in subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
         if let (Some(f), Some(css)) = (hook(ops), cset.css(ops.id as usize)) {
             f(css, t);

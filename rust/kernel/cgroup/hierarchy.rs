@@ -380,6 +380,38 @@ pub struct Root {
 }
 
 impl Root {
+    /// A hierarchy with a top group (with flags `top_flags`), not yet in kernfs nor listed.
+    fn new(
+        id: i32,
+        name: KVec<u8>,
+        flags: u32,
+        release_agent: KVec<u8>,
+        top_flags: u32,
+    ) -> Result<Arc<Root>> {
+        let top = Arc::pin_init(
+            Cgroup::new(ptr::null_mut(), id, None, top_flags),
+            GFP_KERNEL,
+        )?;
+        let root = Arc::pin_init(
+            pin_init!(Root {
+                id,
+                subsys_mask: AtomicU32::new(0),
+                name,
+                flags,
+                release_agent <- new_mutex!(release_agent, "cgroup_release_agent"),
+                top,
+                kf_root: AtomicPtr::new(ptr::null_mut()),
+                pins: AtomicU32::new(1),
+                nr_cgroups: AtomicU32::new(1),
+            }),
+            GFP_KERNEL,
+        )?;
+        root.top
+            .root
+            .store(ptr::from_ref::<Root>(&root).cast_mut(), Ordering::Relaxed);
+        Ok(root)
+    }
+
     /// The controllers bound to the hierarchy, one bit per controller id.
     pub fn subsys_mask(&self) -> u32 {
         self.subsys_mask.load(Ordering::Relaxed)
@@ -491,36 +523,13 @@ impl State {
     /// Creates and publishes a hierarchy; it starts with one pin, owned by the caller.
     pub(super) fn create_root(&mut self, new: NewRoot) -> Result<Arc<Root>> {
         let id = self.next_id;
-        let top = Arc::pin_init(
-            Cgroup::new(
-                ptr::null_mut(),
-                id,
-                None,
-                if new.clone_children {
-                    CGRP_CLONE_CHILDREN
-                } else {
-                    0
-                },
-            ),
-            GFP_KERNEL,
-        )?;
-        let top_for_root = top.clone();
-        let root = Arc::pin_init(
-            pin_init!(Root {
-                id,
-                subsys_mask: AtomicU32::new(0),
-                name: new.name,
-                flags: new.flags,
-                release_agent <- new_mutex!(new.release_agent, "cgroup_release_agent"),
-                top: top_for_root,
-                kf_root: AtomicPtr::new(ptr::null_mut()),
-                pins: AtomicU32::new(1),
-                nr_cgroups: AtomicU32::new(1),
-            }),
-            GFP_KERNEL,
-        )?;
-        top.root
-            .store(ptr::from_ref::<Root>(&root).cast_mut(), Ordering::Relaxed);
+        let top_flags = if new.clone_children {
+            CGRP_CLONE_CHILDREN
+        } else {
+            0
+        };
+        let root = Root::new(id, new.name, new.flags, new.release_agent, top_flags)?;
+        let top = &root.top;
         let raw = Arc::into_raw(top.clone()).cast_mut();
         // SAFETY: `raw` is the root directory's own reference on the top group, released only
         // after the kernfs root is destroyed.
@@ -537,7 +546,7 @@ impl State {
         // SAFETY: `kf_root` was just created.
         let node = unsafe { kernfs::root_node(kf_root) };
         top.kn.store(node.as_ptr(), Ordering::Relaxed);
-        let published = super::files::populate(&top, node)
+        let published = super::files::populate(top, node)
             .and_then(|()| root.bind(self, new.subsys_mask))
             .and_then(|()| {
                 self.roots
@@ -701,6 +710,11 @@ pub(super) fn destroy_root(root: Arc<Root>) {
     let kf_root = root.kf_root();
     // SAFETY: The hierarchy is unlisted and unmounted: nothing can reach its kernfs root.
     unsafe { kernfs::destroy_root(kf_root) };
+    // Its controllers' root states were moved to the dummy hierarchy when it was unlisted;
+    // lockless readers that found the top group through one of them are done after a grace
+    // period.
+    // SAFETY: Called in process context, with no lock that RCU callbacks need.
+    unsafe { bindings::synchronize_rcu() };
     // SAFETY: The kernfs root node held the top group's reference and is gone.
     unsafe { Cgroup::release_dir_ref(&root.top) };
 }
@@ -728,24 +742,7 @@ pub(super) fn init() -> Result {
     if !CORE.load(Ordering::Acquire).is_null() {
         return Err(EINVAL);
     }
-    let top = Arc::pin_init(Cgroup::new(ptr::null_mut(), 0, None, 0), GFP_KERNEL)?;
-    let top_for_root = top.clone();
-    let dummy = Arc::pin_init(
-        pin_init!(Root {
-            id: 0,
-            subsys_mask: AtomicU32::new(0),
-            name: KVec::new(),
-            flags: 0,
-            release_agent <- new_mutex!(KVec::new(), "cgroup_release_agent"),
-            top: top_for_root,
-            kf_root: AtomicPtr::new(ptr::null_mut()),
-            pins: AtomicU32::new(1),
-            nr_cgroups: AtomicU32::new(1),
-        }),
-        GFP_KERNEL,
-    )?;
-    top.root
-        .store(ptr::from_ref::<Root>(&dummy).cast_mut(), Ordering::Relaxed);
+    let dummy = Root::new(0, KVec::new(), 0, KVec::new(), 0)?;
     let core = Arc::pin_init(
         pin_init!(Core {
             state <- new_mutex!(

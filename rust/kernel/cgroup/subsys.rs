@@ -219,7 +219,8 @@ impl<'a> TaskSet<'a> {
 /// A controller.
 ///
 /// Callbacks run in process context. `css_alloc`, `bind` and the attach callbacks run with the
-/// core mutex held; `fork` and `exit` run in the task's own context with no lock of the core.
+/// core mutex held; `fork` and `exit` run in the task's own context (the parent's for `fork`)
+/// under `rcu_read_lock()`, and must not sleep.
 #[macros::vtable]
 pub trait Subsystem: Sized + Send + Sync + 'static {
     /// The controller's state in one group.
@@ -250,10 +251,10 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
     /// `tasks` have moved into the group of `css`.
     fn attach(_css: &Css<Self>, _tasks: &TaskSet<'_>) {}
 
-    /// `task` was just forked into the group of `css`.
+    /// `task` was just forked into the group of `css` (under RCU: must not sleep).
     fn fork(_css: &Css<Self>, _task: &Task) {}
 
-    /// `task`, in the group of `css`, is exiting.
+    /// `task`, in the group of `css`, is exiting (under RCU: must not sleep).
     fn exit(_css: &Css<Self>, _task: &Task) {}
 
     /// A task in the group of `css` ran for `delta` ns on CPU `cpu`.
@@ -306,10 +307,17 @@ impl RawCss {
     }
 
     /// The group this state belongs to.
+    ///
+    /// A root state's group changes when the controller moves to another hierarchy; the old
+    /// group stays valid for whoever reached the state: under the core mutex, under RCU, or
+    /// with a reference on the group (see below).
     pub fn cgroup(&self) -> &Cgroup {
-        // SAFETY: Set at creation (and for root states changed only to another group that lives
-        // for ever, under the core mutex, with no file of the controller open in the old one);
-        // a non-root state's group owns it.
+        // SAFETY: A non-root state's group owns it. A root state's group is the dummy
+        // hierarchy's top group, never freed, or the top group of the hierarchy it is bound to;
+        // it is changed under the core mutex, and a hierarchy's top group is freed only after
+        // an RCU grace period that follows the change (`destroy_root`). Every `&RawCss` is handed
+        // out under the core mutex, under RCU (`task_css`), or to a control file that holds a
+        // reference on the group.
         unsafe { &*self.cgroup.load(Ordering::Acquire) }
     }
 }

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 /* Reads all of @path into @buf, NUL-terminated; returns its length or -errno. */
 static inline ssize_t read_text(const char *path, char *buf, size_t size)
@@ -43,6 +45,15 @@ static inline int write_text(const char *path, const char *text)
 	if (len < 0)
 		return -errno;
 	return len == (ssize_t)strlen(text) ? 0 : -EIO;
+}
+
+/* Mounts a cgroup hierarchy with @opts on @dir (made if missing); 0 or -errno. */
+static inline int try_mount(const char *dir, const char *opts)
+{
+	mkdir(dir, 0755);
+	if (mount("none", dir, "cgroup", 0, opts))
+		return -errno;
+	return 0;
 }
 
 /* Writes "@pid\n" to @path (a tasks or cgroup.procs file). */

@@ -29,14 +29,6 @@
 /* How long the busy loops run, in ns of CPU time. */
 #define BUSY_NS 300000000ULL
 
-static int try_mount(const char *dir, const char *opts)
-{
-	mkdir(dir, 0755);
-	if (mount("none", dir, "cgroup", 0, opts))
-		return -errno;
-	return 0;
-}
-
 static unsigned long long read_u64(const char *path)
 {
 	char buf[64];

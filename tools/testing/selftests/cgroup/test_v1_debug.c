@@ -27,14 +27,6 @@
 #define MNT "/tmp/cgv1-dbg"
 #define MNT2 "/tmp/cgv1-dbg2"
 
-static int try_mount(const char *dir, const char *opts)
-{
-	mkdir(dir, 0755);
-	if (mount("none", dir, "cgroup", 0, opts))
-		return -errno;
-	return 0;
-}
-
 static int remount(const char *dir, const char *opts)
 {
 	if (mount("none", dir, "cgroup", MS_REMOUNT, opts))

@@ -25,14 +25,6 @@
 #define MNT "/tmp/cgv1-mnt"
 #define MNT2 "/tmp/cgv1-mnt2"
 
-static int try_mount(const char *dir, const char *opts)
-{
-	mkdir(dir, 0755);
-	if (mount("none", dir, "cgroup", 0, opts))
-		return -errno;
-	return 0;
-}
-
 /* The line of /proc/mounts for @dir, without its trailing newline. */
 static int mounts_line(const char *dir, char *line, size_t size)
 {
