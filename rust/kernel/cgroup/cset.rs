@@ -856,12 +856,38 @@ unsafe fn threads_of(leader: *mut bindings::task_struct, max: usize) -> Result<K
     Ok(out)
 }
 
+/// The last move of a series into one group: from which set to which. The threads of a group
+/// are usually all in one set, so the others skip the lookup.
+///
+/// # Invariants
+///
+/// Holds a reference on each set, so that neither is freed and its address reused.
+struct MoveCache {
+    from: *const CssSet,
+    to: *const CssSet,
+}
+
+impl Drop for MoveCache {
+    fn drop(&mut self) {
+        // SAFETY: The references held by the cache (type invariant).
+        unsafe {
+            put(self.from);
+            put(self.to);
+        }
+    }
+}
+
 /// Moves `task` into `target`. Called with the core mutex and the threadgroup rwsem (write).
+/// `cache` remembers the last move of a series into `target`.
 ///
 /// # Safety
 ///
 /// `task` must be a task the caller holds a reference on.
-unsafe fn move_task(task: *mut bindings::task_struct, target: &Arc<Cgroup>) -> Result {
+unsafe fn move_task(
+    task: *mut bindings::task_struct,
+    target: &Arc<Cgroup>,
+    cache: &mut Option<MoveCache>,
+) -> Result {
     // SAFETY: `task` is valid (caller).
     let old = unsafe { task_cset(task) };
     if old.is_null() {
@@ -873,7 +899,22 @@ unsafe fn move_task(task: *mut bindings::task_struct, target: &Arc<Cgroup>) -> R
     if Arc::ptr_eq(old_set.cgroup_in(target.root()), target) {
         return Ok(());
     }
-    let new = find_or_create(old_set, target)?;
+    let new = match cache {
+        Some(c) if ptr::eq(c.from, old) => {
+            // SAFETY: The cache holds a reference on `c.to`.
+            get(unsafe { &*c.to });
+            c.to
+        }
+        _ => {
+            let new = find_or_create(old_set, target)?;
+            get(old_set);
+            // SAFETY: `new` was returned referenced by `find_or_create`.
+            get(unsafe { &*new });
+            // INVARIANT: References on both sets were taken just above.
+            *cache = Some(MoveCache { from: old, to: new });
+            new
+        }
+    };
     {
         let guard = lock();
         // SAFETY: The node of a valid task; guarded by the lock.
@@ -988,9 +1029,10 @@ pub(super) fn attach(
     }
     let mut result = Ok(());
     if refused.is_none() {
+        let mut cache = None;
         for t in moving.iter() {
             // SAFETY: A task of `threads`, whose references we hold.
-            result = unsafe { move_task(t.0.get(), target) };
+            result = unsafe { move_task(t.0.get(), target, &mut cache) };
             if result.is_err() {
                 break;
             }
