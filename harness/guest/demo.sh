@@ -38,4 +38,14 @@ printf '#!/bin/sh\necho "released $1" > /tmp/released\n' > /tmp/agent.sh
 chmod 755 /tmp/agent.sh
 run "echo /tmp/agent.sh > /cgroup/demo/release_agent && mkdir /cgroup/demo/job && echo 1 > /cgroup/demo/job/notify_on_release"
 run "sh -c 'echo \$\$ > /cgroup/demo/job/tasks; true'; sleep 1; cat /tmp/released"
-say "not yet: controllers (cpuset, cpuacct, freezer, ns, debug)"
+say "controllers: cpuacct and debug bound to one hierarchy (EBUSY elsewhere):"
+mkdir -p /cgroup/acct /cgroup/busy
+run "mount -t cgroup -o cpuacct,debug none /cgroup/acct && grep ' /cgroup/acct ' /proc/mounts && cat /proc/cgroups"
+run "mount -t cgroup -o debug,name=other none /cgroup/busy || true"
+run "mkdir /cgroup/acct/loop && ls /cgroup/acct/loop"
+say "a shell loop in the group is charged to it and its parent (times in ns, stat in ticks):"
+run "time sh -c 'echo \$\$ > /cgroup/acct/loop/tasks; i=0; while [ \$i -lt 200000 ]; do i=\$((i + 1)); done'"
+run "cat /cgroup/acct/loop/cpuacct.usage /cgroup/acct/cpuacct.usage /cgroup/acct/loop/cpuacct.stat /cgroup/acct/loop/cpuacct.usage_percpu"
+run "cat /cgroup/acct/loop/debug.taskcount /cgroup/acct/loop/debug.releasable /cgroup/acct/debug.current_css_set_refcount"
+run "echo 0 > /cgroup/acct/loop/cpuacct.usage && cat /cgroup/acct/loop/cpuacct.usage"
+say "not yet: the controllers cpuset, freezer and ns"
