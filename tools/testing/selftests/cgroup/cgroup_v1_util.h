@@ -7,11 +7,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 /* Reads all of @path into @buf, NUL-terminated; returns its length or -errno. */
 static inline ssize_t read_text(const char *path, char *buf, size_t size)
@@ -54,6 +56,13 @@ static inline int try_mount(const char *dir, const char *opts)
 	if (mount("none", dir, "cgroup", 0, opts))
 		return -errno;
 	return 0;
+}
+
+/* Kills child @pid and waits for it. */
+static inline void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }
 
 /* Writes "@pid\n" to @path (a tasks or cgroup.procs file). */

@@ -124,12 +124,6 @@ static pid_t park_in(const char *tasks)
 	return pid;
 }
 
-static void unpark(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 FIXTURE(dbg) {
 	int id;
 };
@@ -239,7 +233,7 @@ TEST_F(dbg, taskcount_and_releasable)
 	EXPECT_STREQ("0\n", buf);
 	read_text(MNT "/a/debug.releasable", buf, sizeof(buf));
 	EXPECT_STREQ("0\n", buf);
-	unpark(pid);
+	kill_and_reap(pid);
 	read_text(MNT "/a/b/debug.releasable", buf, sizeof(buf));
 	EXPECT_STREQ("1\n", buf);
 	read_text(MNT "/debug.releasable", buf, sizeof(buf));
@@ -320,7 +314,7 @@ TEST_F(dbg, css_links_and_states)
 	EXPECT_TRUE(matches("^ 3: debug\t- [^ ]+\\[1\\] [0-9]+\n$", buf)) TH_LOG("%s", buf);
 	read_text(MNT "/a/debug.cgroup_masks", buf, sizeof(buf));
 	EXPECT_STREQ("subtree_control  : debug\nsubtree_ss_mask  : debug\n", buf);
-	unpark(pid);
+	kill_and_reap(pid);
 }
 
 TEST_F(dbg, current_css_set)

@@ -63,12 +63,6 @@ static pid_t sleeper_in(const char *tasks)
 	return pid;
 }
 
-static void reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 FIXTURE(release) {
 	int unused;
 };
@@ -106,7 +100,7 @@ TEST_F(release, fires_when_last_task_exits)
 	ASSERT_LT(0, pid);
 	usleep(100000);
 	EXPECT_STREQ("", wait_log("", 0));
-	reap(pid);
+	kill_and_reap(pid);
 	EXPECT_STREQ(FIRED("/g"), wait_log(FIRED("/g"), 3000));
 }
 
@@ -119,7 +113,7 @@ TEST_F(release, fires_when_last_task_moves_away)
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, write_pid(MNT "/tasks", pid));
 	EXPECT_STREQ(FIRED("/g"), wait_log(FIRED("/g"), 3000));
-	reap(pid);
+	kill_and_reap(pid);
 }
 
 TEST_F(release, fires_when_last_child_is_removed)
@@ -139,7 +133,7 @@ TEST_F(release, exactly_once_per_emptying)
 	ASSERT_EQ(0, write_text(MNT "/g/notify_on_release", "1"));
 	pid = sleeper_in(MNT "/g/tasks");
 	ASSERT_LT(0, pid);
-	reap(pid);
+	kill_and_reap(pid);
 	wait_log(FIRED("/g"), 3000);
 	usleep(500000);
 	EXPECT_STREQ(FIRED("/g"), wait_log("", 0));
@@ -150,7 +144,7 @@ TEST_F(release, never_without_the_flag)
 	pid_t pid = sleeper_in(MNT "/g/tasks");
 
 	ASSERT_LT(0, pid);
-	reap(pid);
+	kill_and_reap(pid);
 	EXPECT_STREQ("", wait_log("x", 1000));
 }
 
@@ -162,7 +156,7 @@ TEST_F(release, never_with_an_empty_agent)
 	ASSERT_EQ(0, write_text(MNT "/g/notify_on_release", "1"));
 	pid = sleeper_in(MNT "/g/tasks");
 	ASSERT_LT(0, pid);
-	reap(pid);
+	kill_and_reap(pid);
 	EXPECT_STREQ("", wait_log("x", 1000));
 }
 
