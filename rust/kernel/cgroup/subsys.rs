@@ -331,11 +331,16 @@ pub struct Css<S: Subsystem> {
 
 impl<S: Subsystem> Css<S> {
     /// Views `raw` as a state of `S`, if it is one.
-    pub fn from_raw(raw: &RawCss) -> Option<&Css<S>> {
+    ///
+    /// Private: only the core hands out states, and only of the controller registered with the
+    /// id (one per id, `register` refuses a second), so an id match means the state is a `S`.
+    fn from_raw(raw: &RawCss) -> Option<&Css<S>> {
         if raw.ss != S::ID {
             return None;
         }
-        // SAFETY: `Css<S>` is a transparent wrapper of `RawCss`, and the state is of `S`.
+        // SAFETY: `Css<S>` is a transparent wrapper of `RawCss`. Every `RawCss` with id `S::ID`
+        // was made by the registered controller of that id, which is `S`: the callers are the
+        // thunks of `register::<S>()` and `parent()` of a `Css<S>`.
         Some(unsafe { &*ptr::from_ref(raw).cast::<Css<S>>() })
     }
 
