@@ -191,7 +191,10 @@ impl LockedCssSet<'_> {
 /// not sleep).
 pub fn with_current_cset<R>(f: impl FnOnce(&LockedCssSet<'_>) -> R) -> R {
     let guard = lock();
-    // SAFETY: The current task holds a reference on its set, which only changes under the lock.
+    // SAFETY: Every task that runs points to a set: the init task from `init` (called from
+    // `start_kernel()` before any other task exists and before any initcall), every other task
+    // from `cgroup_can_fork()`, before it first runs, until `cgroup_free()`, after its last run.
+    // The current task holds a reference on its set, which only changes under the lock.
     let set = unsafe { &*task_cset(current()) };
     f(&LockedCssSet {
         set,
