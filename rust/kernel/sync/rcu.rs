@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! RCU support.
+//!
+//! Read-side critical sections ([`Guard`]), waiting for grace periods ([`synchronize_rcu`],
+//! [`barrier`]) and freeing objects after a grace period ([`drop_after_grace_period`]).
+//!
+//! C header: [`include/linux/rcupdate.h`](srctree/include/linux/rcupdate.h)
+
+use crate::alloc::KBox;
+use crate::types::Opaque;
+use core::marker::PhantomData;
+
+/// Evidence that the RCU read side lock is held on the current thread/CPU.
+///
+/// The type is explicitly not `Send` because this property is per-thread/CPU.
+///
+/// # Invariants
+///
+/// The RCU read side lock is actually held while instances of this guard exist.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::sync::rcu;
+///
+/// let guard = rcu::read_lock();
+/// // Read-side critical section: objects freed after a grace period stay valid here.
+/// guard.unlock();
+///
+/// // Read-side critical sections nest.
+/// let outer = rcu::Guard::new();
+/// let inner = rcu::Guard::default();
+/// drop(inner);
+/// drop(outer);
+/// ```
+pub struct Guard {
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl Guard {
+    /// Acquires the RCU read side lock and returns a guard.
+    #[inline]
+    pub fn new() -> Self {
+        // SAFETY: An FFI call with no additional requirements.
+        unsafe { bindings::rcu_read_lock() };
+        // INVARIANT: The RCU read side lock was just acquired above.
+        Self {
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Explicitly releases the RCU read side lock.
+    #[inline]
+    pub fn unlock(self) {}
+
+    /// Evidence of a read-side critical section that the caller is already in without
+    /// `rcu_read_lock()`: with preemption or interrupts disabled, or a raw spinlock held (each
+    /// of which makes a read-side critical section). No lock is taken, and none is released
+    /// when the guard goes away.
+    ///
+    /// # Safety
+    ///
+    /// The caller must be in such a section for as long as the guard lives.
+    #[inline]
+    pub unsafe fn assume_held() -> core::mem::ManuallyDrop<Guard> {
+        // INVARIANT: The caller guarantees that the current CPU is in a read-side critical
+        // section while the guard lives; `ManuallyDrop` never unlocks it.
+        core::mem::ManuallyDrop::new(Self {
+            _not_send: PhantomData,
+        })
+    }
+}
+
+impl Default for Guard {
+    #[inline]
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Guard {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants, the RCU read side is locked, so it is ok to unlock it.
+        unsafe { bindings::rcu_read_unlock() };
+    }
+}
+
+/// Acquires the RCU read side lock.
+#[inline]
+pub fn read_lock() -> Guard {
+    Guard::new()
+}
+
+/// Waits until a full grace period has elapsed.
+///
+/// Every RCU read-side critical section that was running when this was called has ended when
+/// it returns. It sleeps, so it must be called in process context, without spinlocks held and
+/// outside any RCU read-side critical section.
+///
+/// # Examples
+///
+/// ```
+/// kernel::sync::rcu::synchronize_rcu();
+/// ```
+#[inline]
+pub fn synchronize_rcu() {
+    // SAFETY: An FFI call with no additional requirements.
+    unsafe { bindings::synchronize_rcu() };
+}
+
+/// Waits until all RCU callbacks queued so far (C's `call_rcu()`) have run.
+///
+/// It does not wait for the work that such a callback queues: in particular, the objects passed
+/// to [`drop_after_grace_period`] may still be waiting to be dropped on the workqueue when it
+/// returns. It sleeps, so it must be called in process context.
+///
+/// # Examples
+///
+/// ```
+/// kernel::sync::rcu::barrier();
+/// ```
+#[inline]
+pub fn barrier() {
+    // SAFETY: An FFI call with no additional requirements.
+    unsafe { bindings::rcu_barrier() };
+}
+
+/// A work item that runs in process context after an RCU grace period: C's `struct rcu_work`.
+///
+/// Embedded in an object (see [`HasRcuWork`] and [`impl_has_rcu_work`]), it lets
+/// [`drop_after_grace_period`] drop and free the object without allocating.
+///
+/// Nothing can be done with an `RcuWork` but embedding it: its C object is only initialised and
+/// used by [`drop_after_grace_period`], when the object that holds it is owned uniquely.
+#[repr(transparent)]
+pub struct RcuWork(Opaque<bindings::rcu_work>);
+
+impl RcuWork {
+    /// Creates a new, not yet initialised, `RcuWork`.
+    #[inline]
+    pub const fn new() -> Self {
+        Self(Opaque::uninit())
+    }
+}
+
+impl Default for RcuWork {
+    #[inline]
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: An `RcuWork` has no methods; only `drop_after_grace_period` uses the C object, when it
+// owns the object that holds it, so no access can race with another thread's.
+unsafe impl Send for RcuWork {}
+
+// SAFETY: No method takes `&RcuWork`, so a shared reference gives no access to the C object.
+unsafe impl Sync for RcuWork {}
+
+/// Types that embed an [`RcuWork`], and can so be dropped with [`drop_after_grace_period`].
+///
+/// Implement it with [`impl_has_rcu_work`] rather than by hand.
+///
+/// # Safety
+///
+/// `RCU_WORK_OFFSET` must be the offset, in bytes, of a field of type [`RcuWork`] within `Self`.
+pub unsafe trait HasRcuWork: Sized + Send + 'static {
+    /// The offset of the [`RcuWork`] field within `Self`.
+    const RCU_WORK_OFFSET: usize;
+}
+
+/// Implements [`HasRcuWork`] for a type, given the name of its [`RcuWork`] field.
+///
+/// It only compiles if the field has type [`RcuWork`].
+///
+/// # Examples
+///
+/// ```
+/// use kernel::sync::rcu::{RcuWork, HasRcuWork};
+///
+/// struct Node {
+///     value: u64,
+///     rcu: RcuWork,
+/// }
+///
+/// struct Pair<T> {
+///     first: T,
+///     second: T,
+///     rcu: RcuWork,
+/// }
+///
+/// kernel::impl_has_rcu_work! {
+///     impl HasRcuWork for Node { self.rcu }
+///     impl{T: Send + 'static} HasRcuWork for Pair<T> { self.rcu }
+/// }
+///
+/// let node = Node { value: 1, rcu: RcuWork::new() };
+/// let pair = Pair { first: 2u8, second: 3u8, rcu: RcuWork::new() };
+/// assert_eq!(node.value + u64::from(pair.first + pair.second), 6);
+/// assert_eq!(Node::RCU_WORK_OFFSET, core::mem::offset_of!(Node, rcu));
+/// assert_eq!(<Pair<u8>>::RCU_WORK_OFFSET, core::mem::offset_of!(Pair<u8>, rcu));
+/// ```
+#[macro_export]
+macro_rules! impl_has_rcu_work {
+    ($(impl$({$($generics:tt)*})? HasRcuWork for $self:ty { self.$field:ident })*) => {$(
+        // SAFETY: `RCU_WORK_OFFSET` is the offset of the field `$field` of `Self` (`offset_of!`
+        // does not go through `Deref`), and the check before it only compiles if that field is an
+        // `RcuWork` (raw pointers are not coerced).
+        unsafe impl$(<$($generics)*>)? $crate::sync::rcu::HasRcuWork for $self {
+            const RCU_WORK_OFFSET: usize = {
+                let _: fn(*const Self) -> *const $crate::sync::rcu::RcuWork =
+                    // SAFETY: The closure is never called: it only checks the field's type.
+                    |this| unsafe { ::core::ptr::addr_of!((*this).$field) };
+                ::core::mem::offset_of!(Self, $field)
+            };
+        }
+    )*};
+}
+pub use impl_has_rcu_work;
+
+/// Returns the `struct rcu_work` embedded in the object at `ptr`.
+///
+/// # Safety
+///
+/// `ptr` must point to a valid allocation for `T` (its contents need not be initialised).
+#[inline]
+unsafe fn raw_rcu_work<T: HasRcuWork>(ptr: *mut T) -> *mut bindings::rcu_work {
+    // SAFETY: By the safety requirements of `HasRcuWork`, `T::RCU_WORK_OFFSET` is the offset of a
+    // field inside `*ptr`, which the caller guarantees is a valid allocation.
+    let rcu_work = unsafe { ptr.cast::<u8>().add(T::RCU_WORK_OFFSET) }.cast::<RcuWork>();
+    Opaque::raw_get(rcu_work.cast::<Opaque<bindings::rcu_work>>())
+}
+
+/// The work function of [`drop_after_grace_period`]: drops the object and frees its box.
+///
+/// # Safety
+///
+/// `work` must be the `work` field of the `struct rcu_work` embedded in an object that
+/// [`drop_after_grace_period`] owns, and that it queued with this function.
+unsafe extern "C" fn drop_rcu_work<T: HasRcuWork>(work: *mut bindings::work_struct) {
+    let offset = core::mem::offset_of!(bindings::rcu_work, work) + T::RCU_WORK_OFFSET;
+    // SAFETY: By the safety requirements, `work` is inside a `T` at offset `offset`, so
+    // subtracting it stays inside the same allocation.
+    let ptr = unsafe { work.cast::<u8>().sub(offset) }.cast::<T>();
+    // SAFETY: `ptr` came from `KBox::into_raw` in `drop_after_grace_period`, which gave up its
+    // ownership to this work item, and the work item runs once. The workqueue does not touch the
+    // work item after calling its function, so it may be freed here.
+    drop(unsafe { KBox::from_raw(ptr) });
+}
+
+/// Drops `*obj` and frees `obj` after an RCU grace period, in process context.
+///
+/// Every RCU read-side critical section that may have found the object, that is, that was
+/// running when this is called, has ended before it is dropped. The object is then dropped on the
+/// system workqueue, so its destructor may sleep.
+///
+/// It does not sleep and does not allocate: it can be called from any context, including with
+/// spinlocks held, in softirq context and in RCU callbacks. It queues the [`RcuWork`] embedded in
+/// `T` with C's `queue_rcu_work()`.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::sync::rcu::{self, RcuWork};
+/// use kernel::sync::{new_condvar, new_mutex, new_spinlock_irq, Arc, CondVar, Mutex};
+///
+/// #[pin_data]
+/// struct Dropped {
+///     #[pin]
+///     done: Mutex<u32>,
+///     #[pin]
+///     cond: CondVar,
+/// }
+///
+/// struct Node {
+///     value: u32,
+///     dropped: Arc<Dropped>,
+///     rcu: RcuWork,
+/// }
+///
+/// kernel::impl_has_rcu_work! {
+///     impl HasRcuWork for Node { self.rcu }
+/// }
+///
+/// impl Drop for Node {
+///     fn drop(&mut self) {
+///         // Process context: taking a mutex, which may sleep, is allowed.
+///         *self.dropped.done.lock() += self.value;
+///         self.dropped.cond.notify_all();
+///     }
+/// }
+///
+/// let dropped = Arc::pin_init(
+///     pin_init!(Dropped { done <- new_mutex!(0), cond <- new_condvar!() }),
+///     GFP_KERNEL,
+/// )?;
+/// let lock = KBox::pin_init(new_spinlock_irq!(()), GFP_KERNEL)?;
+///
+/// let node = |value| Node {
+///     value,
+///     dropped: dropped.clone(),
+///     rcu: RcuWork::new(),
+/// };
+/// let first = KBox::new(node(1), GFP_KERNEL)?;
+/// let second = KBox::new(node(2), GFP_KERNEL)?;
+/// rcu::drop_after_grace_period(first);
+/// {
+///     // With a spinlock held and interrupts disabled: it does not sleep.
+///     let _guard = lock.lock();
+///     rcu::drop_after_grace_period(second);
+/// }
+///
+/// let mut done = dropped.done.lock();
+/// while *done != 3 {
+///     dropped.cond.wait(&mut done);
+/// }
+/// # Ok::<(), Error>(())
+/// ```
+pub fn drop_after_grace_period<T: HasRcuWork>(obj: KBox<T>) {
+    let ptr = KBox::into_raw(obj);
+    // SAFETY: `ptr` points to a valid `T`, which stays allocated until `drop_rcu_work` frees it.
+    let rcu_work = unsafe { raw_rcu_work(ptr) };
+    // SAFETY: `rcu_work` is valid for writes, and nothing else uses it: the box was owned
+    // uniquely. `drop_rcu_work::<T>` is a work function for the `rcu_work` embedded in a `T` that
+    // it owns, which is what it is queued for below.
+    unsafe { bindings::init_rcu_work(rcu_work, Some(drop_rcu_work::<T>)) };
+    // SAFETY: `rcu_work` was initialised above and is not queued yet; `system_wq` is initialised
+    // early at boot and never destroyed. Ownership of the box goes to the work item.
+    unsafe { bindings::queue_rcu_work(bindings::system_wq, rcu_work) };
+}
