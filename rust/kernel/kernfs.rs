@@ -4,84 +4,111 @@
 //!
 //! C header: [`include/linux/kernfs.h`](srctree/include/linux/kernfs.h)
 //!
-//! A kernfs hierarchy is a tree of [`Node`]s under a root created with [`create_root`]. Files are
-//! served by a [`FileOps`] implementation, and `mkdir`/`rmdir`/`rename` on the mounted tree by a
-//! [`SyscallOps`] implementation; both are turned into static C operation tables by
-//! [`file_ops`] and [`syscall_ops`].
+//! A kernfs tree is made of [`Node`]s under a [`Root`]. Its directories are served by a
+//! [`DirOps`] implementation (`mkdir`, `rmdir`, `rename` on the mounted tree), which also names
+//! the type of the private data every directory of the tree carries ([`DirOps::Data`]). Its
+//! files are served by [`FileOps`] implementations, each with a static, per-file datum
+//! ([`FileOps::Data`]). The C operation tables are built at compile time. A tree is mounted
+//! through a filesystem type made by [`fs_type`] from an [`FsType`] implementation.
 //!
-//! kernfs protects every operation on a node with an *active reference*: [`remove`] waits for the
-//! operations in flight to finish, and later ones fail with `ENODEV`. An operation that takes a
-//! lock which is also held around [`remove`] must first drop its own protection with
-//! [`Node::break_active_protection`], or the two deadlock.
+//! # Active references
+//!
+//! kernfs protects every operation on a node with an *active reference*: [`DirHandle::remove`]
+//! waits for the operations in flight to finish, and later ones fail with `ENODEV`. Operations
+//! receive an [`ActiveDir`] or [`ActiveFile`], the proof that the node's private data is in
+//! place. An operation that must take a lock which is also held around `remove` gives its
+//! protection up for the duration of a closure ([`ActiveDir::with_broken_protection`]); it
+//! cannot reach the node's private data meanwhile, since the node may be removed.
+//!
+//! # Ownership
+//!
+//! A directory created with [`DirHandle::create_dir`] is owned by the returned [`DirHandle`]:
+//! only its owner can remove it ([`DirHandle::remove`]), which gives the private data back. The
+//! root directory is owned by its [`Root`], destroyed with [`Root::destroy`].
 //!
 //! # Examples
 //!
 //! ```
-//! use kernel::kernfs::{self, Attrs, FileOps, Node, OpenFile, SyscallOps};
+//! use kernel::kernfs::{ActiveFile, Attrs, DirOps, FileOps, Root, RootFlags};
 //! use kernel::{c_str, error::code::EEXIST, prelude::*, seq_file::SeqFile, seq_print};
-//! use core::ptr;
 //!
 //! struct Dirs;
 //! #[vtable]
-//! impl SyscallOps for Dirs {}
-//! static DIR_OPS: kernfs::SyscallOpsTable = kernfs::syscall_ops::<Dirs>();
+//! impl DirOps for Dirs {
+//!     type Data = KBox<u32>;
+//! }
 //!
 //! struct Hello;
 //! #[vtable]
 //! impl FileOps for Hello {
-//!     fn show(_of: &OpenFile, m: &SeqFile) -> Result {
-//!         seq_print!(m, "hello\n");
+//!     type Dir = Dirs;
+//!     type Data = &'static str;
+//!     fn show(file: ActiveFile<'_, Self>, m: &SeqFile) -> Result {
+//!         seq_print!(m, "{} {}\n", file.data(), *file.dir_data());
 //!         Ok(())
 //!     }
 //! }
-//! static FILE_OPS: kernfs::FileOpsTable = kernfs::file_ops::<Hello>(64);
+//! static HELLO: &str = "hello";
 //!
-//! // SAFETY: The root directory carries no private data.
-//! let root = unsafe { kernfs::create_root(&DIR_OPS, true, ptr::null_mut()) }?;
-//! // SAFETY: `root` is live until `destroy_root` below.
-//! let top = unsafe { kernfs::root_node(root) };
-//! assert!(top.is_dir());
+//! let root = Root::<Dirs>::new(RootFlags::DEACTIVATED, KBox::new(1, GFP_KERNEL)?)?;
+//! let top = root.dir();
+//! assert!(top.node().is_dir());
+//! assert_eq!(*top.data(), 1);
 //! let attrs = Attrs::current_owner(0o755);
-//! // SAFETY: `top` is live; the directory carries no private data.
-//! let dir = unsafe { kernfs::create_dir(top, c_str!("d"), attrs, ptr::null_mut()) }?;
-//! // SAFETY: Just created; removed only with the root.
-//! let dir = unsafe { Node::from_raw(dir) };
-//! assert!(dir.is_dir());
-//! assert_eq!(dir.parent_ptr(), top.as_ptr());
-//! let ro = Attrs::current_owner(0o444);
-//! // SAFETY: `dir` is live; the file carries no private data.
-//! let file = unsafe { kernfs::create_file(dir, c_str!("f"), ro, &FILE_OPS, ptr::null_mut()) }?;
-//! // SAFETY: Just created; removed only with the root.
-//! assert!(!unsafe { Node::from_raw(file) }.is_dir());
-//! // SAFETY: `top` is live.
-//! let again = unsafe { kernfs::create_dir(top, c_str!("d"), attrs, ptr::null_mut()) };
+//! let dir = top.create_dir(c_str!("d"), attrs, KBox::new(2, GFP_KERNEL)?)?;
+//! assert_eq!(*dir.data(), 2);
+//! assert!(core::ptr::eq(dir.node().parent().ok_or(EINVAL)?, top.node()));
+//! dir.create_file::<Hello>(c_str!("f"), Attrs::current_owner(0o444), &HELLO)?;
+//! let again = top.create_dir(c_str!("d"), attrs, KBox::new(3, GFP_KERNEL)?);
 //! assert_eq!(again.err(), Some(EEXIST));
-//! kernfs::activate(top);
-//! // SAFETY: Both nodes are live.
-//! unsafe { kernfs::rename(dir, top, c_str!("e")) }?;
-//! // SAFETY: Never mounted, and no operation runs on any of its nodes.
-//! unsafe { kernfs::destroy_root(root) };
+//! top.activate();
+//! dir.rename(top, c_str!("e"))?;
+//! let mut buf = [0u8; 16];
+//! assert_eq!(dir.node().name_into(&mut buf)?, b"e");
+//! assert_eq!(dir.node().path_into(&mut buf)?, b"/e");
+//! assert_eq!(*dir.remove(), 2);
+//! // SAFETY: Never mounted.
+//! assert_eq!(*unsafe { root.destroy() }, 1);
 //! # Ok::<(), Error>(())
 //! ```
 
 use crate::ffi::{c_char, c_int, c_void};
 use crate::{
+    alloc::{flags::GFP_KERNEL, KBox},
     bindings,
-    error::{from_err_ptr, from_result, to_result, Result},
+    error::{code::*, from_err_ptr, from_result, to_result, Error, Result},
     seq_file::SeqFile,
     str::CStr,
-    types::Opaque,
+    types::{AlwaysRefCounted, ForeignOwnable, Opaque},
 };
-use core::ptr;
+use core::{marker::PhantomData, ptr, ptr::NonNull};
 
 /// A kernfs node: a directory or a file.
 ///
 /// # Invariants
 ///
-/// A `&Node` is only handed out while the node's memory is valid: the caller holds a count
-/// reference, or kernfs is running an operation on it.
+/// A `&Node` is only handed out while the node's memory is valid: the holder has a count
+/// reference, or kernfs is running an operation on it (which holds one).
 #[repr(transparent)]
 pub struct Node(Opaque<bindings::kernfs_node>);
+
+// SAFETY: kernfs nodes are reference counted and their fields are synchronised by kernfs.
+unsafe impl Send for Node {}
+// SAFETY: As above: shared references only read fields that kernfs keeps consistent.
+unsafe impl Sync for Node {}
+
+// SAFETY: `kernfs_get`/`kernfs_put` keep the node's memory valid.
+unsafe impl AlwaysRefCounted for Node {
+    fn inc_ref(&self) {
+        // SAFETY: The node is valid (type invariant), so its count is non-zero.
+        unsafe { bindings::kernfs_get(self.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a count reference.
+        unsafe { bindings::kernfs_put(obj.cast().as_ptr()) };
+    }
+}
 
 impl Node {
     /// Creates a reference to a node from a raw pointer.
@@ -107,91 +134,70 @@ impl Node {
         u32::from(flags) & bindings::KERNFS_TYPE_MASK == bindings::kernfs_node_type_KERNFS_DIR
     }
 
+    /// The parent directory, `None` for a root directory.
+    ///
+    /// The trees made with this module never move nodes between directories, so the parent is
+    /// fixed; a node holds a count reference on its parent.
+    pub fn parent(&self) -> Option<&Node> {
+        // SAFETY: The node is valid (type invariant) and its parent pointer never changes.
+        let parent = unsafe { (*self.as_ptr()).parent };
+        // SAFETY: A node holds a count reference on its parent, which is therefore valid for as
+        // long as `self` is.
+        (!parent.is_null()).then(|| unsafe { Node::from_raw(parent) })
+    }
+
+    /// Writes the node's name into `buf` and returns it (`/` for a root directory).
+    pub fn name_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8]> {
+        // SAFETY: The node is valid (type invariant) and `buf` is writable for its length.
+        let len = unsafe { bindings::kernfs_name(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+        let len = usize::try_from(len).map_err(|_| Error::from_errno(len))?;
+        buf.get(..len).ok_or(E2BIG)
+    }
+
+    /// Writes the node's path from the root directory of its tree into `buf` and returns it
+    /// (`/` for the root directory); `E2BIG` if it does not fit.
+    pub fn path_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8]> {
+        // SAFETY: The node is valid (type invariant) and `buf` is writable for its length.
+        let len = unsafe {
+            bindings::kernfs_path_from_node(
+                self.as_ptr(),
+                ptr::null_mut(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        let len = usize::try_from(len).map_err(|_| Error::from_errno(len))?;
+        buf.get(..len).ok_or(E2BIG)
+    }
+
     /// The private pointer given when the node was created.
-    pub fn private(&self) -> *mut c_void {
+    fn private(&self) -> *mut c_void {
         // SAFETY: The node is valid (type invariant); `priv` is set at creation only.
         unsafe { (*self.as_ptr()).priv_ }
     }
+}
 
-    /// The parent node's raw pointer (NULL for a root).
-    ///
-    /// Nodes of a hierarchy that never moves nodes between directories keep their parent for
-    /// their whole life.
-    pub fn parent_ptr(&self) -> *mut bindings::kernfs_node {
-        // SAFETY: The node is valid (type invariant).
-        unsafe { (*self.as_ptr()).parent }
+/// Flags of a new [`Root`].
+#[derive(Clone, Copy)]
+pub struct RootFlags(u32);
+
+impl RootFlags {
+    /// No flag.
+    pub const NONE: RootFlags = RootFlags(0);
+    /// New nodes stay invisible until activated ([`DirHandle::activate`]).
+    pub const DEACTIVATED: RootFlags =
+        RootFlags(bindings::kernfs_root_flag_KERNFS_ROOT_CREATE_DEACTIVATED);
+    /// Nodes can be reached by file handle (`name_to_handle_at`, `open_by_handle_at`).
+    pub const SUPPORT_EXPORTOP: RootFlags =
+        RootFlags(bindings::kernfs_root_flag_KERNFS_ROOT_SUPPORT_EXPORTOP);
+    /// Nodes take `user.*` extended attributes.
+    pub const SUPPORT_USER_XATTR: RootFlags =
+        RootFlags(bindings::kernfs_root_flag_KERNFS_ROOT_SUPPORT_USER_XATTR);
+
+    /// Both sets of flags.
+    pub const fn with(self, other: RootFlags) -> RootFlags {
+        RootFlags(self.0 | other.0)
     }
-
-    /// Drops the active reference that kernfs holds for the operation running on this node, so
-    /// that the operation may take locks that are held around [`remove`]. The reference is taken
-    /// back when the returned guard is dropped.
-    ///
-    /// # Safety
-    ///
-    /// Must be called from a kernfs operation on this node (one that holds its active reference),
-    /// and the guard must be dropped before the operation returns. Once broken, the node may be
-    /// removed at any time: its memory stays valid, but its private data may not.
-    pub unsafe fn break_active_protection(&self) -> BrokenProtection<'_> {
-        // SAFETY: The caller guarantees we are inside an operation holding the active reference.
-        unsafe { bindings::kernfs_break_active_protection(self.as_ptr()) };
-        BrokenProtection { node: self }
-    }
-}
-
-/// Restores a node's active protection when dropped; see [`Node::break_active_protection`].
-pub struct BrokenProtection<'a> {
-    node: &'a Node,
-}
-
-impl Drop for BrokenProtection<'_> {
-    fn drop(&mut self) {
-        // SAFETY: Paired with the `kernfs_break_active_protection` that created `self`.
-        unsafe { bindings::kernfs_unbreak_active_protection(self.node.as_ptr()) };
-    }
-}
-
-/// Creates a kernfs root whose root directory carries `private`.
-///
-/// With `deactivated`, new nodes stay invisible until [`activate`] is called on them or an
-/// ancestor.
-///
-/// # Safety
-///
-/// `private` must stay valid for as long as kernfs may run operations on the root directory
-/// (until [`destroy_root`] has returned).
-pub unsafe fn create_root(
-    ops: &'static SyscallOpsTable,
-    deactivated: bool,
-    private: *mut c_void,
-) -> Result<*mut bindings::kernfs_root> {
-    let flags = if deactivated {
-        bindings::kernfs_root_flag_KERNFS_ROOT_CREATE_DEACTIVATED
-    } else {
-        0
-    };
-    // SAFETY: `ops` lives for ever and kernfs never writes through the pointer; `private` is only
-    // stored (its validity is the caller's promise).
-    from_err_ptr(unsafe { bindings::kernfs_create_root(ops.0.get(), flags, private) })
-}
-
-/// Destroys a root made by [`create_root`] and every node under it.
-///
-/// # Safety
-///
-/// `root` must come from [`create_root`], not be destroyed yet, and not be mounted.
-pub unsafe fn destroy_root(root: *mut bindings::kernfs_root) {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { bindings::kernfs_destroy_root(root) }
-}
-
-/// The root directory of a root made by [`create_root`].
-///
-/// # Safety
-///
-/// `root` must be a live kernfs root.
-pub unsafe fn root_node<'a>(root: *mut bindings::kernfs_root) -> &'a Node {
-    // SAFETY: The caller guarantees `root` is live, and its root node lives as long as the root.
-    unsafe { Node::from_raw(bindings::kernfs_root_to_node(root)) }
 }
 
 /// Ownership and mode of a new node.
@@ -199,10 +205,8 @@ pub unsafe fn root_node<'a>(root: *mut bindings::kernfs_root) -> &'a Node {
 pub struct Attrs {
     /// Permission bits (without the file type).
     pub mode: u16,
-    /// Owner.
-    pub uid: bindings::kuid_t,
-    /// Group.
-    pub gid: bindings::kgid_t,
+    uid: bindings::kuid_t,
+    gid: bindings::kgid_t,
 }
 
 impl Attrs {
@@ -218,231 +222,319 @@ impl Attrs {
     }
 }
 
-/// Creates a directory.
-///
-/// # Safety
-///
-/// `parent` must be a live directory. `private` must stay valid for as long as kernfs may run
-/// operations on the new node (until [`remove`] has returned for it).
-pub unsafe fn create_dir(
-    parent: &Node,
-    name: &CStr,
-    attrs: Attrs,
-    private: *mut c_void,
-) -> Result<*mut bindings::kernfs_node> {
-    // SAFETY: `parent` is live (caller); `name` is copied by kernfs; no namespace tag.
-    from_err_ptr(unsafe {
-        bindings::kernfs_create_dir_ns(
-            parent.as_ptr(),
-            name.as_char_ptr(),
-            attrs.mode,
-            attrs.uid,
-            attrs.gid,
-            private,
-            ptr::null(),
-        )
-    })
-}
-
-/// Creates a regular file served by `ops`.
-///
-/// # Safety
-///
-/// As for [`create_dir`].
-pub unsafe fn create_file(
-    parent: &Node,
-    name: &CStr,
-    attrs: Attrs,
-    ops: &'static FileOpsTable,
-    private: *mut c_void,
-) -> Result<*mut bindings::kernfs_node> {
-    // SAFETY: `parent` is live (caller); `name` is copied; `ops` is static and never changes.
-    from_err_ptr(unsafe {
-        bindings::__kernfs_create_file(
-            parent.as_ptr(),
-            name.as_char_ptr(),
-            attrs.mode,
-            attrs.uid,
-            attrs.gid,
-            0,
-            ops.0.get(),
-            private,
-            ptr::null(),
-            ptr::null_mut(),
-        )
-    })
-}
-
-/// Makes `node` and everything under it visible.
-pub fn activate(node: &Node) {
-    // SAFETY: The node is valid (type invariant).
-    unsafe { bindings::kernfs_activate(node.as_ptr()) }
-}
-
-/// Removes `node` and everything under it, waiting for operations in flight on them.
-///
-/// # Safety
-///
-/// `node` must be live and not removed yet, and the caller must not hold an unbroken active
-/// reference on a node of the subtree.
-pub unsafe fn remove(node: &Node) {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { bindings::kernfs_remove(node.as_ptr()) }
-}
-
-/// Renames `node` to `name` under `new_parent`.
-///
-/// # Safety
-///
-/// Both nodes must be live.
-pub unsafe fn rename(node: &Node, new_parent: &Node, name: &CStr) -> Result {
-    // SAFETY: Guaranteed by the caller; the name is copied.
-    to_result(unsafe {
-        bindings::kernfs_rename_ns(
-            node.as_ptr(),
-            new_parent.as_ptr(),
-            name.as_char_ptr(),
-            ptr::null(),
-        )
-    })
-}
-
-/// An open kernfs file, as seen by [`FileOps`].
-#[repr(transparent)]
-pub struct OpenFile(Opaque<bindings::kernfs_open_file>);
-
-impl OpenFile {
-    /// # Safety
-    ///
-    /// `ptr` must be a valid open file for `'a`.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::kernfs_open_file) -> &'a OpenFile {
-        // SAFETY: Transparent wrapper; validity guaranteed by the caller.
-        unsafe { &*ptr.cast::<OpenFile>() }
-    }
-
-    /// The VFS file this open file belongs to.
-    pub fn file(&self) -> *mut bindings::file {
-        // SAFETY: The open file is valid (constructor) and `file` is set at open.
-        unsafe { (*self.0.get()).file }
-    }
-
-    /// The file's node; valid while the operation runs (kernfs holds its active reference).
-    pub fn node(&self) -> &Node {
-        // SAFETY: kernfs holds the node for the open file's whole life.
-        unsafe { Node::from_raw((*self.0.get()).kn) }
-    }
-}
-
-/// The operations of kernfs files.
+/// The operations on the directories of a kernfs tree, and the type of their private data.
 #[macros::vtable]
-pub trait FileOps {
-    /// Writes the whole content of the file into `m`.
-    fn show(_of: &OpenFile, _m: &SeqFile) -> Result {
-        Err(crate::error::code::EINVAL)
-    }
+pub trait DirOps: Sized + 'static {
+    /// The private data of every directory of the tree.
+    type Data: ForeignOwnable + Send + Sync + 'static;
 
-    /// Handles a write of `buf` (a NUL-terminated kernel copy, `buf.len()` bytes before the
-    /// NUL); returns the number of bytes consumed.
-    fn write(_of: &OpenFile, _buf: &mut [u8]) -> Result<usize> {
-        Err(crate::error::code::EINVAL)
-    }
-}
-
-/// A C `struct kernfs_ops` built from a [`FileOps`] implementation by [`file_ops`].
-pub struct FileOpsTable(Opaque<bindings::kernfs_ops>);
-
-// SAFETY: The table is never written after it is built; kernfs only reads it.
-unsafe impl Sync for FileOpsTable {}
-
-/// Builds the operation table of `T`. Writes longer than `max_write` fail with `E2BIG`.
-pub const fn file_ops<T: FileOps>(max_write: usize) -> FileOpsTable {
-    // SAFETY: All-zeroes is a valid `kernfs_ops` (every callback absent).
-    let mut ops: bindings::kernfs_ops = unsafe { core::mem::zeroed() };
-    ops.seq_show = Some(seq_show_callback::<T>);
-    if T::HAS_WRITE {
-        ops.write = Some(write_callback::<T>);
-    }
-    ops.atomic_write_len = max_write;
-    FileOpsTable(Opaque::new(ops))
-}
-
-/// # Safety
-///
-/// Called by kernfs with a seq_file whose `private` is the open file, under its lock.
-unsafe extern "C" fn seq_show_callback<T: FileOps>(
-    sf: *mut bindings::seq_file,
-    _v: *mut c_void,
-) -> c_int {
-    from_result(|| {
-        // SAFETY: kernfs passes a valid seq_file whose private data is the open file, and holds
-        // the file's lock and active reference during the call.
-        let (of, m) = unsafe {
-            (
-                OpenFile::from_raw((*sf).private.cast()),
-                SeqFile::from_raw(sf),
-            )
-        };
-        T::show(of, m)?;
-        Ok(0)
-    })
-}
-
-/// # Safety
-///
-/// Called by kernfs with a valid open file and a NUL-terminated buffer of `bytes` bytes.
-unsafe extern "C" fn write_callback<T: FileOps>(
-    of: *mut bindings::kernfs_open_file,
-    buf: *mut c_char,
-    bytes: usize,
-    _off: bindings::loff_t,
-) -> isize {
-    from_result(|| {
-        // SAFETY: kernfs passes a valid open file and a kernel buffer of `bytes` bytes (plus a
-        // NUL) that is ours for the call.
-        let (of, buf) = unsafe {
-            (
-                OpenFile::from_raw(of),
-                core::slice::from_raw_parts_mut(buf.cast::<u8>(), bytes),
-            )
-        };
-        let n = T::write(of, buf)?;
-        Ok(n as isize)
-    })
-}
-
-/// The operations on directories of a mounted kernfs hierarchy.
-#[macros::vtable]
-pub trait SyscallOps {
     /// `mkdir(2)` of `name` in `parent`, with `mode` (after umask, without the file type).
-    fn mkdir(_parent: &Node, _name: &CStr, _mode: u16) -> Result {
-        Err(crate::error::code::EPERM)
+    fn mkdir(_parent: ActiveDir<'_, Self>, _name: &CStr, _mode: u16) -> Result {
+        Err(EPERM)
     }
 
-    /// `rmdir(2)` of `node`.
-    fn rmdir(_node: &Node) -> Result {
-        Err(crate::error::code::EPERM)
+    /// `rmdir(2)` of `dir`.
+    fn rmdir(_dir: ActiveDir<'_, Self>) -> Result {
+        Err(EPERM)
     }
 
-    /// `rename(2)` of `node` to `name` in `new_parent`.
-    fn rename(_node: &Node, _new_parent: &Node, _name: &CStr) -> Result {
-        Err(crate::error::code::EPERM)
+    /// `rename(2)` of the directory `dir` to `name` in `new_parent`. (Files cannot be renamed:
+    /// `ENOTDIR`.)
+    fn rename(_dir: ActiveDir<'_, Self>, _new_parent: ActiveDir<'_, Self>, _name: &CStr) -> Result {
+        Err(EPERM)
     }
 
-    /// Appends the mount options of the hierarchy whose root directory is `root` to `m`
-    /// (`/proc/mounts`), each as `,option`.
-    fn show_options(_m: &SeqFile, _root: &Node) -> Result {
+    /// Appends the mount options of the mounted tree whose root directory has data `root` to
+    /// `m` (`/proc/mounts`), each as `,option`.
+    fn show_options(_m: &SeqFile, _root: <Self::Data as ForeignOwnable>::Borrowed<'_>) -> Result {
         Ok(())
     }
 }
 
-/// A C `struct kernfs_syscall_ops` built from a [`SyscallOps`] implementation.
-pub struct SyscallOpsTable(Opaque<bindings::kernfs_syscall_ops>);
+/// A directory of a tree of `T` on which kernfs runs an operation.
+///
+/// # Invariants
+///
+/// kernfs holds the node's active reference, and the node is a directory of a tree of `T`
+/// whose private pointer comes from `T::Data::into_foreign`.
+pub struct ActiveDir<'a, T: DirOps> {
+    node: &'a Node,
+    _p: PhantomData<T>,
+}
 
-// SAFETY: The table is never written after it is built; kernfs only reads it.
-unsafe impl Sync for SyscallOpsTable {}
+impl<'a, T: DirOps> ActiveDir<'a, T> {
+    /// # Safety
+    ///
+    /// `node` must satisfy the type invariants for `'a`.
+    unsafe fn new(node: &'a Node) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        ActiveDir {
+            node,
+            _p: PhantomData,
+        }
+    }
 
-/// Builds the syscall operation table of `T`.
-pub const fn syscall_ops<T: SyscallOps>() -> SyscallOpsTable {
+    /// The directory's private data.
+    pub fn data(&self) -> <T::Data as ForeignOwnable>::Borrowed<'_> {
+        // SAFETY: The private pointer comes from `into_foreign` and stays in place while the
+        // active reference is held (type invariants): `DirHandle::remove` waits for it.
+        unsafe { T::Data::borrow(self.node.private()) }
+    }
+
+    /// The node.
+    pub fn node(&self) -> &'a Node {
+        self.node
+    }
+
+    /// Runs `f` without the active reference, so that `f` may take locks that are held around
+    /// [`DirHandle::remove`]. The directory may be removed meanwhile: `f` only gets the node,
+    /// whose memory stays valid for the whole operation.
+    pub fn with_broken_protection<R>(self, f: impl FnOnce(&'a Node) -> R) -> R {
+        // SAFETY: We are in an operation that holds the active reference (type invariants), and
+        // it is given back below before the operation can return.
+        unsafe { bindings::kernfs_break_active_protection(self.node.as_ptr()) };
+        let r = f(self.node);
+        // SAFETY: Paired with the break above.
+        unsafe { bindings::kernfs_unbreak_active_protection(self.node.as_ptr()) };
+        r
+    }
+}
+
+/// The owner of a live directory of a tree of `T`: while it exists, the directory is in the
+/// tree and carries its private data.
+///
+/// # Invariants
+///
+/// `node` is a directory of a tree of `T`, not removed, whose private pointer comes from
+/// `T::Data::into_foreign`; the handle holds a count reference on it.
+pub struct DirHandle<T: DirOps> {
+    node: NonNull<bindings::kernfs_node>,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: The handle only gives shared access to the node and its data, which are `Sync`.
+unsafe impl<T: DirOps> Send for DirHandle<T> {}
+// SAFETY: As above.
+unsafe impl<T: DirOps> Sync for DirHandle<T> {}
+
+impl<T: DirOps> DirHandle<T> {
+    /// The node.
+    pub fn node(&self) -> &Node {
+        // SAFETY: The handle holds a count reference (type invariants).
+        unsafe { Node::from_raw(self.node.as_ptr()) }
+    }
+
+    /// The directory's private data.
+    pub fn data(&self) -> <T::Data as ForeignOwnable>::Borrowed<'_> {
+        // SAFETY: The directory is not removed while the handle exists (type invariants).
+        unsafe { T::Data::borrow(self.node().private()) }
+    }
+
+    /// Creates a subdirectory carrying `data`.
+    pub fn create_dir(&self, name: &CStr, attrs: Attrs, data: T::Data) -> Result<DirHandle<T>> {
+        let private = data.into_foreign();
+        // SAFETY: The directory is live (type invariants); `name` is copied by kernfs; no
+        // namespace tag.
+        let kn = from_err_ptr(unsafe {
+            bindings::kernfs_create_dir_ns(
+                self.node.as_ptr(),
+                name.as_char_ptr(),
+                attrs.mode,
+                attrs.uid,
+                attrs.gid,
+                private.cast_mut(),
+                ptr::null(),
+            )
+        });
+        let kn = match kn {
+            Ok(kn) => kn,
+            Err(e) => {
+                // SAFETY: Not stored anywhere: the node was not created.
+                drop(unsafe { T::Data::from_foreign(private) });
+                return Err(e);
+            }
+        };
+        // SAFETY: Just created, with a count reference owned by its parent's tree; take one for
+        // the handle.
+        unsafe { bindings::kernfs_get(kn) };
+        // INVARIANT: A new directory of this tree carrying `private`, with our count reference.
+        Ok(DirHandle {
+            node: NonNull::new(kn).ok_or(ENOMEM)?,
+            _p: PhantomData,
+        })
+    }
+
+    /// Creates a regular file served by `F`, carrying `data`.
+    pub fn create_file<F: FileOps<Dir = T>>(
+        &self,
+        name: &CStr,
+        attrs: Attrs,
+        data: &'static F::Data,
+    ) -> Result {
+        let ops = FileOpsVTable::<F>::build();
+        // SAFETY: The directory is live (type invariants); `name` is copied; `ops` is static and
+        // never written by kernfs; `data` is static.
+        from_err_ptr(unsafe {
+            bindings::__kernfs_create_file(
+                self.node.as_ptr(),
+                name.as_char_ptr(),
+                attrs.mode,
+                attrs.uid,
+                attrs.gid,
+                0,
+                ptr::from_ref(ops).cast_mut(),
+                ptr::from_ref(data).cast_mut().cast(),
+                ptr::null(),
+                ptr::null_mut(),
+            )
+        })
+        .map(|_| ())
+    }
+
+    /// Removes the file `name` of this directory, if there is one, waiting for the operations
+    /// in flight on it.
+    pub fn remove_file(&self, name: &CStr) {
+        // SAFETY: The directory is live (type invariants); the name is NUL-terminated. Files of
+        // our trees carry static data: nothing to give back.
+        unsafe {
+            bindings::kernfs_remove_by_name_ns(self.node.as_ptr(), name.as_char_ptr(), ptr::null())
+        };
+    }
+
+    /// Makes the directory and everything under it visible.
+    pub fn activate(&self) {
+        // SAFETY: The directory is live (type invariants).
+        unsafe { bindings::kernfs_activate(self.node.as_ptr()) }
+    }
+
+    /// Renames the directory to `name` in `new_parent`.
+    pub fn rename(&self, new_parent: &DirHandle<T>, name: &CStr) -> Result {
+        // SAFETY: Both directories are live (type invariants); the name is copied.
+        to_result(unsafe {
+            bindings::kernfs_rename_ns(
+                self.node.as_ptr(),
+                new_parent.node.as_ptr(),
+                name.as_char_ptr(),
+                ptr::null(),
+            )
+        })
+    }
+
+    /// Removes the directory and everything under it, waiting for the operations in flight on
+    /// them, and gives its private data back.
+    ///
+    /// Waits for every operation that holds an active reference in the subtree: an operation
+    /// in the subtree that calls this must have broken its protection first.
+    pub fn remove(self) -> T::Data {
+        let this = core::mem::ManuallyDrop::new(self);
+        let node = this.node.as_ptr();
+        // SAFETY: The directory is live (type invariants) and removed once: the handle is
+        // consumed.
+        unsafe { bindings::kernfs_remove(node) };
+        // SAFETY: Removed: no operation runs on it any more, nor can one start, and nothing else
+        // reads the private pointer, which comes from `into_foreign` (type invariants).
+        let data = unsafe { T::Data::from_foreign((*node).priv_) };
+        // SAFETY: The handle's count reference.
+        unsafe { bindings::kernfs_put(node) };
+        data
+    }
+}
+
+impl<T: DirOps> Drop for DirHandle<T> {
+    /// A handle dropped without [`DirHandle::remove`] leaves the directory in the tree, with its
+    /// data, for as long as the tree lives.
+    fn drop(&mut self) {
+        // SAFETY: The handle's count reference.
+        unsafe { bindings::kernfs_put(self.node.as_ptr()) };
+    }
+}
+
+/// A kernfs tree of `T`, and the owner of its root directory.
+///
+/// # Invariants
+///
+/// `raw` is a live kernfs root made with `T`'s operations, and `dir` its root directory.
+pub struct Root<T: DirOps> {
+    raw: NonNull<bindings::kernfs_root>,
+    dir: core::mem::ManuallyDrop<DirHandle<T>>,
+}
+
+// SAFETY: The root is only used through kernfs, which synchronises itself.
+unsafe impl<T: DirOps> Send for Root<T> {}
+// SAFETY: As above.
+unsafe impl<T: DirOps> Sync for Root<T> {}
+
+impl<T: DirOps> Root<T> {
+    /// Creates a tree whose root directory carries `data`.
+    pub fn new(flags: RootFlags, data: T::Data) -> Result<Self> {
+        let ops = DirOpsVTable::<T>::build();
+        let private = data.into_foreign();
+        // SAFETY: `ops` lives for ever and kernfs never writes through it; `private` is only
+        // stored.
+        let raw = from_err_ptr(unsafe {
+            bindings::kernfs_create_root(ptr::from_ref(ops).cast_mut(), flags.0, private.cast_mut())
+        });
+        let raw = match raw {
+            Ok(raw) => raw,
+            Err(e) => {
+                // SAFETY: Not stored anywhere: the root was not created.
+                drop(unsafe { T::Data::from_foreign(private) });
+                return Err(e);
+            }
+        };
+        // SAFETY: `raw` is live; its root node lives as long as it.
+        let kn = unsafe { bindings::kernfs_root_to_node(raw) };
+        // SAFETY: Take a count reference for the handle.
+        unsafe { bindings::kernfs_get(kn) };
+        // INVARIANT: A new root made with `T`'s operations, and its root directory with our count
+        // reference.
+        Ok(Root {
+            raw: NonNull::new(raw).ok_or(ENOMEM)?,
+            dir: core::mem::ManuallyDrop::new(DirHandle {
+                node: NonNull::new(kn).ok_or(ENOMEM)?,
+                _p: PhantomData,
+            }),
+        })
+    }
+
+    /// The root directory.
+    pub fn dir(&self) -> &DirHandle<T> {
+        &self.dir
+    }
+
+    /// Destroys the tree and everything in it, and gives the root directory's data back
+    /// (the data of other directories must have been taken back with [`DirHandle::remove`]
+    /// before, or it is leaked).
+    ///
+    /// # Safety
+    ///
+    /// The tree must not be mounted: no superblock may use it any more.
+    pub unsafe fn destroy(self) -> T::Data {
+        let mut this = core::mem::ManuallyDrop::new(self);
+        let kn = this.dir.node.as_ptr();
+        // SAFETY: Our handle's count reference keeps the node's memory until the put below.
+        let private = unsafe { (*kn).priv_ };
+        // SAFETY: The root is live and unmounted (caller): nothing else uses it.
+        unsafe { bindings::kernfs_destroy_root(this.raw.as_ptr()) };
+        // SAFETY: The handle's count reference; the handle is not used again.
+        unsafe { core::mem::ManuallyDrop::drop(&mut this.dir) };
+        // SAFETY: Destroyed: nothing reads the private pointer any more.
+        unsafe { T::Data::from_foreign(private) }
+    }
+}
+
+/// The C `struct kernfs_syscall_ops` of `T`, built at compile time.
+struct DirOpsVTable<T>(PhantomData<T>);
+
+impl<T: DirOps> DirOpsVTable<T> {
+    const VTABLE: bindings::kernfs_syscall_ops = dir_ops::<T>();
+
+    const fn build() -> &'static bindings::kernfs_syscall_ops {
+        &Self::VTABLE
+    }
+}
+
+const fn dir_ops<T: DirOps>() -> bindings::kernfs_syscall_ops {
     // SAFETY: All-zeroes is a valid `kernfs_syscall_ops` (every callback absent).
     let mut ops: bindings::kernfs_syscall_ops = unsafe { core::mem::zeroed() };
     if T::HAS_MKDIR {
@@ -457,35 +549,42 @@ pub const fn syscall_ops<T: SyscallOps>() -> SyscallOpsTable {
     if T::HAS_SHOW_OPTIONS {
         ops.show_options = Some(show_options_callback::<T>);
     }
-    SyscallOpsTable(Opaque::new(ops))
+    ops
 }
 
 /// # Safety
 ///
-/// Called by kernfs with a live parent (active reference held) and a NUL-terminated name.
-unsafe extern "C" fn mkdir_callback<T: SyscallOps>(
+/// Called by kernfs with a live directory of a tree of `T` (active reference held) and a
+/// NUL-terminated name.
+unsafe extern "C" fn mkdir_callback<T: DirOps>(
     parent: *mut bindings::kernfs_node,
     name: *const c_char,
     mode: bindings::umode_t,
 ) -> c_int {
     // SAFETY: See the function's safety requirements.
-    let (parent, name) = unsafe { (Node::from_raw(parent), CStr::from_char_ptr(name)) };
+    let (parent, name) = unsafe {
+        (
+            ActiveDir::<T>::new(Node::from_raw(parent)),
+            CStr::from_char_ptr(name),
+        )
+    };
     from_result(|| T::mkdir(parent, name, mode).map(|()| 0))
 }
 
 /// # Safety
 ///
-/// Called by kernfs with a live node (active reference held).
-unsafe extern "C" fn rmdir_callback<T: SyscallOps>(node: *mut bindings::kernfs_node) -> c_int {
+/// Called by kernfs with a live directory of a tree of `T` (active reference held).
+unsafe extern "C" fn rmdir_callback<T: DirOps>(node: *mut bindings::kernfs_node) -> c_int {
     // SAFETY: See the function's safety requirements.
-    let node = unsafe { Node::from_raw(node) };
-    from_result(|| T::rmdir(node).map(|()| 0))
+    let dir = unsafe { ActiveDir::<T>::new(Node::from_raw(node)) };
+    from_result(|| T::rmdir(dir).map(|()| 0))
 }
 
 /// # Safety
 ///
-/// Called by kernfs with live nodes (active references held) and a NUL-terminated name.
-unsafe extern "C" fn rename_callback<T: SyscallOps>(
+/// Called by kernfs with live nodes of a tree of `T` (active references held), a directory as
+/// new parent, and a NUL-terminated name.
+unsafe extern "C" fn rename_callback<T: DirOps>(
     node: *mut bindings::kernfs_node,
     new_parent: *mut bindings::kernfs_node,
     name: *const c_char,
@@ -494,22 +593,449 @@ unsafe extern "C" fn rename_callback<T: SyscallOps>(
     let (node, new_parent, name) = unsafe {
         (
             Node::from_raw(node),
-            Node::from_raw(new_parent),
+            ActiveDir::<T>::new(Node::from_raw(new_parent)),
             CStr::from_char_ptr(name),
         )
     };
-    from_result(|| T::rename(node, new_parent, name).map(|()| 0))
+    if !node.is_dir() {
+        return ENOTDIR.to_errno();
+    }
+    // SAFETY: A directory of the tree, with its active reference held (see above).
+    let dir = unsafe { ActiveDir::<T>::new(node) };
+    from_result(|| T::rename(dir, new_parent, name).map(|()| 0))
 }
 
 /// # Safety
 ///
-/// Called by the VFS with a valid seq_file and the root of a mounted kernfs hierarchy.
-unsafe extern "C" fn show_options_callback<T: SyscallOps>(
+/// Called by the VFS with a valid seq_file and the root of a mounted tree of `T`.
+unsafe extern "C" fn show_options_callback<T: DirOps>(
     sf: *mut bindings::seq_file,
     root: *mut bindings::kernfs_root,
 ) -> c_int {
-    // SAFETY: The seq_file is valid and ours for the call; a mounted root and its root node are
-    // live while its super block is shown.
-    let (m, node) = unsafe { (SeqFile::from_raw(sf), root_node(root)) };
-    from_result(|| T::show_options(m, node).map(|()| 0))
+    // SAFETY: The seq_file is valid and ours for the call; a mounted root's directory keeps its
+    // data while its superblock is shown.
+    let (m, data) = unsafe {
+        let node = Node::from_raw(bindings::kernfs_root_to_node(root));
+        (SeqFile::from_raw(sf), T::Data::borrow(node.private()))
+    };
+    from_result(|| T::show_options(m, data).map(|()| 0))
+}
+
+/// The operations of a kind of file in trees of `Self::Dir`.
+#[macros::vtable]
+pub trait FileOps: Sized + 'static {
+    /// The tree's directory operations (for the type of the parent directory's data).
+    type Dir: DirOps;
+    /// The static datum each file of this kind carries.
+    type Data: Sync + 'static;
+
+    /// The longest write, in bytes; longer ones fail with `E2BIG`.
+    const MAX_WRITE: usize = crate::page::PAGE_SIZE;
+
+    /// Writes the whole content of the file into `m`.
+    fn show(_file: ActiveFile<'_, Self>, _m: &SeqFile) -> Result {
+        Err(EINVAL)
+    }
+
+    /// Handles a write of `buf`; returns the number of bytes consumed.
+    fn write(_file: ActiveFile<'_, Self>, _buf: &[u8]) -> Result<usize> {
+        Err(EINVAL)
+    }
+}
+
+/// An open file of kind `F` on which kernfs runs an operation.
+///
+/// # Invariants
+///
+/// kernfs holds the file node's active reference; the node was made by
+/// [`DirHandle::create_file`] with `F`, so its private pointer is a `&'static F::Data`, and its
+/// parent is a directory of a tree of `F::Dir`.
+pub struct ActiveFile<'a, F: FileOps> {
+    of: &'a bindings::kernfs_open_file,
+    _p: PhantomData<F>,
+}
+
+impl<'a, F: FileOps> ActiveFile<'a, F> {
+    fn node(&self) -> &'a Node {
+        // SAFETY: kernfs holds the node for the open file's whole life.
+        unsafe { Node::from_raw(self.of.kn) }
+    }
+
+    /// The file's datum.
+    pub fn data(&self) -> &'static F::Data {
+        // SAFETY: A `&'static F::Data` given to `create_file` (type invariants).
+        unsafe { &*self.node().private().cast::<F::Data>() }
+    }
+
+    /// The private data of the directory the file is in.
+    pub fn dir_data(&self) -> <<F::Dir as DirOps>::Data as ForeignOwnable>::Borrowed<'_> {
+        // SAFETY: Files are created in a directory (type invariants), which cannot finish being
+        // removed while an operation on one of its files holds its active reference: its data
+        // is in place.
+        unsafe {
+            let dir = (*self.of.kn).parent;
+            <F::Dir as DirOps>::Data::borrow(Node::from_raw(dir).private())
+        }
+    }
+
+    /// The effective uid of whoever opened the file.
+    pub fn opener_euid(&self) -> bindings::kuid_t {
+        // SAFETY: The open file's `file` and its credentials live as long as it.
+        unsafe { (*(*self.of.file).f_cred).euid }
+    }
+
+    /// Whether whoever opened the file had capability `cap` in the initial user namespace.
+    pub fn opener_capable_in_init_ns(&self, cap: u32) -> bool {
+        // SAFETY: The open file is valid; `init_user_ns` is static.
+        unsafe {
+            bindings::file_ns_capable(
+                self.of.file,
+                ptr::addr_of_mut!(bindings::init_user_ns),
+                cap as c_int,
+            )
+        }
+    }
+
+    /// Runs `f` without the active reference, so that `f` may take locks that are held around
+    /// [`DirHandle::remove`]; the file and its directory may be removed meanwhile.
+    pub fn with_broken_protection<R>(self, f: impl FnOnce() -> R) -> R {
+        let kn = self.of.kn;
+        // SAFETY: We are in an operation that holds the active reference (type invariants), and
+        // it is given back below before the operation can return.
+        unsafe { bindings::kernfs_break_active_protection(kn) };
+        let r = f();
+        // SAFETY: Paired with the break above.
+        unsafe { bindings::kernfs_unbreak_active_protection(kn) };
+        r
+    }
+}
+
+/// The C `struct kernfs_ops` of `F`, built at compile time.
+struct FileOpsVTable<F>(PhantomData<F>);
+
+impl<F: FileOps> FileOpsVTable<F> {
+    const VTABLE: bindings::kernfs_ops = file_ops::<F>();
+
+    const fn build() -> &'static bindings::kernfs_ops {
+        &Self::VTABLE
+    }
+}
+
+const fn file_ops<F: FileOps>() -> bindings::kernfs_ops {
+    // SAFETY: All-zeroes is a valid `kernfs_ops` (every callback absent).
+    let mut ops: bindings::kernfs_ops = unsafe { core::mem::zeroed() };
+    ops.seq_show = Some(seq_show_callback::<F>);
+    if F::HAS_WRITE {
+        ops.write = Some(write_callback::<F>);
+    }
+    ops.atomic_write_len = F::MAX_WRITE;
+    ops
+}
+
+/// # Safety
+///
+/// Called by kernfs with a seq_file of a file made with `F`, whose `private` is the open file,
+/// under the file's lock and active reference.
+unsafe extern "C" fn seq_show_callback<F: FileOps>(
+    sf: *mut bindings::seq_file,
+    _v: *mut c_void,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: See the function's safety requirements.
+        let (file, m) = unsafe {
+            let of = &*(*sf).private.cast::<bindings::kernfs_open_file>();
+            (
+                ActiveFile::<F> {
+                    of,
+                    _p: PhantomData,
+                },
+                SeqFile::from_raw(sf),
+            )
+        };
+        F::show(file, m)?;
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
+/// Called by kernfs with a valid open file of a file made with `F` (active reference held) and
+/// a buffer of `bytes` bytes.
+unsafe extern "C" fn write_callback<F: FileOps>(
+    of: *mut bindings::kernfs_open_file,
+    buf: *mut c_char,
+    bytes: usize,
+    _off: bindings::loff_t,
+) -> isize {
+    from_result(|| {
+        // SAFETY: See the function's safety requirements; the buffer is a kernel copy that is
+        // ours for the call.
+        let (file, buf) = unsafe {
+            (
+                ActiveFile::<F> {
+                    of: &*of,
+                    _p: PhantomData,
+                },
+                core::slice::from_raw_parts(buf.cast::<u8>(), bytes),
+            )
+        };
+        let n = F::write(file, buf)?;
+        isize::try_from(n).map_err(|_| EINVAL)
+    })
+}
+
+/// The value of a mount parameter.
+pub enum ParamValue<'a> {
+    /// `key` alone.
+    Flag,
+    /// `key=value`.
+    String(&'a [u8]),
+    /// A binary blob, a path or a file descriptor (`fsconfig()`).
+    Other,
+}
+
+/// One mount parameter.
+pub struct Param<'a> {
+    /// The key.
+    pub key: &'a [u8],
+    /// The value.
+    pub value: ParamValue<'a>,
+    /// Whether the mount is made in the initial user namespace.
+    pub in_init_user_ns: bool,
+}
+
+/// A filesystem type whose superblocks show kernfs trees of `Self::Dirs`.
+pub trait FsType: Sized + Send + Sync + 'static {
+    /// The operations on the trees' directories.
+    type Dirs: DirOps;
+    /// The options of one mount, from [`FsType::init_context`] to the end of the mount.
+    type Context: Send;
+    /// What [`FsType::before_kill_sb`] hands to [`FsType::after_kill_sb`].
+    type KillToken;
+
+    /// The name (`mount -t <name>`).
+    const NAME: &'static CStr;
+    /// The superblock magic number (`statfs`).
+    const MAGIC: crate::ffi::c_ulong;
+
+    /// Starts a mount or a reconfiguration.
+    fn init_context() -> Result<Self::Context>;
+
+    /// Takes one mount parameter: `Ok(false)` if it is not one of this type's (the VFS then
+    /// takes `source` and refuses anything else with `EINVAL`).
+    fn parse_param(ctx: &mut Self::Context, param: &Param<'_>) -> Result<bool>;
+
+    /// Mounts: chooses or creates the tree to show and calls [`Mounter::mount`] with it.
+    fn get_tree(ctx: &mut Self::Context, mounter: Mounter<'_, Self>) -> Result;
+
+    /// Reconfigures (remounts) the superblock whose root directory has data `root`.
+    fn reconfigure(
+        ctx: &mut Self::Context,
+        root: <<Self::Dirs as DirOps>::Data as ForeignOwnable>::Borrowed<'_>,
+    ) -> Result;
+
+    /// The last reference to a superblock whose root directory has data `root` goes away;
+    /// called before kernfs tears the superblock down.
+    fn before_kill_sb(
+        root: <<Self::Dirs as DirOps>::Data as ForeignOwnable>::Borrowed<'_>,
+    ) -> Self::KillToken;
+
+    /// Called once the superblock is gone.
+    fn after_kill_sb(token: Self::KillToken);
+}
+
+/// What [`FsType::get_tree`] mounts with.
+pub struct Mounter<'a, T: FsType> {
+    fc: *mut bindings::fs_context,
+    _p: PhantomData<&'a T>,
+}
+
+impl<T: FsType> Mounter<'_, T> {
+    /// Makes (or finds, if the tree already has one) the superblock of `root` and gives it to
+    /// the mount. Returns whether a new superblock was made: it then lives until
+    /// [`FsType::before_kill_sb`]/[`FsType::after_kill_sb`], and the implementation must keep
+    /// `root` alive until then.
+    pub fn mount(self, root: &Root<T::Dirs>) -> Result<bool> {
+        // SAFETY: `fs_private` is the `FsCtx<T>` made by `init_fs_context`, whose first field is
+        // the kernfs context, and the VFS serialises operations on one fs_context.
+        let kfc = unsafe { &mut (*(*self.fc).fs_private.cast::<FsCtx<T>>()).kfc };
+        kfc.root = root.raw.as_ptr();
+        kfc.magic = T::MAGIC;
+        // SAFETY: `fc` is valid for the call, and `root` is alive for it.
+        to_result(unsafe { bindings::kernfs_get_tree(self.fc) })?;
+        Ok(kfc.new_sb_created)
+    }
+}
+
+/// The private data of an fs_context: the kernfs context must come first (kernfs finds it
+/// through `fc->fs_private`).
+#[repr(C)]
+struct FsCtx<T: FsType> {
+    kfc: bindings::kernfs_fs_context,
+    ctx: T::Context,
+}
+
+/// A C `struct file_system_type` built from an [`FsType`] by [`fs_type`].
+pub struct FsTypeTable<T>(Opaque<bindings::file_system_type>, PhantomData<T>);
+
+// SAFETY: Registered once and then only read by the VFS.
+unsafe impl<T> Sync for FsTypeTable<T> {}
+
+struct FcOpsHolder<T>(PhantomData<T>);
+
+struct FcOps(bindings::fs_context_operations);
+
+// SAFETY: Never written; the VFS only reads it.
+unsafe impl Sync for FcOps {}
+
+impl<T: FsType> FcOpsHolder<T> {
+    const OPS: FcOps = FcOps(bindings::fs_context_operations {
+        free: Some(free_fs_context::<T>),
+        parse_param: Some(parse_param::<T>),
+        get_tree: Some(get_tree::<T>),
+        reconfigure: Some(reconfigure::<T>),
+        // SAFETY: All zeroes is valid for the rest: no dup, and the generic monolithic parser.
+        ..unsafe { core::mem::zeroed() }
+    });
+}
+
+/// Builds the filesystem type of `T`.
+pub const fn fs_type<T: FsType>() -> FsTypeTable<T> {
+    FsTypeTable(
+        Opaque::new(bindings::file_system_type {
+            name: T::NAME.as_char_ptr(),
+            init_fs_context: Some(init_fs_context::<T>),
+            kill_sb: Some(kill_sb::<T>),
+            // SAFETY: All zeroes is valid for the remaining fields (no flags, no parameter
+            // table).
+            ..unsafe { core::mem::zeroed() }
+        }),
+        PhantomData,
+    )
+}
+
+/// Registers the filesystem type `table`, for the kernel's lifetime.
+pub fn register_fs_type<T: FsType>(table: &'static FsTypeTable<T>) -> Result {
+    // SAFETY: The type is static and fully initialised; a second registration of the same type
+    // fails with `EBUSY`.
+    to_result(unsafe { bindings::register_filesystem(table.0.get()) })
+}
+
+/// # Safety
+///
+/// Called by the VFS with a new fs_context.
+unsafe extern "C" fn init_fs_context<T: FsType>(fc: *mut bindings::fs_context) -> c_int {
+    from_result(|| {
+        let ctx = KBox::new(
+            FsCtx::<T> {
+                // SAFETY: All zeroes is an empty kernfs_fs_context.
+                kfc: unsafe { core::mem::zeroed() },
+                ctx: T::init_context()?,
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: `fc` is valid (caller); the context is freed by `free_fs_context`, which the
+        // VFS calls whenever `init_fs_context` succeeded.
+        unsafe {
+            (*fc).fs_private = KBox::into_raw(ctx).cast();
+            (*fc).ops = &FcOpsHolder::<T>::OPS.0;
+        }
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
+/// `fc` must be an fs_context set up by `init_fs_context::<T>`, used by one thread at a time.
+unsafe fn fs_ctx<'a, T: FsType>(fc: *mut bindings::fs_context) -> &'a mut T::Context {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { &mut (*(*fc).fs_private.cast::<FsCtx<T>>()).ctx }
+}
+
+/// # Safety
+///
+/// Called by the VFS once per fs_context set up by `init_fs_context::<T>`.
+unsafe extern "C" fn free_fs_context<T: FsType>(fc: *mut bindings::fs_context) {
+    // SAFETY: `fc` is valid; kernfs frees what `kernfs_get_tree` left in it.
+    unsafe { bindings::kernfs_free_fs_context(fc) };
+    // SAFETY: `fs_private` is the box made in `init_fs_context`, freed only here.
+    drop(unsafe { KBox::from_raw((*fc).fs_private.cast::<FsCtx<T>>()) });
+}
+
+/// # Safety
+///
+/// Called by the VFS with an fs_context set up by `init_fs_context::<T>` and a valid parameter.
+unsafe extern "C" fn parse_param<T: FsType>(
+    fc: *mut bindings::fs_context,
+    param: *mut bindings::fs_parameter,
+) -> c_int {
+    // SAFETY: See the function's safety requirements: the key is a NUL-terminated string, and a
+    // string value is NUL-terminated with `size` bytes.
+    let (ctx, param) = unsafe {
+        let p = &*param;
+        let value = match p.type_() {
+            bindings::fs_value_type_fs_value_is_flag => ParamValue::Flag,
+            bindings::fs_value_type_fs_value_is_string => ParamValue::String(
+                core::slice::from_raw_parts(p.__bindgen_anon_1.string.cast::<u8>(), p.size),
+            ),
+            _ => ParamValue::Other,
+        };
+        let param = Param {
+            key: CStr::from_char_ptr(p.key).as_bytes(),
+            value,
+            in_init_user_ns: ptr::eq((*fc).user_ns, ptr::addr_of_mut!(bindings::init_user_ns)),
+        };
+        (fs_ctx::<T>(fc), param)
+    };
+    match T::parse_param(ctx, &param) {
+        Ok(true) => 0,
+        Ok(false) => -(bindings::ENOPARAM as c_int),
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS with an fs_context set up by `init_fs_context::<T>`.
+unsafe extern "C" fn get_tree<T: FsType>(fc: *mut bindings::fs_context) -> c_int {
+    // SAFETY: See the function's safety requirements.
+    let ctx = unsafe { fs_ctx::<T>(fc) };
+    let mounter = Mounter::<T> {
+        fc,
+        _p: PhantomData,
+    };
+    from_result(|| T::get_tree(ctx, mounter).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Called by the VFS with an fs_context set up by `init_fs_context::<T>` to reconfigure a
+/// mounted superblock of `T`.
+unsafe extern "C" fn reconfigure<T: FsType>(fc: *mut bindings::fs_context) -> c_int {
+    // SAFETY: See the function's safety requirements: `fc->root` is the root dentry of one of
+    // our superblocks, whose tree is mounted and so its root directory's data is in place.
+    let (ctx, root) = unsafe {
+        let sb = (*(*fc).root).d_sb;
+        let node = Node::from_raw(bindings::kernfs_root_to_node(bindings::kernfs_root_from_sb(sb)));
+        (
+            fs_ctx::<T>(fc),
+            <T::Dirs as DirOps>::Data::borrow(node.private()),
+        )
+    };
+    from_result(|| T::reconfigure(ctx, root).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Called by the VFS when the last reference to a superblock of `T` goes away.
+unsafe extern "C" fn kill_sb<T: FsType>(sb: *mut bindings::super_block) {
+    // SAFETY: `sb` is a kernfs superblock of one of our trees, still mounted until
+    // `kernfs_kill_sb`; its root directory's data is in place until then.
+    let token = unsafe {
+        let node = Node::from_raw(bindings::kernfs_root_to_node(bindings::kernfs_root_from_sb(sb)));
+        T::before_kill_sb(<T::Dirs as DirOps>::Data::borrow(node.private()))
+    };
+    // SAFETY: `sb` is valid; this is the last thing done with it.
+    unsafe { bindings::kernfs_kill_sb(sb) };
+    T::after_kill_sb(token);
 }
