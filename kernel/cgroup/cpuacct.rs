@@ -13,21 +13,14 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::c_str;
-use kernel::cgroup::hierarchy::Cgroup;
-use kernel::cgroup::subsys::{self, Cftype, Css, SubsysId, Subsystem};
+use kernel::cgroup::{Cftype, Cgroup, Css, SubsysId, Subsystem};
 use kernel::cputime::{self, CpuStat, PrevCputime};
 use kernel::percpu::{possible_cpus, CpuId, PerCpu};
 use kernel::prelude::*;
 use kernel::seq_file::SeqFile;
 use kernel::seq_print;
 
-module! {
-    type: CpuacctController,
-    name: "cgroup_cpuacct",
-    author: "Rust cgroup v1 developers",
-    description: "The cgroup cpuacct controller",
-    license: "GPL",
-}
+kernel::cgroup_subsys!(Cpuacct, rust_cgroup_register_cpuacct);
 
 /// The kinds of CPU time counted per group: user (with nice) and system (with interrupts).
 const STATS: [CpuStat; 5] = [
@@ -220,13 +213,4 @@ fn stat(css: &Css<Cpuacct>, m: &SeqFile) -> Result {
     seq_print!(m, "user {}\n", cputime::nsec_to_clock_t(user));
     seq_print!(m, "system {}\n", cputime::nsec_to_clock_t(system));
     Ok(())
-}
-
-struct CpuacctController;
-
-impl kernel::Module for CpuacctController {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        subsys::register::<Cpuacct>()?;
-        Ok(CpuacctController)
-    }
 }

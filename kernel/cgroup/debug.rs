@@ -9,20 +9,13 @@
 //! is not stable.
 
 use kernel::c_str;
-use kernel::cgroup::cset::{self, LockedCssSet};
-use kernel::cgroup::hierarchy::Cgroup;
-use kernel::cgroup::subsys::{self, Cftype, Css, SubsysId, Subsystem, CFTYPE_ONLY_ON_ROOT};
+use kernel::cgroup::cset::{self, CssSet, LockedCssSet};
+use kernel::cgroup::{subsys, Cftype, Cgroup, Css, SubsysId, Subsystem, CFTYPE_ONLY_ON_ROOT};
 use kernel::prelude::*;
 use kernel::seq_file::SeqFile;
 use kernel::seq_print;
 
-module! {
-    type: DebugController,
-    name: "cgroup_debug",
-    author: "Rust cgroup v1 developers",
-    description: "The cgroup debug controller",
-    license: "GPL",
-}
+kernel::cgroup_subsys!(Debug, rust_cgroup_register_debug);
 
 /// At most this many tasks are listed per css_set in `cgroup_css_links`.
 const MAX_TASKS_SHOWN_PER_CSS: usize = 25;
@@ -64,17 +57,17 @@ fn taskcount(css: &Css<Debug>) -> u64 {
 /// Whether the group has no task and no child group (the flag is not looked at).
 fn releasable(css: &Css<Debug>) -> u64 {
     let cgrp = css.cgroup();
-    u64::from(cgrp.nr_tasks() == 0 && cgrp.nr_children() == 0)
+    u64::from(!cgrp.has_tasks() && cgrp.nr_children() == 0)
 }
 
 fn current_css_set_refcount(_css: &Css<Debug>) -> u64 {
-    cset::with_current_cset(|set| set.refcount() as u64)
+    cset::with_current_cset(|set| set.refcount() as u64).unwrap_or(0)
 }
 
 /// `css_set <address> <refcount>`, with ` +<extra>` for references that are not tasks'.
 fn show_cset_header(m: &SeqFile, set: &LockedCssSet<'_>) {
     seq_print!(m, "css_set ");
-    m.write_hashed_ptr::<cset::CssSet>(set);
+    m.write_hashed_ptr::<CssSet>(set);
     let refs = set.refcount();
     seq_print!(m, " {}", refs);
     let tasks = set.nr_tasks() as usize;
@@ -87,9 +80,9 @@ fn show_cset_header(m: &SeqFile, set: &LockedCssSet<'_>) {
 fn current_css_set(_css: &Css<Debug>, m: &SeqFile) -> Result {
     cset::with_current_cset(|set| {
         show_cset_header(m, set);
-        for (id, name) in subsys::registered() {
+        for id in subsys::registered() {
             if let Some(css) = set.css(id) {
-                seq_print!(m, "{:2}: {:<4}\t- ", id, name);
+                seq_print!(m, "{:2}: {:<4}\t- ", id as usize, id.name());
                 m.write_hashed_ptr(css);
                 seq_print!(m, "[{}]\n", css.id());
             }
@@ -98,12 +91,21 @@ fn current_css_set(_css: &Css<Debug>, m: &SeqFile) -> Result {
     Ok(())
 }
 
+fn show_group_link(m: &SeqFile, root_id: i32, name: &[u8]) {
+    seq_print!(m, "Root {} group ", root_id);
+    m.write_bytes(name);
+    seq_print!(m, "\n");
+}
+
 fn current_css_set_cg_links(_css: &Css<Debug>, m: &SeqFile) -> Result {
     let mut name = KVec::from_elem(0u8, 256, GFP_KERNEL)?;
-    cset::for_each_group_of_current(|cgrp| {
-        seq_print!(m, "Root {} group ", cgrp.root_id());
-        m.write_bytes(cgrp.name(&mut name));
-        seq_print!(m, "\n");
+    // The dummy hierarchy, to which every task belongs, comes first.
+    show_group_link(m, 0, b"/");
+    cset::with_current_cset(|set| {
+        set.for_each_group(|cgrp: &Cgroup| {
+            let shown = cgrp.name_into(&mut name).unwrap_or(b"?");
+            show_group_link(m, cgrp.root_id(), shown);
+        })
     });
     Ok(())
 }
@@ -114,9 +116,9 @@ fn cgroup_css_links(css: &Css<Debug>, m: &SeqFile) -> Result {
         show_cset_header(m, set);
         extra_refs += set.refcount().saturating_sub(set.nr_tasks() as usize);
         let mut count = 0;
-        set.for_each_task_vnr(|pid| {
+        set.for_each_task(|task| {
             if count <= MAX_TASKS_SHOWN_PER_CSS {
-                seq_print!(m, "  task {}\n", pid);
+                seq_print!(m, "  task {}\n", task.pid_vnr());
             }
             count += 1;
         });
@@ -132,9 +134,9 @@ fn cgroup_css_links(css: &Css<Debug>, m: &SeqFile) -> Result {
 
 fn cgroup_subsys_states(css: &Css<Debug>, m: &SeqFile) -> Result {
     let cgrp = css.cgroup();
-    for (id, name) in subsys::registered() {
+    for id in subsys::registered() {
         let Some(css) = cgrp.css(id) else { continue };
-        seq_print!(m, "{:2}: {:<4}\t- ", id, name);
+        seq_print!(m, "{:2}: {:<4}\t- ", id as usize, id.name());
         m.write_hashed_ptr(css);
         // A state is online itself, and counts each of its online children.
         seq_print!(m, "[{}] {}", css.id(), 1 + cgrp.nr_children());
@@ -152,22 +154,13 @@ fn cgroup_masks(css: &Css<Debug>, m: &SeqFile) -> Result {
     for label in ["subtree_control", "subtree_ss_mask"] {
         seq_print!(m, "{:<17}: ", label);
         let mut sep = "";
-        for (id, name) in subsys::registered() {
-            if mask & (1 << id) != 0 {
-                seq_print!(m, "{}{}", sep, name);
+        for id in subsys::registered() {
+            if mask & id.bit() != 0 {
+                seq_print!(m, "{}{}", sep, id.name());
                 sep = ", ";
             }
         }
         seq_print!(m, "\n");
     }
     Ok(())
-}
-
-struct DebugController;
-
-impl kernel::Module for DebugController {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        subsys::register::<Debug>()?;
-        Ok(DebugController)
-    }
 }

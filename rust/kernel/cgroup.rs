@@ -12,67 +12,85 @@
 //!
 //! # Structure
 //!
-//! - [`hierarchy`]: hierarchies ([`hierarchy::Root`]) and their groups ([`hierarchy::Cgroup`]),
-//!   and the global state that lists them.
-//! - [`cset`]: the css_set lattice: the sets of groups tasks are in, the fork and exit hooks,
-//!   moving tasks, listing a group's tasks, and `/proc/<pid>/cgroup`.
-//! - [`subsys`]: the [`subsys::Subsystem`] trait that controllers implement, their registration,
-//!   binding to hierarchies, per-group states and control files.
-//! - `fs`: the `cgroup` filesystem type: mount options, sharing of hierarchies between mounts,
-//!   and their destruction at the last umount.
-//! - `dir`: `mkdir`, `rmdir` and `rename` in a mounted hierarchy.
-//! - `files`: the core control files of every group.
+//! Each concern has its module; a module only calls into the ones listed before it.
+//!
+//! - [`group`]: groups ([`Cgroup`]) and the data their hierarchy shares ([`Root`]); the
+//!   children of a group and walks of a subtree.
+//! - [`css`]: the state of a controller in a group ([`Css`]).
+//! - [`cset`]: css_sets, the sets of groups tasks are in, linked to the groups that name them;
+//!   the css_set lock; each set's tasks and walks of a group's tasks ([`cset::TaskCursor`]).
+//! - [`subsys`]: the [`Subsystem`] trait that controllers implement, the context each callback
+//!   runs in, and the registry.
+//! - [`cftype`]: controllers' control files ([`Cftype`]) and the parsing of writes.
+//! - [`hierarchy`]: the core's global state and the core mutex; creating, pinning and
+//!   destroying hierarchies, binding controllers, and making and removing groups.
+//! - [`migrate`]: moving tasks between groups, all or nothing.
 //! - `release`: `notify_on_release` and the release agent.
+//! - `files`, `dir`, `fs`, `proc`: what users see: the core control files, `mkdir`/`rmdir`/
+//!   `rename`, the `cgroup` filesystem type and its mount options, and `/proc`.
+//! - `hooks`: every function C calls, in one place.
 //!
-//! The filesystem is built on kernfs ([`crate::kernfs`]) rather than on raw VFS objects: kernfs
-//! already gives what a cgroup tree needs (directories whose lifetime the core decides, files
-//! whose operations are drained when a directory is removed, one superblock shared by every
-//! mount of a hierarchy, ownership and permission handling), exactly as the C implementation
-//! uses it, so the user-visible behaviour of mount, `ls`, `stat` and errors matches it.
+//! The filesystem is built on kernfs ([`crate::kernfs`]), as the C implementation's is: kernfs
+//! gives directories whose lifetime the core decides, files whose operations are drained when a
+//! directory is removed, one superblock shared by every mount of a hierarchy, ownership and
+//! permission handling, extended attributes and file handles.
 //!
-//! # Locking and lifetime rules
+//! # Locking
 //!
-//! - **The core mutex** ([`hierarchy::State`], like C's `cgroup_mutex`) guards the list of
-//!   hierarchies, hierarchy ids, each hierarchy's pin count, and the shape of every tree: which
-//!   groups are alive, how many children each has. `mkdir`, `rmdir`, `rename`, mount and the
-//!   last umount take it.
-//! - **kernfs active references** come before the core mutex: kernfs holds an active reference
-//!   on a node for every operation on it, and [`crate::kernfs::remove`], called under the core
-//!   mutex by `rmdir`, waits for them. So every operation that takes the core mutex first breaks
-//!   its own active protection ([`crate::kernfs::Node::break_active_protection`]) and, once it
-//!   holds the mutex, checks that its group is still alive (`ENODEV` if not).
-//! - The core mutex is never held across `kernfs_get_tree` or `kernfs_kill_sb`, which wait for
-//!   superblock locks that the other one holds: a mount pins its hierarchy under the mutex and
-//!   mounts without it.
-//! - **The threadgroup rwsem** and **the css_set lock** come after the core mutex, in that
-//!   order; their rules are in [`cset`].
-//! - **Leaf locks**, taken last and never while taking another: each hierarchy's release agent
-//!   path.
-//! - **Flags** (`notify_on_release`, `cgroup.clone_children`) are atomics: reads and writes need
-//!   no lock.
-//! - **Lifetimes**: a group is reference counted ([`crate::sync::Arc`]). Its kernfs directory owns
-//!   one reference, stored as the node's private pointer, released by `rmdir` after
-//!   `kernfs_remove` has drained every operation on the directory and its files; each child owns
-//!   one on its parent. A hierarchy owns its top group and outlives every group in it: it is
-//!   destroyed only when its last superblock goes away while it has no child groups.
+//! In the order they are taken:
+//!
+//! 1. **kernfs active references**: kernfs holds one on a node for every operation on it, and
+//!    removing a directory waits for them. An operation that takes the core mutex first gives
+//!    its protection up ([`crate::kernfs::ActiveDir::with_broken_protection`]) and, once it
+//!    holds the mutex, checks that its group is still alive (`ENODEV` if not). Controllers'
+//!    file callbacks keep their protection, so they must not take the core mutex.
+//! 2. **The core mutex** ([`hierarchy`], C's `cgroup_mutex`) guards the list of hierarchies,
+//!    hierarchy ids and pins, binding, the shape of every tree (which groups are alive, each
+//!    group's children), the creation of css_sets, and every move of a task. It is never held
+//!    across `kernfs_get_tree()` or `kernfs_kill_sb()`, which wait for superblock locks held
+//!    around taking it: a mount pins its hierarchy under the mutex and mounts without it.
+//! 3. **The threadgroup rwsem** ([`migrate`]): fork (from `cgroup_can_fork()` to
+//!    `cgroup_post_fork()`), exec, exit and the `exit` callbacks hold it for reading; moves
+//!    and (un)binding for writing.
+//! 4. **The css_set lock** ([`cset`]), an IRQ-safe spinlock, last: held only for short, bounded
+//!    steps.
+//!
+//! Leaf locks, taken last and never while taking another: each hierarchy's release agent
+//! path. Group flags (`notify_on_release`, `cgroup.clone_children`) are atomics.
+//!
+//! # Lifetimes
+//!
+//! - Groups ([`Cgroup`]) and css_sets are reference counted and freed after an RCU grace period,
+//!   in process context. A group's directory owns one reference until `rmdir`; each child one on
+//!   its parent; each css_set one on each of its groups. So a removed group can outlive its
+//!   directory and even its hierarchy's mount, in the css_set of a task that exited.
+//! - Every group holds a reference on its hierarchy's shared data ([`Root`]), so
+//!   `css.cgroup().root()` is valid for as long as the group is.
+//! - A hierarchy is destroyed only when its last superblock goes away while it has no child
+//!   group; its top group then lives on while references to it remain.
+//! - Controllers' states: see [`css`].
 
+pub mod cftype;
+pub mod css;
 pub mod cset;
+pub mod group;
 pub mod hierarchy;
+pub mod migrate;
 pub mod subsys;
 
 mod dir;
 mod files;
 mod fs;
+mod hooks;
+mod proc;
 mod release;
 
-use crate::{
-    c_str,
-    error::{code::EINVAL, Result},
-    proc_fs::{ProcEntry, ProcShow},
-    seq_file::SeqFile,
-    seq_print,
-};
-use core::ffi::c_int;
+pub use cftype::{Cftype, CFTYPE_NOT_ON_ROOT, CFTYPE_ONLY_ON_ROOT};
+pub use css::{Css, RawCss};
+pub use group::{Cgroup, Root};
+pub use subsys::{SubsysId, Subsystem, TaskSet};
+
+use crate::error::{code::EINVAL, Result};
 
 /// The longest hierarchy name that the `name=` mount option accepts, in bytes.
 pub const MAX_ROOT_NAME_LEN: usize = 63;
@@ -103,40 +121,4 @@ pub fn check_root_name(name: &[u8]) -> Result {
         return Err(EINVAL);
     }
     Ok(())
-}
-
-/// `/proc/cgroups`: one line per controller.
-struct ProcCgroups;
-
-impl ProcShow for ProcCgroups {
-    fn show(m: &SeqFile) -> Result {
-        seq_print!(m, "#subsys_name\thierarchy\tnum_cgroups\tenabled\n");
-        let _state = hierarchy::core().state.lock();
-        for ops in subsys::each() {
-            let root = ops.root();
-            seq_print!(m, "{}\t{}\t{}\t1\n", ops.name(), root.id, root.nr_cgroups());
-        }
-        Ok(())
-    }
-}
-
-/// Sets up control groups; called once from `start_kernel()`, after procfs is initialised.
-///
-/// Returns 0 or a negative errno, which the caller ignores as it does for the C
-/// implementation.
-#[no_mangle]
-pub extern "C" fn cgroup_init() -> c_int {
-    let result = (|| -> Result {
-        hierarchy::init()?;
-        cset::init()?;
-        ProcEntry::new_single::<ProcCgroups>(c_str!("cgroups"), 0o444)?.keep_forever();
-        fs::register()
-    })();
-    match result {
-        Ok(()) => 0,
-        Err(e) => {
-            crate::pr_err!("cgroup: initialisation failed: {:?}\n", e);
-            e.to_errno()
-        }
-    }
 }

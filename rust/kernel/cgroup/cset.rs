@@ -3,137 +3,408 @@
 //! css_sets: the set of groups, one per hierarchy, that a task is in.
 //!
 //! Every task points to one [`CssSet`] (`task_struct::rcg_cset`), shared by all tasks that are
-//! in exactly the same groups and found through a hash table when a task moves. A set stores
-//! only the groups that are not the top group of their hierarchy, so creating a hierarchy needs
-//! no change to any set: a task is in the top group of every hierarchy its set does not name.
-//! Each set keeps the list of its tasks (`task_struct::rcg_node`), so a group lists its tasks by
-//! walking the sets that name it, never every task in the system.
+//! in exactly the same groups and found through a hash table when a task moves. A set's
+//! identity is the list of its groups that are not the top group of their hierarchy, so a new
+//! hierarchy changes no identity: a task is in the top group of every hierarchy its set does
+//! not name.
+//!
+//! Each set is *linked* (C's `cgrp_cset_link`) to its group in every live hierarchy, top groups
+//! included: a group keeps the list of the sets that name it, and a set the list of its links.
+//! Each set keeps the list of its tasks (`task_struct::rcg_node`). So listing a group's tasks,
+//! counting them, and knowing whether it has any cost what the group holds, never what the
+//! system holds: a group counts its sets that have tasks (`nr_populated_csets`), updated only
+//! when a set gains its first task or loses its last one.
 //!
 //! # Locking
 //!
-//! - **The css_set lock** (an IRQ-safe spinlock, C's `css_set_lock`) guards the hash table, the
-//!   task list and task count of every set, the per-group task counts, and every change of a
-//!   task's `rcg_cset`. It is taken last, inside the core mutex and the threadgroup rwsem.
-//! - **The threadgroup rwsem** (`cgroup_threadgroup_rwsem`, a per-CPU rwsem) is held for reading
-//!   by fork from `cgroup_can_fork()` to `cgroup_post_fork()`/`cgroup_cancel_fork()`, and by
-//!   exec and exit around thread-group changes; moving tasks holds it for writing, so a moved
-//!   thread group cannot gain a thread that would stay behind, and a task's set never changes
-//!   under a fork reading it.
-//! - `rcg_cset` is written only under the css_set lock, with the core mutex and the threadgroup
-//!   rwsem (write) held, and with release ordering. It is read by the task itself (fork, exit),
-//!   under the css_set lock, or under the core mutex.
-//!
-//! - Controllers' states are read from a task's set without any lock, under `rcu_read_lock()`
-//!   ([`super::subsys::task_css`]): sets are freed only after an RCU grace period.
+//! - **The css_set lock** (an IRQ-safe spinlock, C's `css_set_lock`, in [`super::hierarchy::Core`])
+//!   guards the hash table, every set's task list, link list and task count, every group's
+//!   link list and populated count, the paused task cursors, and every change of a task's
+//!   `rcg_cset`. It is taken last, inside the core mutex and the threadgroup rwsem, and never
+//!   held for long: walks of a group's tasks drop it every [`TaskCursor`] batch.
+//! - Sets are created, and links to a new hierarchy's top group made, only under the core
+//!   mutex.
+//! - A task's `rcg_cset` is written with release ordering under the css_set lock. It is read by
+//!   the task itself (whose set only moves with the threadgroup rwsem held for writing, which
+//!   fork and exit exclude while they read it), under the css_set lock, or under RCU.
 //!
 //! # References
 //!
 //! A set is counted: one reference per task pointing at it (from `cgroup_can_fork()` until
 //! `cgroup_free()`), plus temporary ones. The last one is dropped under the css_set lock, which
-//! unlinks the set from the hash table at the same time, so a lookup (under the lock) never
+//! unhashes and unlinks the set at the same time, so a lookup or a walk (under the lock) never
 //! finds a set whose count reached zero. The set is then freed after an RCU grace period (for
-//! lockless readers), from a work item (dropping its groups may free them, which needs process
-//! context).
+//! lockless readers), in process context (dropping its groups may free them).
 //!
 //! Each set also points to the state of every registered controller
-//! ([`super::subsys::RawCss`]): the state of its group in the controller's hierarchy, or the
+//! ([`super::css::RawCss`]): the state of its group in the controller's hierarchy, or the
 //! controller's root state when that group is the top one. The groups it holds keep those
 //! states alive.
 
-use super::hierarchy::{core, Cgroup, Root};
-use super::subsys::{self, RawCss, TaskSet, NR_SUBSYS};
-use crate::prelude::*;
+use super::css::RawCss;
+use super::group::{Cgroup, Root};
+use super::hierarchy::{Core, State};
+use super::subsys::{self, SubsysId, NR_SUBSYS};
 use crate::{
     alloc::{
         flags::{GFP_ATOMIC, GFP_KERNEL},
         KBox, KVec,
     },
     bindings,
-    error::{
-        code::{EACCES, EINVAL, ENOMEM, ESRCH},
-        Result,
+    error::{code::ENOMEM, Result},
+    init::PinInit,
+    prelude::*,
+    sync::{
+        lock::{spinlock::SpinLockIrqBackend, Guard},
+        rcu::{self, RcuWork},
+        Refcount,
     },
-    ffi::{c_int, c_ulong, c_void},
-    seq_file::SeqFile,
-    sync::Arc,
-    types::Opaque,
-    workqueue::{self, impl_has_work, new_work, Work, WorkItem},
+    task::Task,
+    types::{ARef, AlwaysRefCounted, Opaque},
 };
 use core::{
-    cell::UnsafeCell,
     mem::offset_of,
     pin::Pin,
-    ptr,
-    sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering},
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicPtr, AtomicU32, Ordering},
 };
 
-const NR_BUCKETS: usize = 64;
+/// The number of hash buckets of the css_set table.
+const NR_BUCKETS: usize = 128;
 
-/// A set of groups, one per hierarchy, shared by every task in exactly those groups.
-#[pin_data]
-pub struct CssSet {
-    refcount: AtomicUsize,
-    /// The tasks in the set; under the css_set lock.
-    tasks: UnsafeCell<bindings::list_head>,
-    /// Tasks in `tasks`; under the css_set lock.
-    nr_tasks: AtomicU32,
-    /// The groups that are not the top group of their hierarchy, sorted by hierarchy id.
-    cgroups: KVec<Arc<Cgroup>>,
-    hash: u64,
-    /// The state of each registered controller, by id; set at creation (or, for sets made
-    /// before the controller registered, at its registration) and never changed.
-    subsys: [AtomicPtr<RawCss>; NR_SUBSYS],
-    /// Queues `free_work` after a grace period.
-    rcu: Opaque<bindings::callback_head>,
-    /// Frees the set in process context: the last reference may go in any context (a task's is
-    /// dropped with its task struct, possibly from an RCU callback), but dropping the groups may
-    /// free them, which puts their kernfs nodes.
-    #[pin]
-    free_work: Work<CssSet>,
+/// The data guarded by the css_set lock that is not spread over sets, groups and tasks.
+pub(super) struct CsetTable {
+    buckets: [KVec<*const CssSet>; NR_BUCKETS],
 }
 
-impl_has_work! {
-    impl HasWork<Self> for CssSet { self.free_work }
-}
+// SAFETY: The table only holds pointers to sets, which are `Sync`; it is only accessed under the
+// css_set lock.
+unsafe impl Send for CsetTable {}
 
-impl WorkItem for CssSet {
-    type Pointer = Pin<KBox<CssSet>>;
+impl CsetTable {
+    pub(super) const fn new() -> Self {
+        CsetTable {
+            buckets: [const { KVec::new() }; NR_BUCKETS],
+        }
+    }
 
-    fn run(this: Pin<KBox<CssSet>>) {
-        drop(this);
+    fn bucket(&mut self, hash: u64) -> &mut KVec<*const CssSet> {
+        &mut self.buckets[(hash % NR_BUCKETS as u64) as usize]
+    }
+
+    /// Every set in the table. The lock (our `&self`) keeps them alive.
+    fn sets(&self) -> impl Iterator<Item = &CssSet> {
+        // SAFETY: Sets are in the table while their count is not zero; they are removed from it
+        // under the lock before they are freed.
+        self.buckets
+            .iter()
+            .flat_map(|b| b.iter())
+            .map(|&c| unsafe { &*c })
     }
 }
 
-// SAFETY: The list head and counters are only touched under the css_set lock; the groups are
-// immutable once the set is published.
+/// Holds the css_set lock.
+pub(super) type CsetGuard<'a> = Guard<'a, CsetTable, SpinLockIrqBackend>;
+
+fn lock(core: &Core) -> CsetGuard<'_> {
+    core.csets.lock()
+}
+
+/// Intrusive C lists (`struct list_head`) whose nodes live in tasks, sets, links and cursors.
+/// Every list here is guarded by the css_set lock.
+mod raw {
+    use super::*;
+
+    /// A list head, or a node of a list, initialised pointing to itself (empty or unlinked).
+    #[repr(transparent)]
+    pub(super) struct Head(Opaque<bindings::list_head>);
+
+    impl Head {
+        pub(super) fn new() -> impl PinInit<Self> {
+            // SAFETY: `init` writes both fields of the list head at `slot`, which is its
+            // final place (pinned).
+            unsafe {
+                crate::init::pin_init_from_closure(|slot: *mut Self| {
+                    let p = Opaque::raw_get(ptr::addr_of!((*slot).0));
+                    init(p);
+                    Ok(())
+                })
+            }
+        }
+
+        pub(super) fn ptr(&self) -> *mut bindings::list_head {
+            self.0.get()
+        }
+    }
+
+    /// Initialises `p` as an empty list or an unlinked node.
+    ///
+    /// # Safety
+    ///
+    /// `p` must be valid for writes.
+    pub(super) unsafe fn init(p: *mut bindings::list_head) {
+        // SAFETY: Guaranteed by the caller.
+        unsafe {
+            (*p).next = p;
+            (*p).prev = p;
+        }
+    }
+
+    /// Adds `node` at the end of the list `head`.
+    ///
+    /// # Safety
+    ///
+    /// Both must be valid and initialised, `node` on no list, `head` a list; the lock guarding
+    /// the list held. `node` must stay valid while it is on the list.
+    pub(super) unsafe fn add_tail(node: *mut bindings::list_head, head: *mut bindings::list_head) {
+        // SAFETY: Guaranteed by the caller.
+        unsafe {
+            let prev = (*head).prev;
+            (*node).next = head;
+            (*node).prev = prev;
+            (*prev).next = node;
+            (*head).prev = node;
+        }
+    }
+
+    /// Unlinks `node` from its list (if it is on one) and leaves it pointing to itself.
+    ///
+    /// # Safety
+    ///
+    /// `node` must be valid and initialised, and the lock guarding its list held.
+    pub(super) unsafe fn del_init(node: *mut bindings::list_head) {
+        // SAFETY: Guaranteed by the caller: an unlinked node points to itself, so this is a
+        // no-op for it.
+        unsafe {
+            let (prev, next) = ((*node).prev, (*node).next);
+            (*prev).next = next;
+            (*next).prev = prev;
+            init(node);
+        }
+    }
+
+    /// Whether `node` is on no list (or `head` is an empty list).
+    ///
+    /// # Safety
+    ///
+    /// `node` must be valid and initialised, and the lock guarding its list held.
+    pub(super) unsafe fn is_empty(node: *const bindings::list_head) -> bool {
+        // SAFETY: Guaranteed by the caller.
+        unsafe { ptr::eq((*node).next, node) }
+    }
+
+    /// The node after `node`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`is_empty`].
+    pub(super) unsafe fn next(node: *const bindings::list_head) -> *mut bindings::list_head {
+        // SAFETY: Guaranteed by the caller.
+        unsafe { (*node).next }
+    }
+
+    /// The object of type `T` whose field at `offset` is `node`.
+    pub(super) fn container<T>(node: *mut bindings::list_head, offset: usize) -> *mut T {
+        node.cast::<u8>().wrapping_sub(offset).cast()
+    }
+}
+
+use raw::Head;
+
+/// A group's list of the links of the sets that name it.
+#[repr(transparent)]
+pub(super) struct LinkList(Head);
+
+impl LinkList {
+    pub(super) fn new() -> impl PinInit<Self> {
+        // SAFETY: `LinkList` is a transparent wrapper of `Head`: initialising its only field
+        // initialises it.
+        unsafe {
+            crate::init::pin_init_from_closure(|slot: *mut Self| {
+                Head::new().__pinned_init(slot.cast::<Head>())
+            })
+        }
+    }
+}
+
+/// The link between a set and one of its groups.
+///
+/// # Invariants
+///
+/// `cset` is the set that owns the link (set when it is linked, under the css_set lock). While
+/// linked, `cset_node` is on the set's link list and `cgrp_node` on the group's.
+#[pin_data]
+struct Link {
+    #[pin]
+    cset_node: Head,
+    #[pin]
+    cgrp_node: Head,
+    cset: AtomicPtr<CssSet>,
+    cgrp: ARef<Cgroup>,
+}
+
+impl Link {
+    fn new(cgrp: ARef<Cgroup>) -> Result<Pin<KBox<Link>>> {
+        KBox::pin_init(
+            pin_init!(Link {
+                cset_node <- Head::new(),
+                cgrp_node <- Head::new(),
+                cset: AtomicPtr::new(ptr::null_mut()),
+                cgrp,
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Links `link` into `cset`'s list and its group's, handing its ownership to the set.
+    fn attach(_guard: &mut CsetGuard<'_>, link: Pin<KBox<Link>>, cset: &CssSet) {
+        // SAFETY: The link is not moved out of its box: it is freed as a box again by
+        // `CssSet::drop` or `unlink_top`.
+        let link: &Link = KBox::leak(unsafe { Pin::into_inner_unchecked(link) });
+        link.cset
+            .store(ptr::from_ref(cset).cast_mut(), Ordering::Relaxed);
+        // SAFETY: The link is new (its nodes on no list) and stays valid until it is unlinked;
+        // both lists are guarded by the lock we hold.
+        unsafe {
+            raw::add_tail(link.cset_node.ptr(), cset.links.ptr());
+            raw::add_tail(link.cgrp_node.ptr(), link.cgrp.cset_links.0.ptr());
+        }
+        if cset.nr_tasks.load(Ordering::Relaxed) != 0 {
+            link.cgrp.nr_populated_csets.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A set of groups, one per hierarchy, shared by every task in exactly those groups.
+///
+/// # Invariants
+///
+/// Every `CssSet` is allocated by [`new_cset`] in a pinned [`KBox`] and reference counted by
+/// `refcount`; it is freed after an RCU grace period once the count drops to zero. While the
+/// count is not zero it is in the hash table, and its links are in its groups' lists.
+#[pin_data(PinnedDrop)]
+pub struct CssSet {
+    refcount: Refcount,
+    hash: u64,
+    /// The groups that are not the top group of their hierarchy, in the order of their
+    /// hierarchies' addresses; fixed at creation.
+    cgroups: KVec<ARef<Cgroup>>,
+    /// The state of each controller, by id; set at creation (or, for sets made before the
+    /// controller registered, at its registration).
+    subsys: [AtomicPtr<RawCss>; NR_SUBSYS],
+    /// Tasks (`task_struct::rcg_node`), links (`Link::cset_node`) and paused cursors
+    /// (`TaskCursor::node`); under the css_set lock.
+    #[pin]
+    tasks: Head,
+    #[pin]
+    links: Head,
+    #[pin]
+    iters: Head,
+    /// The number of tasks in `tasks`; written under the css_set lock.
+    nr_tasks: AtomicU32,
+    rcu_work: RcuWork,
+}
+
+crate::impl_has_rcu_work! {
+    impl HasRcuWork for CssSet { self.rcu_work }
+}
+
+// SAFETY: The lists and counters are only touched under the css_set lock; the groups are fixed
+// once the set is published.
 unsafe impl Sync for CssSet {}
 // SAFETY: As above; the set is freed by whichever thread drops the last reference.
 unsafe impl Send for CssSet {}
 
+#[pinned_drop]
+impl PinnedDrop for CssSet {
+    fn drop(self: Pin<&mut Self>) {
+        let head = self.links.ptr();
+        // SAFETY: The set is unreachable (its count dropped to zero and it was unlinked from its
+        // groups under the lock, then a grace period passed): its link list is ours. Every link
+        // on it was made by `Link::attach` from a pinned box.
+        unsafe {
+            while !raw::is_empty(head) {
+                let node = raw::next(head);
+                raw::del_init(node);
+                let link: *mut Link = raw::container(node, offset_of!(Link, cset_node));
+                drop(KBox::from_raw(link));
+            }
+        }
+    }
+}
+
+// SAFETY: Every `CssSet` is reference counted by `refcount` (type invariants).
+unsafe impl AlwaysRefCounted for CssSet {
+    fn inc_ref(&self) {
+        self.refcount.inc();
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a reference, so the set is valid.
+        let set = unsafe { obj.as_ref() };
+        let Some(core) = super::hierarchy::core() else {
+            return;
+        };
+        if let Some(mut guard) = set.refcount.dec_and_lock(&core.csets) {
+            // SAFETY: The count dropped to zero under the lock.
+            unsafe { release(&mut guard, obj) };
+        }
+    }
+}
+
+/// Unhashes and unlinks a set whose count dropped to zero, and frees it after a grace period.
+///
+/// # Safety
+///
+/// The set's count must have dropped to zero with the css_set lock (`guard`) held.
+unsafe fn release(guard: &mut CsetGuard<'_>, obj: NonNull<CssSet>) {
+    // SAFETY: Still valid: only freed below.
+    let set = unsafe { obj.as_ref() };
+    let bucket = guard.bucket(set.hash);
+    if let Some(pos) = bucket.iter().position(|&c| ptr::eq(c, set)) {
+        let _ = bucket.swap_remove(pos);
+    }
+    let head = set.links.ptr();
+    // SAFETY: The set's links are on its list and their groups' lists, guarded by the lock.
+    unsafe {
+        let mut node = raw::next(head);
+        while !ptr::eq(node, head) {
+            let link: *mut Link = raw::container(node, offset_of!(Link, cset_node));
+            raw::del_init((*link).cgrp_node.ptr());
+            node = raw::next(node);
+        }
+    }
+    // SAFETY: Allocated as a pinned box by `new_cset` (type invariants) and now unreachable but
+    // for RCU readers; it is dropped in place after the grace period.
+    rcu::drop_after_grace_period(unsafe { KBox::from_raw(obj.as_ptr()) });
+}
+
+/// Drops a reference to `set` with the css_set lock already held.
+fn put_locked(guard: &mut CsetGuard<'_>, set: ARef<CssSet>) {
+    let obj = ARef::into_raw(set);
+    // SAFETY: We own the reference given up by `into_raw`.
+    if unsafe { obj.as_ref() }.refcount.dec_and_test() {
+        // SAFETY: The count dropped to zero with the lock held.
+        unsafe { release(guard, obj) };
+    }
+}
+
 impl CssSet {
-    /// The group of this set in hierarchy `root`.
-    pub fn cgroup_in<'a>(&'a self, root: &'a Root) -> &'a Arc<Cgroup> {
-        self.cgroups
-            .iter()
-            .find(|c| c.root_id() == root.id)
-            .unwrap_or(&root.top)
-    }
-
-    fn tasks_head(&self) -> *mut bindings::list_head {
-        self.tasks.get()
-    }
-
     /// The state of controller `id` for the tasks of this set.
-    pub fn css(&self, id: usize) -> Option<&RawCss> {
-        let css = self.subsys.get(id)?.load(Ordering::Acquire);
-        // SAFETY: Root states are never freed; others belong to groups this set holds.
+    pub fn css(&self, id: SubsysId) -> Option<&RawCss> {
+        let css = self.subsys[id as usize].load(Ordering::Acquire);
+        // SAFETY: Root states are never freed; other states belong to groups this set holds.
         unsafe { css.as_ref() }
     }
 
     /// The number of references to the set: one per task that points to it, plus temporary
     /// ones.
     pub fn refcount(&self) -> usize {
-        self.refcount.load(Ordering::Relaxed)
+        self.refcount.read().try_into().unwrap_or(0)
+    }
+
+    fn tasks_iters(&self) -> *mut bindings::list_head {
+        self.iters.ptr()
     }
 
     /// The number of live tasks in the set.
@@ -146,19 +417,64 @@ impl CssSet {
         ptr::from_ref(self) as usize
     }
 
-    /// The groups of the set that are not the top group of their hierarchy, by hierarchy id.
-    pub fn cgroups(&self) -> &[Arc<Cgroup>] {
+    /// The groups of the set that are not the top group of their hierarchy.
+    pub fn cgroups(&self) -> &[ARef<Cgroup>] {
         &self.cgroups
+    }
+
+    /// The group of this set in hierarchy `root`, if it is not the top group.
+    pub fn group_in(&self, root: &Root) -> Option<&Cgroup> {
+        self.cgroups
+            .iter()
+            .find(|c| ptr::eq(c.root(), root))
+            .map(|c| &**c)
+    }
+
+    /// Whether the tasks of this set are in `cgrp`.
+    pub fn is_in(&self, cgrp: &Cgroup) -> bool {
+        match self.group_in(cgrp.root()) {
+            Some(g) => ptr::eq(g, cgrp),
+            None => cgrp.is_top(),
+        }
+    }
+
+    /// Calls `f` with each task of the set. Under the css_set lock (`f` must not sleep).
+    fn for_each_task(&self, _guard: &CsetGuard<'_>, mut f: impl FnMut(&Task)) {
+        let head = self.tasks.ptr();
+        // SAFETY: The task list is guarded by the lock we hold; its tasks are alive while
+        // linked (they unlink themselves in `cgroup_exit`, before they can be freed).
+        unsafe {
+            let mut node = raw::next(head);
+            while !ptr::eq(node, head) {
+                f(&*task_of(node));
+                node = raw::next(node);
+            }
+        }
+    }
+
+    /// Calls `f` with each group the set is linked to. Under the css_set lock.
+    fn for_each_link(&self, _guard: &CsetGuard<'_>, mut f: impl FnMut(&Cgroup)) {
+        let head = self.links.ptr();
+        // SAFETY: The link list is guarded by the lock we hold; links are alive while linked.
+        unsafe {
+            let mut node = raw::next(head);
+            while !ptr::eq(node, head) {
+                let link: *mut Link = raw::container(node, offset_of!(Link, cset_node));
+                f(&(*link).cgrp);
+                node = raw::next(node);
+            }
+        }
     }
 }
 
-/// A css_set seen with the css_set lock held: its task list can be walked.
+/// A css_set seen with the css_set lock held: its tasks and links can be walked. The lock keeps
+/// interrupts off: nothing done with it may sleep.
 pub struct LockedCssSet<'a> {
     set: &'a CssSet,
-    _guard: &'a CsetGuard,
+    guard: &'a CsetGuard<'a>,
 }
 
-impl<'a> core::ops::Deref for LockedCssSet<'a> {
+impl core::ops::Deref for LockedCssSet<'_> {
     type Target = CssSet;
 
     fn deref(&self) -> &CssSet {
@@ -167,1096 +483,663 @@ impl<'a> core::ops::Deref for LockedCssSet<'a> {
 }
 
 impl LockedCssSet<'_> {
-    /// Calls `f` with the id, in the current task's pid namespace, of each task in the set (0
-    /// for one not visible there).
-    pub fn for_each_task_vnr(&self, mut f: impl FnMut(i32)) {
-        let head = self.set.tasks_head();
-        // SAFETY: The task list is guarded by the lock we hold; its tasks are alive while
-        // linked.
-        unsafe {
-            let mut node = (*head).next;
-            while !ptr::eq(node, head) {
-                f(bindings::__task_pid_nr_ns(
-                    node_task(node),
-                    bindings::pid_type_PIDTYPE_PID,
-                    ptr::null_mut(),
-                ));
-                node = (*node).next;
-            }
-        }
+    /// Calls `f` with each task of the set.
+    pub fn for_each_task(&self, f: impl FnMut(&Task)) {
+        self.set.for_each_task(self.guard, f)
+    }
+
+    /// Calls `f` with the group of the set in each live hierarchy, in the order the links were
+    /// made.
+    pub fn for_each_group(&self, f: impl FnMut(&Cgroup)) {
+        self.set.for_each_link(self.guard, f)
     }
 }
 
-/// Calls `f` with the current task's set, under the css_set lock (interrupts disabled: `f` must
-/// not sleep).
-pub fn with_current_cset<R>(f: impl FnOnce(&LockedCssSet<'_>) -> R) -> R {
-    let guard = lock();
-    // SAFETY: Every task that runs points to a set: the init task from `init` (called from
-    // `start_kernel()` before any other task exists and before any initcall), every other task
-    // from `cgroup_can_fork()`, before it first runs, until `cgroup_free()`, after its last run.
-    // The current task holds a reference on its set, which only changes under the lock.
-    let set = unsafe { &*task_cset(current()) };
-    f(&LockedCssSet {
+/// Calls `f` with the current task's set, under the css_set lock (`f` must not sleep).
+pub fn with_current_cset<R>(f: impl FnOnce(&LockedCssSet<'_>) -> R) -> Option<R> {
+    let core = super::hierarchy::core()?;
+    let guard = lock(core);
+    let set = task_cset_locked(crate::current!(), &guard)?;
+    Some(f(&LockedCssSet {
         set,
-        _guard: &guard,
-    })
+        guard: &guard,
+    }))
 }
 
-/// Calls `f` with the current task's group in every hierarchy, the dummy one first.
-///
-/// Takes the core mutex: a caller in an operation on a kernfs node must have broken its active
-/// protection (as controller files do).
-pub fn for_each_group_of_current(mut f: impl FnMut(&Cgroup)) {
-    let state = core().state.lock();
-    f(&state.dummy().top);
-    // SAFETY: The current task is valid.
-    let cset = unsafe { task_cset(current()) };
-    // SAFETY: The current task holds a reference on its set, which cannot change while we hold
-    // the core mutex.
-    if let Some(set) = unsafe { cset.as_ref() } {
-        for root in state.roots().iter() {
-            f(set.cgroup_in(root));
-        }
-    }
-}
-
-/// Calls `f` with each set whose group in `cgrp`'s hierarchy is `cgrp`, under the css_set lock
-/// (interrupts disabled: `f` must not sleep).
+/// Calls `f` with each set linked to `cgrp`, under the css_set lock (`f` must not sleep).
 pub fn for_each_cset_of(cgrp: &Cgroup, mut f: impl FnMut(&LockedCssSet<'_>)) {
-    let root_id = cgrp.root_id();
-    let mut guard = lock();
-    let table: *const Table = guard.table();
-    // SAFETY: The table is guarded by the lock we hold for the whole walk; `f` gets only shared
-    // access to sets, through the guard.
-    for bucket in unsafe { &*table }.buckets.iter() {
-        for &c in bucket.iter() {
-            // SAFETY: Listed sets are alive while we hold the lock.
-            let set = unsafe { &*c };
-            let mine = match set.cgroups.iter().find(|g| g.root_id() == root_id) {
-                Some(g) => ptr::eq::<Cgroup>(&**g, cgrp),
-                None => cgrp.is_top(),
-            };
-            if mine {
-                f(&LockedCssSet {
-                    set,
-                    _guard: &guard,
-                });
-            }
+    let Some(core) = super::hierarchy::core() else {
+        return;
+    };
+    let guard = lock(core);
+    for_each_linked(&guard, cgrp, |set| {
+        f(&LockedCssSet { set, guard: &guard });
+    });
+}
+
+/// Calls `f` with each set linked to `cgrp`, under the css_set lock.
+fn for_each_linked(_guard: &CsetGuard<'_>, cgrp: &Cgroup, mut f: impl FnMut(&CssSet)) {
+    let head = cgrp.cset_links.0.ptr();
+    // SAFETY: The group's link list is guarded by the lock we hold; a linked link's set is
+    // alive (its count is not zero, type invariants of `CssSet`).
+    unsafe {
+        let mut node = raw::next(head);
+        while !ptr::eq(node, head) {
+            let link: *mut Link = raw::container(node, offset_of!(Link, cgrp_node));
+            f(&*(*link).cset.load(Ordering::Relaxed));
+            node = raw::next(node);
         }
     }
 }
 
-fn hash_of(cgroups: &[Arc<Cgroup>]) -> u64 {
+/// The number of tasks in `cgrp` itself (not counting descendants).
+pub fn nr_tasks_of(cgrp: &Cgroup) -> u32 {
+    let Some(core) = super::hierarchy::core() else {
+        return 0;
+    };
+    let guard = lock(core);
+    let mut n = 0;
+    for_each_linked(&guard, cgrp, |set| n += set.nr_tasks());
+    n
+}
+
+// --- A task's set. ---
+
+/// The `rcg_cset` slot of `task`.
+fn cset_slot(task: &Task) -> &AtomicPtr<CssSet> {
+    // SAFETY: `rcg_cset` is a pointer-sized, pointer-aligned field of a valid task, only ever
+    // accessed atomically; the reference lives as long as the task.
+    unsafe { &*ptr::addr_of_mut!((*task.0.get()).rcg_cset).cast::<AtomicPtr<CssSet>>() }
+}
+
+/// The `rcg_node` of `task`.
+fn task_node(task: &Task) -> *mut bindings::list_head {
+    // SAFETY: Only computes the address of a field of a valid task.
+    unsafe { ptr::addr_of_mut!((*task.0.get()).rcg_node) }
+}
+
+/// The task whose `rcg_node` is `node`.
+fn task_of(node: *mut bindings::list_head) -> *const Task {
+    raw::container::<bindings::task_struct>(node, offset_of!(bindings::task_struct, rcg_node))
+        .cast()
+}
+
+/// The set of `task` (none before `cgroup_can_fork()` and after `cgroup_free()`), valid until
+/// the read-side critical section `_rcu` ends.
+pub fn task_cset<'a>(task: &Task, _rcu: &'a rcu::Guard) -> Option<&'a CssSet> {
+    let set = cset_slot(task).load(Ordering::Acquire);
+    // SAFETY: A set that a task pointed to is freed only after a grace period (type invariants).
+    unsafe { set.as_ref() }
+}
+
+/// The set of `task`, valid while the css_set lock (`_guard`) is held.
+fn task_cset_locked<'a>(task: &Task, _guard: &'a CsetGuard<'_>) -> Option<&'a CssSet> {
+    let set = cset_slot(task).load(Ordering::Acquire);
+    // SAFETY: The pointer only changes under the lock; the task's reference keeps the set alive
+    // while it points to it.
+    unsafe { set.as_ref() }
+}
+
+/// A new reference to the set of `task`, which must not be moved meanwhile: the caller is the
+/// task itself, or holds the threadgroup rwsem, or the core mutex.
+pub(super) fn task_cset_ref(task: &Task) -> Option<ARef<CssSet>> {
+    let _rcu = rcu::read_lock();
+    let set = cset_slot(task).load(Ordering::Acquire);
+    // SAFETY: Under RCU the set is valid; the task's own reference keeps its count above zero
+    // while it points to it, so taking one more is allowed.
+    unsafe { set.as_ref() }.map(ARef::from)
+}
+
+// --- Fork, exit and free: what the hooks of kernel/fork.c and kernel/exit.c do. ---
+
+/// A new task points to no set and is on no list until `cgroup_can_fork()` gives it one.
+pub(super) fn fork_init(child: &Task) {
+    cset_slot(child).store(ptr::null_mut(), Ordering::Relaxed);
+    // SAFETY: The new task is not visible to anyone else yet.
+    unsafe { raw::init(task_node(child)) };
+}
+
+/// Gives `child` its set, with the reference it will hold until `cgroup_free()`.
+pub(super) fn fork_assign(child: &Task, set: ARef<CssSet>) {
+    let old = cset_slot(child).swap(ARef::into_raw(set).as_ptr(), Ordering::AcqRel);
+    if let Some(old) = NonNull::new(old) {
+        // SAFETY: A reference held by the slot, replaced.
+        drop(unsafe { ARef::from_raw(old) });
+    }
+}
+
+/// Takes back the set given by [`fork_assign`] to a child whose fork failed.
+pub(super) fn fork_unassign(child: &Task) -> Option<ARef<CssSet>> {
+    let set = cset_slot(child).swap(ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: The reference held by the slot, taken out of it.
+    NonNull::new(set).map(|s| unsafe { ARef::from_raw(s) })
+}
+
+/// Links a new task into its set: from now on it is listed in its groups. Returns its set, for
+/// the fork callbacks, valid while the caller holds the threadgroup rwsem for reading.
+pub(super) fn fork_link(core: &Core, child: &Task) {
+    let mut guard = lock(core);
+    if let Some(set) = task_cset_locked(child, &guard) {
+        let set = ptr::from_ref(set);
+        // SAFETY: The child's node is on no list and it points to `set`, which its reference
+        // keeps alive while it is linked.
+        unsafe { link_task(&mut guard, &*set, child) };
+    }
+}
+
+/// Unlinks an exiting task: it leaves `tasks` and `cgroup.procs` at once.
+pub(super) fn exit_unlink(core: &Core, task: &Task) {
+    let mut guard = lock(core);
+    if let Some(set) = task_cset_locked(task, &guard) {
+        let set = ptr::from_ref(set);
+        // SAFETY: The task points to `set`, alive while it does.
+        unsafe { unlink_task(&mut guard, &*set, task) };
+    }
+}
+
+/// Drops a dead task's reference on its set. Any context.
+pub(super) fn free(task: &Task) {
+    drop(fork_unassign(task));
+}
+
+/// Links `task` into `set`'s task list.
+///
+/// # Safety
+///
+/// `task`'s node must be on no list, `task` must point to `set`, and stay valid while linked.
+unsafe fn link_task(_guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) {
+    // SAFETY: Guaranteed by the caller; the list is guarded by the lock we hold.
+    unsafe { raw::add_tail(task_node(task), set.tasks.ptr()) };
+    if set.nr_tasks.fetch_add(1, Ordering::Relaxed) == 0 {
+        set.for_each_link(_guard, |g| {
+            g.nr_populated_csets.fetch_add(1, Ordering::Relaxed);
+        });
+    }
+}
+
+/// Unlinks `task` from `set`'s task list if it is on it; returns whether it was.
+///
+/// # Safety
+///
+/// `task` must point to `set`.
+unsafe fn unlink_task(guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) -> bool {
+    let node = task_node(task);
+    // SAFETY: The node is initialised (by `fork_init` or `init_task`); guarded by the lock.
+    if unsafe { raw::is_empty(node) } {
+        return false;
+    }
+    skip_cursors(guard, set, node);
+    // SAFETY: On `set`'s list, whose lock we hold.
+    unsafe { raw::del_init(node) };
+    if set.nr_tasks.fetch_sub(1, Ordering::Relaxed) == 1 {
+        set.for_each_link(guard, |g| {
+            if g.nr_populated_csets.fetch_sub(1, Ordering::Relaxed) == 1 {
+                g.check_release();
+            }
+        });
+    }
+    true
+}
+
+/// Moves `task` from `from` to `to` if it is still linked to `from` (it did not exit). Returns
+/// the reference the task held on `from`, which the caller drops once the lock is released (the
+/// caller holds another one, so it is not the last).
+pub(super) fn move_task(
+    guard: &mut CsetGuard<'_>,
+    task: &Task,
+    from: &CssSet,
+    to: &ARef<CssSet>,
+) -> Option<ARef<CssSet>> {
+    if !ptr::eq(cset_slot(task).load(Ordering::Relaxed), from) {
+        return None;
+    }
+    // SAFETY: `task` points to `from`.
+    if !unsafe { unlink_task(guard, from, task) } {
+        return None;
+    }
+    let old = cset_slot(task).swap(ARef::into_raw(to.clone()).as_ptr(), Ordering::AcqRel);
+    // SAFETY: The node was just unlinked; `task` points to `to` now, whose new reference keeps
+    // it alive while the task is linked.
+    unsafe { link_task(guard, to, task) };
+    // SAFETY: The task's reference on its old set, just replaced.
+    NonNull::new(old).map(|o| unsafe { ARef::from_raw(o) })
+}
+
+/// Takes the css_set lock, for [`move_task`].
+pub(super) fn lock_for_moves(core: &Core) -> CsetGuard<'_> {
+    lock(core)
+}
+
+// --- Creating sets. ---
+
+fn hash_of(cgroups: &[ARef<Cgroup>]) -> u64 {
     cgroups.iter().fold(0xcbf29ce484222325, |h, c| {
         (h ^ (ptr::from_ref::<Cgroup>(c) as u64)).wrapping_mul(0x100000001b3)
     })
 }
 
-/// The hash table of sets, under the css_set lock.
-struct Table {
-    buckets: [KVec<*const CssSet>; NR_BUCKETS],
+/// The hierarchy order of a set's groups.
+fn order(c: &Cgroup) -> usize {
+    ptr::from_ref(c.root()) as usize
 }
 
-struct CsetLock {
-    lock: Opaque<bindings::spinlock_t>,
-    table: UnsafeCell<Table>,
-}
-
-// SAFETY: `table` is only accessed with `lock` held (see `CsetGuard`).
-unsafe impl Sync for CsetLock {}
-
-/// Points every set at the root state `css` of controller `id`, which is registering (with the
-/// core mutex held, so no set is being created).
-pub(super) fn give_root_css(id: usize, css: *const RawCss) {
-    let mut guard = lock();
-    for bucket in guard.table().buckets.iter() {
-        for &c in bucket.iter() {
-            // SAFETY: Listed sets are alive while we hold the lock.
-            let set = unsafe { &*c };
-            set.subsys[id].store(css.cast_mut(), Ordering::Release);
-        }
-    }
-}
-
-static CSET_LOCK: CsetLock = CsetLock {
-    lock: Opaque::uninit(),
-    table: UnsafeCell::new(Table {
-        buckets: [const { KVec::new() }; NR_BUCKETS],
-    }),
-};
-
-/// Holds the css_set lock, with interrupts disabled.
-pub struct CsetGuard {
-    flags: c_ulong,
-}
-
-fn lock() -> CsetGuard {
-    // SAFETY: The lock was initialised by `init` (every caller runs after it).
-    let flags = unsafe { bindings::spin_lock_irqsave(CSET_LOCK.lock.get()) };
-    CsetGuard { flags }
-}
-
-impl CsetGuard {
-    fn table(&mut self) -> &mut Table {
-        // SAFETY: We hold the lock, which guards the table.
-        unsafe { &mut *CSET_LOCK.table.get() }
-    }
-}
-
-impl Drop for CsetGuard {
-    fn drop(&mut self) {
-        // SAFETY: Taken by `lock`, with these flags.
-        unsafe { bindings::spin_unlock_irqrestore(CSET_LOCK.lock.get(), self.flags) };
-    }
-}
-
-// --- Intrusive list operations on `struct list_head` (the C ones are inline). ---
-
-/// # Safety
-///
-/// `head` must be valid for writes.
-unsafe fn list_init(head: *mut bindings::list_head) {
-    // SAFETY: Guaranteed by the caller.
-    unsafe {
-        (*head).next = head;
-        (*head).prev = head;
-    }
-}
-
-/// # Safety
-///
-/// `node` and `head` must be valid, `head` a list, `node` not on one; the list's lock held.
-unsafe fn list_add_tail(node: *mut bindings::list_head, head: *mut bindings::list_head) {
-    // SAFETY: Guaranteed by the caller.
-    unsafe {
-        let prev = (*head).prev;
-        (*node).next = head;
-        (*node).prev = prev;
-        (*prev).next = node;
-        (*head).prev = node;
-    }
-}
-
-/// # Safety
-///
-/// `node` must be valid and on a list whose lock is held.
-unsafe fn list_del_init(node: *mut bindings::list_head) {
-    // SAFETY: Guaranteed by the caller.
-    unsafe {
-        let (prev, next) = ((*node).prev, (*node).next);
-        (*prev).next = next;
-        (*next).prev = prev;
-        list_init(node);
-    }
-}
-
-/// # Safety
-///
-/// `node` must be valid.
-unsafe fn list_empty(node: *const bindings::list_head) -> bool {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { ptr::eq((*node).next, node) }
-}
-
-fn task_node(task: *mut bindings::task_struct) -> *mut bindings::list_head {
-    // SAFETY: Only computes a field address of a valid task (callers' requirement).
-    unsafe { ptr::addr_of_mut!((*task).rcg_node) }
-}
-
-/// The task whose `rcg_node` is `node`.
-fn node_task(node: *mut bindings::list_head) -> *mut bindings::task_struct {
-    node.cast::<u8>()
-        .wrapping_sub(offset_of!(bindings::task_struct, rcg_node))
-        .cast()
-}
-
-/// The css_set pointer of `task`, as an atomic.
-///
-/// # Safety
-///
-/// `task` must point to a valid task that stays valid for `'a`.
-unsafe fn cset_slot<'a>(task: *mut bindings::task_struct) -> &'a AtomicPtr<c_void> {
-    // SAFETY: `rcg_cset` is a pointer-sized, pointer-aligned field of a valid task (caller),
-    // only ever accessed atomically.
-    unsafe { &*ptr::addr_of_mut!((*task).rcg_cset).cast::<AtomicPtr<c_void>>() }
-}
-
-/// The css_set of `task` (null before `cgroup_can_fork()` and after `cgroup_free()`).
-///
-/// # Safety
-///
-/// `task` must point to a valid task.
-unsafe fn task_cset(task: *mut bindings::task_struct) -> *const CssSet {
-    // SAFETY: Valid task (caller); the reference does not outlive this call.
-    unsafe { cset_slot(task) }.load(Ordering::Acquire).cast()
-}
-
-// --- References. ---
-
-fn get(cset: &CssSet) {
-    cset.refcount.fetch_add(1, Ordering::Relaxed);
-}
-
-/// Drops a reference; the last one unlinks and frees the set.
-///
-/// # Safety
-///
-/// The caller must own a reference to `cset` and not use it afterwards.
-unsafe fn put(cset: *const CssSet) {
-    // SAFETY: The caller's reference keeps the set alive.
-    let set = unsafe { &*cset };
-    let mut cur = set.refcount.load(Ordering::Relaxed);
-    while cur > 1 {
-        match set
-            .refcount
-            .compare_exchange(cur, cur - 1, Ordering::Release, Ordering::Relaxed)
-        {
-            Ok(_) => return,
-            Err(actual) => cur = actual,
-        }
-    }
-    let mut guard = lock();
-    if set.refcount.fetch_sub(1, Ordering::AcqRel) != 1 {
-        return;
-    }
-    let bucket = &mut guard.table().buckets[(set.hash as usize) % NR_BUCKETS];
-    if let Some(pos) = bucket.iter().position(|&c| ptr::eq(c, cset)) {
-        let len = bucket.len();
-        bucket.as_mut_slice().swap(pos, len - 1);
-        // SAFETY: Shrinking by one; the removed element is a raw pointer (nothing to drop).
-        unsafe { bucket.set_len(len - 1) };
-    }
-    drop(guard);
-    // SAFETY: The count reached zero under the lock and the set is unlinked: only lockless
-    // readers that found it before can still see it, and the callback runs after they are done.
-    unsafe { bindings::call_rcu(set.rcu.get(), Some(free_rcu)) };
-}
-
-/// Frees a set after a grace period, from a work item.
-///
-/// # Safety
-///
-/// Called by RCU with the `rcu` field of a set queued by `put`.
-unsafe extern "C" fn free_rcu(head: *mut bindings::callback_head) {
-    let cset = head
-        .cast::<u8>()
-        .wrapping_sub(offset_of!(CssSet, rcu))
-        .cast::<CssSet>();
-    // SAFETY: The set was unlinked by `put` and its grace period is over: nothing can reach it.
-    // It was made pinned by `new_cset`, and is not moved out of its box.
-    let set = unsafe { Pin::new_unchecked(KBox::from_raw(cset)) };
-    workqueue::system().enqueue(set);
-}
-
-fn new_cset(cgroups: KVec<Arc<Cgroup>>) -> Result<*const CssSet> {
+/// Allocates a set of `cgroups`, not yet published.
+fn new_cset(cgroups: KVec<ARef<Cgroup>>, subsys: [*mut RawCss; NR_SUBSYS]) -> Result<*mut CssSet> {
     let hash = hash_of(&cgroups);
-    let subsys: [AtomicPtr<RawCss>; NR_SUBSYS] = core::array::from_fn(|id| {
-        let css = cgroups
-            .iter()
-            .find_map(|c| c.css(id))
-            .map(ptr::from_ref)
-            .or_else(|| subsys::ops(id).map(|o| ptr::from_ref(o.root_css())))
-            .unwrap_or(ptr::null());
-        AtomicPtr::new(css.cast_mut())
-    });
-    let cset = KBox::pin_init(
+    let set = KBox::pin_init(
         pin_init!(CssSet {
-            refcount: AtomicUsize::new(1),
-            tasks: UnsafeCell::new(bindings::list_head {
-                next: ptr::null_mut(),
-                prev: ptr::null_mut(),
-            }),
-            nr_tasks: AtomicU32::new(0),
-            cgroups,
+            refcount: Refcount::new(1),
             hash,
-            subsys,
-            rcu: Opaque::uninit(),
-            free_work <- new_work!("CssSet::free_work"),
+            cgroups,
+            subsys: subsys.map(AtomicPtr::new),
+            tasks <- Head::new(),
+            links <- Head::new(),
+            iters <- Head::new(),
+            nr_tasks: AtomicU32::new(0),
+            rcu_work: RcuWork::new(),
         }),
         GFP_KERNEL,
     )?;
-    // SAFETY: The set is never moved out of its box: it is only used through this pointer and
-    // freed by `put` (or by the error paths below) as a box again.
-    let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(cset) });
-    // SAFETY: The set is freshly allocated and not shared yet; it never moves from here.
-    unsafe { list_init((*raw).tasks_head()) };
-    Ok(raw)
+    // SAFETY: The set is not moved out of its box: it is only used through this pointer and
+    // dropped in place by `release` (or `discard`).
+    Ok(KBox::into_raw(unsafe { Pin::into_inner_unchecked(set) }))
+}
+
+/// The states a set of `cgroups` points to.
+fn states_of(cgroups: &[ARef<Cgroup>]) -> [*mut RawCss; NR_SUBSYS] {
+    core::array::from_fn(|i| {
+        let Some(id) = SubsysId::from_index(i) else {
+            return ptr::null_mut();
+        };
+        cgroups
+            .iter()
+            .find_map(|c| c.css(id))
+            .or_else(|| subsys::root_css(id))
+            .map_or(ptr::null_mut(), |c| ptr::from_ref(c).cast_mut())
+    })
 }
 
 /// The set equal to `base` but for `target` in `target`'s hierarchy, with a new reference.
 ///
-/// Called with the core mutex held: sets are only created here, so the one created cannot be
-/// created concurrently.
-fn find_or_create(base: &CssSet, target: &Arc<Cgroup>) -> Result<*const CssSet> {
-    let root_id = target.root_id();
+/// Called with the core mutex held (`state`): sets are only created here, so the one created
+/// cannot be created concurrently.
+pub(super) fn find_or_create(
+    core: &Core,
+    state: &State,
+    base: &CssSet,
+    target: &Cgroup,
+) -> Result<ARef<CssSet>> {
     let mut cgroups = KVec::with_capacity(base.cgroups.len() + 1, GFP_KERNEL)?;
     let mut placed = target.is_top();
     for c in base.cgroups.iter() {
-        if c.root_id() == root_id {
+        if ptr::eq(c.root(), target.root()) {
             continue;
         }
-        if !placed && c.root_id() > root_id {
-            cgroups.push(target.clone(), GFP_KERNEL)?;
+        if !placed && order(c) > order(target) {
+            cgroups.push(ARef::from(target), GFP_KERNEL)?;
             placed = true;
         }
         cgroups.push(c.clone(), GFP_KERNEL)?;
     }
     if !placed {
-        cgroups.push(target.clone(), GFP_KERNEL)?;
+        cgroups.push(ARef::from(target), GFP_KERNEL)?;
     }
     let hash = hash_of(&cgroups);
     {
-        let mut guard = lock();
-        for &c in guard.table().buckets[(hash as usize) % NR_BUCKETS].iter() {
-            // SAFETY: Sets in the table have a non-zero count and are only freed after being
-            // unlinked under the lock, which we hold.
+        let mut guard = lock(core);
+        let found = guard.bucket(hash).iter().copied().find(|&c| {
+            // SAFETY: Sets in the table are alive while we hold the lock.
             let set = unsafe { &*c };
-            let same = set.hash == hash
+            set.hash == hash
                 && set.cgroups.len() == cgroups.len()
                 && set
                     .cgroups
                     .iter()
                     .zip(cgroups.iter())
-                    .all(|(a, b)| Arc::ptr_eq(a, b));
-            if same {
-                get(set);
-                return Ok(c);
-            }
+                    .all(|(a, b)| ptr::eq::<Cgroup>(&**a, &**b))
+        });
+        // SAFETY: As above; taking a reference on a set whose count is not zero.
+        if let Some(set) = found.map(|c| unsafe { ARef::from(&*c) }) {
+            return Ok(set);
         }
     }
-    let cset = new_cset(cgroups)?;
-    let mut guard = lock();
-    if guard.table().buckets[(hash as usize) % NR_BUCKETS]
-        .push(cset, GFP_ATOMIC)
-        .is_err()
-    {
+    // One link per live hierarchy: to the set's group there, or to the top group.
+    let mut links = KVec::with_capacity(state.nr_live(), GFP_KERNEL)?;
+    for top in state.live_tops() {
+        let group = cgroups
+            .iter()
+            .find(|c| ptr::eq(c.root(), top.root()))
+            .unwrap_or(top);
+        links.push(Link::new(group.clone())?, GFP_KERNEL)?;
+    }
+    let subsys = states_of(&cgroups);
+    let set = new_cset(cgroups, subsys)?;
+    let mut guard = lock(core);
+    if guard.bucket(hash).push(set, GFP_ATOMIC).is_err() {
         drop(guard);
-        // SAFETY: Never published; we own its only reference.
-        drop(unsafe { KBox::from_raw(cset.cast_mut()) });
+        // SAFETY: Never published: we own the only reference.
+        drop(unsafe { KBox::from_raw(set) });
         return Err(ENOMEM);
     }
-    Ok(cset)
+    // SAFETY: Published under the lock we hold; alive while its count (one, ours) is not zero.
+    let set_ref = unsafe { &*set };
+    for link in links {
+        Link::attach(&mut guard, link, set_ref);
+    }
+    drop(guard);
+    // SAFETY: The new set's single reference, handed to the caller.
+    Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(set)) })
 }
 
-/// Links `task` into `cset`'s task list. Called with the css_set lock held.
-///
-/// # Safety
-///
-/// `task` must be valid with its node on no list, and point to `cset`.
-unsafe fn link_task(_guard: &CsetGuard, cset: &CssSet, task: *mut bindings::task_struct) {
-    // SAFETY: Guaranteed by the caller; the list is guarded by the lock we hold.
-    unsafe { list_add_tail(task_node(task), cset.tasks_head()) };
-    cset.nr_tasks.fetch_add(1, Ordering::Relaxed);
-    for c in cset.cgroups.iter() {
-        c.nr_tasks.fetch_add(1, Ordering::Relaxed);
+/// Links every set to `top`, the top group of a new hierarchy. Called with the core mutex held
+/// (`_state`), so no set is created meanwhile.
+pub(super) fn link_all_to_top(core: &Core, _state: &State, top: &Cgroup) -> Result {
+    let count = lock(core).sets().count();
+    let mut links = KVec::with_capacity(count, GFP_KERNEL)?;
+    for _ in 0..count {
+        links.push(Link::new(ARef::from(top))?, GFP_KERNEL)?;
     }
-}
-
-/// Unlinks `task` from `cset`'s task list if it is on it. Called with the css_set lock held.
-///
-/// # Safety
-///
-/// `task` must be valid and point to `cset`.
-unsafe fn unlink_task(_guard: &CsetGuard, cset: &CssSet, task: *mut bindings::task_struct) {
-    let node = task_node(task);
-    // SAFETY: The node is initialised (by `cgroup_fork` or `init`); guarded by the lock.
-    if unsafe { list_empty(node) } {
-        return;
-    }
-    // SAFETY: On `cset`'s list, whose lock we hold.
-    unsafe { list_del_init(node) };
-    cset.nr_tasks.fetch_sub(1, Ordering::Relaxed);
-    for c in cset.cgroups.iter() {
-        if c.nr_tasks.fetch_sub(1, Ordering::Relaxed) == 1 {
-            super::release::check(c);
+    let mut guard = lock(core);
+    let sets: KVec<*const CssSet> = {
+        let mut v = KVec::with_capacity(count, GFP_ATOMIC)?;
+        for s in guard.sets() {
+            // Sets only go away meanwhile, so there are at most `count`.
+            v.push(ptr::from_ref(s), GFP_ATOMIC)?;
         }
-    }
-}
-
-/// Sets up the css_set lock and the set of the init task. Called once by `cgroup_init()`,
-/// while the init task is the only task.
-pub(super) fn init() -> Result {
-    // SAFETY: Initialised once, before any use; the name and key are static.
-    unsafe {
-        bindings::__spin_lock_init(
-            CSET_LOCK.lock.get(),
-            crate::c_str!("css_set_lock").as_char_ptr(),
-            crate::static_lock_class!().as_ptr(),
-        )
+        v
     };
-    let init_cset = new_cset(KVec::new())?;
-    let init_task = ptr::addr_of_mut!(bindings::init_task);
-    // SAFETY: The set is new; the init task is valid for ever, and no other task exists yet.
-    unsafe {
-        list_init(task_node(init_task));
-        cset_slot(init_task).store(init_cset.cast_mut().cast(), Ordering::Release);
-        let mut guard = lock();
-        guard.table().buckets[((*init_cset).hash as usize) % NR_BUCKETS]
-            .push(init_cset, GFP_ATOMIC)?;
-        link_task(&guard, &*init_cset, init_task);
+    for (set, link) in sets.into_iter().zip(links) {
+        // SAFETY: In the table, so alive while we hold the lock.
+        Link::attach(&mut guard, link, unsafe { &*set });
     }
     Ok(())
 }
 
-// --- Fork and exit hooks, called from kernel/fork.c and kernel/exit.c. ---
-
-fn current() -> *mut bindings::task_struct {
-    // SAFETY: Always valid in process context.
-    unsafe { bindings::get_current() }
-}
-
-/// Points a new task at no set until `cgroup_can_fork()` gives it its parent's.
-///
-/// # Safety
-///
-/// `p` must be the task being created by `copy_process()`.
-#[no_mangle]
-pub unsafe extern "C" fn cgroup_fork(p: *mut bindings::task_struct) {
-    // SAFETY: `p` is valid (caller).
-    unsafe { cset_slot(p) }.store(ptr::null_mut(), Ordering::Relaxed);
-    // SAFETY: `p` is valid and not visible to anyone else yet.
-    unsafe { list_init(task_node(p)) };
-}
-
-/// Takes the threadgroup rwsem for reading and a reference on the parent's set for the child.
-///
-/// # Safety
-///
-/// `p` must be the task being created by the current task.
-#[no_mangle]
-pub unsafe extern "C" fn cgroup_can_fork(
-    p: *mut bindings::task_struct,
-    _args: *mut bindings::kernel_clone_args,
-) -> c_int {
-    let cur = current();
-    // SAFETY: Paired with the `change_end` in `cgroup_post_fork`/`cgroup_cancel_fork`.
-    unsafe { bindings::cgroup_threadgroup_change_begin(cur) };
-    // The current task's set cannot change: moving it needs the rwsem for writing.
-    // SAFETY: The current task is valid.
-    let cset = unsafe { task_cset(cur) };
-    if !cset.is_null() {
-        // SAFETY: The current task holds a reference on its own set.
-        get(unsafe { &*cset });
-    }
-    // SAFETY: `p` is valid (caller).
-    unsafe { cset_slot(p) }.store(cset.cast_mut().cast(), Ordering::Release);
-    0
-}
-
-/// Undoes `cgroup_can_fork()` for a fork that failed.
-///
-/// # Safety
-///
-/// `p` must be a task for which `cgroup_can_fork()` succeeded.
-#[no_mangle]
-pub unsafe extern "C" fn cgroup_cancel_fork(
-    p: *mut bindings::task_struct,
-    _args: *mut bindings::kernel_clone_args,
-) {
-    // SAFETY: `p` is valid (caller).
-    let cset = unsafe { cset_slot(p) }.swap(ptr::null_mut(), Ordering::AcqRel);
-    if !cset.is_null() {
-        // SAFETY: The reference taken by `cgroup_can_fork` for `p`.
-        unsafe { put(cset.cast()) };
-    }
-    // SAFETY: Paired with `cgroup_can_fork`.
-    unsafe { bindings::cgroup_threadgroup_change_end(current()) };
-}
-
-/// Links the new task into its set: from now on it is listed in its groups.
-///
-/// # Safety
-///
-/// `p` must be a task for which `cgroup_can_fork()` succeeded.
-#[no_mangle]
-pub unsafe extern "C" fn cgroup_post_fork(
-    p: *mut bindings::task_struct,
-    _args: *mut bindings::kernel_clone_args,
-) {
-    // SAFETY: `p` is valid (caller).
-    let cset = unsafe { task_cset(p) };
-    if !cset.is_null() {
-        let guard = lock();
-        // SAFETY: `p` points to `cset` (reference from `cgroup_can_fork`), its node is on no
-        // list.
-        unsafe { link_task(&guard, &*cset, p) };
-        drop(guard);
-        // SAFETY: `p` holds a reference on `cset`, which cannot change before we return: moving
-        // `p` needs the threadgroup rwsem for writing.
-        unsafe { run_task_hook(&*cset, p, |o| o.fork) };
-    }
-    // SAFETY: Paired with `cgroup_can_fork`.
-    unsafe { bindings::cgroup_threadgroup_change_end(current()) };
-}
-
-/// Unlinks an exiting task: it leaves `tasks` and `cgroup.procs` at once.
-///
-/// # Safety
-///
-/// `tsk` must be the exiting task.
-#[no_mangle]
-pub unsafe extern "C" fn cgroup_exit(tsk: *mut bindings::task_struct) {
-    let guard = lock();
-    // SAFETY: `tsk` is valid (caller).
-    let cset = unsafe { task_cset(tsk) };
-    if !cset.is_null() {
-        // SAFETY: The task holds a reference on its set until `cgroup_free`.
-        unsafe { unlink_task(&guard, &*cset, tsk) };
-        drop(guard);
-        // SAFETY: As above; an exiting task is not moved any more (moves skip it).
-        unsafe { run_task_hook(&*cset, tsk, |o| o.exit) };
-    }
-}
-
-/// Calls the `fork` or `exit` callback (`hook`) of every controller that has one for `task`.
-///
-/// # Safety
-///
-/// `task` must be valid and point to `cset`.
-unsafe fn run_task_hook(
-    cset: &CssSet,
-    task: *mut bindings::task_struct,
-    hook: impl Fn(&subsys::Ops) -> Option<fn(&RawCss, &crate::task::Task)>,
-) {
-    let mask = subsys::HAS_TASK_HOOKS.load(Ordering::Relaxed);
-    if mask == 0 {
-        return;
-    }
-    // SAFETY: `Task` is a transparent wrapper of a valid task (caller).
-    let t = unsafe { &*task.cast::<crate::task::Task>() };
-    // A root state's group may be unbound and freed meanwhile (see `RawCss::cgroup`).
-    let _rcu = RcuGuard::new();
-    for ops in subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
-        if let (Some(f), Some(css)) = (hook(ops), cset.css(ops.id as usize)) {
-            f(css, t);
-        }
-    }
-}
-
-/// The state of controller `id` of `task`.
-///
-/// # Safety
-///
-/// `task` must be valid, and the caller in an RCU read-side critical section, which bounds the
-/// returned lifetime.
-pub(super) unsafe fn css_of_task<'a>(
-    task: *mut bindings::task_struct,
-    id: usize,
-) -> Option<&'a RawCss> {
-    // SAFETY: `task` is valid (caller).
-    let cset = unsafe { task_cset(task) };
-    // SAFETY: Sets are freed only after a grace period (caller in a read-side section).
-    unsafe { cset.as_ref() }?.css(id)
-}
-
-/// Drops a dead task's reference on its set.
-///
-/// # Safety
-///
-/// `tsk` must be a task whose last reference is being dropped.
-#[no_mangle]
-pub unsafe extern "C" fn cgroup_free(tsk: *mut bindings::task_struct) {
-    // SAFETY: `tsk` is valid (caller).
-    let cset = unsafe { cset_slot(tsk) }.swap(ptr::null_mut(), Ordering::AcqRel);
-    if !cset.is_null() {
-        // SAFETY: The task's own reference.
-        unsafe { put(cset.cast()) };
-    }
-}
-
-// --- Moving tasks. ---
-
-/// Holds the threadgroup rwsem for writing: no fork, exec or exit changes thread groups.
-struct ThreadgroupWriteGuard;
-
-impl ThreadgroupWriteGuard {
-    fn new() -> Self {
-        // SAFETY: The rwsem is static and initialised statically.
-        unsafe {
-            bindings::percpu_down_write(ptr::addr_of_mut!(bindings::cgroup_threadgroup_rwsem))
-        };
-        ThreadgroupWriteGuard
-    }
-}
-
-impl Drop for ThreadgroupWriteGuard {
-    fn drop(&mut self) {
-        // SAFETY: Taken in `new`.
-        unsafe { bindings::percpu_up_write(ptr::addr_of_mut!(bindings::cgroup_threadgroup_rwsem)) };
-    }
-}
-
-/// A task reference, dropped with `put_task_struct`.
-struct TaskRef(*mut bindings::task_struct);
-
-impl TaskRef {
-    /// # Safety
-    ///
-    /// `task` must be valid (for example under RCU).
-    unsafe fn get(task: *mut bindings::task_struct) -> Self {
-        // SAFETY: Guaranteed by the caller.
-        unsafe { bindings::get_task_struct(task) };
-        TaskRef(task)
-    }
-}
-
-impl Drop for TaskRef {
-    fn drop(&mut self) {
-        // SAFETY: Taken in `get`.
-        unsafe { bindings::put_task_struct(self.0) };
-    }
-}
-
-/// An RCU read-side critical section, held until dropped.
-pub struct RcuGuard(core::marker::PhantomData<*mut ()>);
-
-impl Default for RcuGuard {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl RcuGuard {
-    /// Enters an RCU read-side critical section.
-    pub fn new() -> Self {
-        // SAFETY: Paired with the unlock in `drop`.
-        unsafe { bindings::rcu_read_lock() };
-        RcuGuard(core::marker::PhantomData)
-    }
-}
-
-impl Drop for RcuGuard {
-    fn drop(&mut self) {
-        // SAFETY: Locked in `new`.
-        unsafe { bindings::rcu_read_unlock() };
-    }
-}
-
-/// The threads of `leader`'s thread group (at most `max`), referenced. Called with the
-/// threadgroup rwsem held for writing, so no thread is added meanwhile.
-///
-/// # Safety
-///
-/// `leader` must be a thread group leader the caller holds a reference on.
-unsafe fn threads_of(leader: *mut bindings::task_struct, max: usize) -> Result<KVec<TaskRef>> {
-    let mut out = KVec::with_capacity(max, GFP_KERNEL)?;
-    let _rcu = RcuGuard::new();
-    // SAFETY: Under RCU the thread list can be walked and its tasks are valid; `signal` is set
-    // for a live task we hold a reference on.
+/// Unlinks every set from `top`, the top group of a hierarchy being destroyed, which has no
+/// child group. Called with the core mutex held.
+pub(super) fn unlink_top(core: &Core, _state: &State, top: &Cgroup) {
+    let guard = lock(core);
+    let head = top.cset_links.0.ptr();
+    // SAFETY: The group's link list and its links' set lists are guarded by the lock we hold.
+    // Each link was made by `Link::attach` from a pinned box, and is freed once unlinked.
     unsafe {
-        let head = ptr::addr_of_mut!((*(*leader).signal).thread_head);
-        let mut node = (*head).next;
-        while !ptr::eq(node, head) && out.len() < max {
-            let task = node
-                .cast::<u8>()
-                .wrapping_sub(offset_of!(bindings::task_struct, thread_node))
-                .cast::<bindings::task_struct>();
-            // Capacity was reserved: this push does not allocate.
-            out.push(TaskRef::get(task), GFP_ATOMIC)?;
-            node = (*node).next;
+        while !raw::is_empty(head) {
+            let node = raw::next(head);
+            let link: *mut Link = raw::container(node, offset_of!(Link, cgrp_node));
+            raw::del_init(node);
+            raw::del_init((*link).cset_node.ptr());
+            drop(KBox::from_raw(link));
         }
     }
-    Ok(out)
+    drop(guard);
 }
 
-/// The last move of a series into one group: from which set to which. The threads of a group
-/// are usually all in one set, so the others skip the lookup.
+/// Points every set at the root state `css` of controller `id`, which is registering (with the
+/// core mutex held, so no set is being created).
+pub(super) fn give_root_css(core: &Core, id: SubsysId, css: &RawCss) {
+    let guard = lock(core);
+    for set in guard.sets() {
+        set.subsys[id as usize].store(ptr::from_ref(css).cast_mut(), Ordering::Release);
+    }
+}
+
+/// Makes the set of the init task: no group but top groups. Called once by `cgroup_init()`,
+/// while the init task is the only task, after the hierarchy list exists (none yet).
+pub(super) fn init(core: &Core, init_task: &Task) -> Result {
+    let set = new_cset(KVec::new(), [ptr::null_mut(); NR_SUBSYS])?;
+    let mut guard = lock(core);
+    let hash = hash_of(&[]);
+    guard.bucket(hash).push(set, GFP_ATOMIC)?;
+    // SAFETY: `init_task`'s node is set up here, before it can be on any list; it points to the
+    // new set (whose reference it takes) and is never freed.
+    unsafe {
+        raw::init(task_node(init_task));
+        cset_slot(init_task).store(set, Ordering::Release);
+        link_task(&mut guard, &*set, init_task);
+    }
+    Ok(())
+}
+
+// --- Walking a group's tasks. ---
+
+/// A cursor over the tasks of one group that can pause, dropping the css_set lock, and resume
+/// (C's `css_task_iter`): see [`TaskCursor::next_batch`].
+///
+/// Tasks that join the group during the walk may or may not be seen; tasks that leave it are
+/// not seen after they left; every task that stays in it all along is seen exactly once.
 ///
 /// # Invariants
 ///
-/// Holds a reference on each set, so that neither is freed and its address reused.
-struct MoveCache {
-    from: *const CssSet,
-    to: *const CssSet,
+/// `set`, when not null, is a set linked to `group`, on which the cursor holds a reference, and
+/// `link` its link to `group`; `next` is a node of `set`'s task list or its head. While paused
+/// (`parked`), `node` is on `set`'s cursor list and `next` is kept up to date by
+/// [`unlink_task`] (under the css_set lock).
+#[pin_data(PinnedDrop)]
+pub struct TaskCursor<'g> {
+    group: &'g Cgroup,
+    set: *mut CssSet,
+    link: *mut Link,
+    next: AtomicPtr<bindings::list_head>,
+    #[pin]
+    node: Head,
+    parked: bool,
+    done: bool,
 }
 
-impl Drop for MoveCache {
-    fn drop(&mut self) {
-        // SAFETY: The references held by the cache (type invariant).
-        unsafe {
-            put(self.from);
-            put(self.to);
+// SAFETY: The raw pointers are to sets and links, which are `Sync`; the cursor is only touched
+// by other threads (through `next` and `node`) under the css_set lock.
+unsafe impl Send for TaskCursor<'_> {}
+
+/// Moves the paused cursors of `set` that would visit `node` next on to the node after it.
+fn skip_cursors(_guard: &mut CsetGuard<'_>, set: &CssSet, node: *mut bindings::list_head) {
+    let head = set.iters.ptr();
+    // SAFETY: The cursor list is guarded by the lock we hold; paused cursors are alive (they
+    // unlink themselves before being dropped); `node` is on `set`'s task list.
+    unsafe {
+        let mut it = raw::next(head);
+        while !ptr::eq(it, head) {
+            let cursor: *mut TaskCursor<'static> = raw::container(it, offset_of!(TaskCursor<'static>, node));
+            if ptr::eq((*cursor).next.load(Ordering::Relaxed), node) {
+                (*cursor).next.store(raw::next(node), Ordering::Relaxed);
+            }
+            it = raw::next(it);
         }
     }
 }
 
-/// Moves `task` into `target`. Called with the core mutex and the threadgroup rwsem (write).
-/// `cache` remembers the last move of a series into `target`.
-///
-/// # Safety
-///
-/// `task` must be a task the caller holds a reference on.
-unsafe fn move_task(
-    task: *mut bindings::task_struct,
-    target: &Arc<Cgroup>,
-    cache: &mut Option<MoveCache>,
-) -> Result {
-    // SAFETY: `task` is valid (caller).
-    let old = unsafe { task_cset(task) };
-    if old.is_null() {
-        return Ok(());
+impl<'g> TaskCursor<'g> {
+    /// A cursor over the tasks of `group`, before the first one.
+    pub fn new(group: &'g Cgroup) -> impl PinInit<Self> {
+        pin_init!(TaskCursor {
+            group,
+            set: ptr::null_mut(),
+            link: ptr::null_mut(),
+            next: AtomicPtr::new(ptr::null_mut()),
+            node <- Head::new(),
+            parked: false,
+            done: false,
+        })
     }
-    // SAFETY: The task (referenced by the caller) holds a reference on its set, which cannot
-    // change: changes need the core mutex, which we hold.
-    let old_set = unsafe { &*old };
-    if Arc::ptr_eq(old_set.cgroup_in(target.root()), target) {
-        return Ok(());
-    }
-    let new = match cache {
-        Some(c) if ptr::eq(c.from, old) => {
-            // SAFETY: The cache holds a reference on `c.to`.
-            get(unsafe { &*c.to });
-            c.to
-        }
-        _ => {
-            let new = find_or_create(old_set, target)?;
-            get(old_set);
-            // SAFETY: `new` was returned referenced by `find_or_create`.
-            get(unsafe { &*new });
-            // INVARIANT: References on both sets were taken just above.
-            *cache = Some(MoveCache { from: old, to: new });
-            new
-        }
-    };
-    {
-        let guard = lock();
-        // SAFETY: The node of a valid task; guarded by the lock.
-        if unsafe { list_empty(task_node(task)) } {
-            // Exited meanwhile: it stays where it is.
-            drop(guard);
-            // SAFETY: The reference returned by `find_or_create`.
-            unsafe { put(new) };
-            return Ok(());
-        }
-        // SAFETY: The task is on `old`'s list and points to it; `new` is referenced for it.
-        unsafe {
-            unlink_task(&guard, old_set, task);
-            cset_slot(task).store(new.cast_mut().cast(), Ordering::Release);
-            link_task(&guard, &*new, task);
-        }
-    }
-    // SAFETY: The task's reference on its old set, now replaced.
-    unsafe { put(old) };
-    Ok(())
-}
 
-/// Writes to `tasks` (`threadgroup` false) and `cgroup.procs` (true): moves the task with id
-/// `pid` in the writer's pid namespace (0: the writer), or its whole thread group, into
-/// `target`. `opener_euid` is the effective uid of whoever opened the file.
-///
-/// Called with the core mutex held.
-pub(super) fn attach(
-    target: &Arc<Cgroup>,
-    pid: i32,
-    threadgroup: bool,
-    opener_euid: bindings::kuid_t,
-) -> Result {
-    let _tg = ThreadgroupWriteGuard::new();
-    let task = {
-        let _rcu = RcuGuard::new();
-        let task = if pid == 0 {
-            current()
+    /// Moves on to the set of the group's next link (its first link if the walk has not
+    /// started), dropping the reference on the current set. Returns `false` at the end.
+    fn advance(&mut self, guard: &mut CsetGuard<'_>) -> bool {
+        let head = self.group.cset_links.0.ptr();
+        let from = if self.link.is_null() {
+            head
         } else {
-            // SAFETY: Looked up under RCU.
-            unsafe { bindings::find_task_by_vpid(pid) }
+            // SAFETY: `link` is linked: we hold a reference on its set (type invariants).
+            unsafe { (*self.link).cgrp_node.ptr() }
         };
-        if task.is_null() {
-            return Err(ESRCH);
+        // SAFETY: The group's link list is guarded by the lock.
+        let node = unsafe { raw::next(from) };
+        let old = self.set;
+        self.set = ptr::null_mut();
+        if !ptr::eq(node, head) {
+            let link: *mut Link = raw::container(node, offset_of!(Link, cgrp_node));
+            // SAFETY: A linked link's set has a non-zero count (type invariants of `CssSet`),
+            // so we may take a reference on it; its task list is guarded by the lock.
+            unsafe {
+                let set = (*link).cset.load(Ordering::Relaxed);
+                (*set).refcount.inc();
+                self.next
+                    .store(raw::next((*set).tasks.ptr()), Ordering::Relaxed);
+                // INVARIANT: A set linked to the group, referenced, with its link.
+                self.set = set;
+            }
+            self.link = link;
         }
-        // SAFETY: Found under RCU, which keeps it valid until we take our reference.
-        let task = unsafe {
-            if threadgroup {
-                TaskRef::get((*task).group_leader)
-            } else {
-                TaskRef::get(task)
+        if let Some(old) = NonNull::new(old) {
+            // SAFETY: Our reference on the previous set, given up now that the walk left it.
+            put_locked(guard, unsafe { ARef::from_raw(old) });
+        }
+        !self.set.is_null()
+    }
+
+    /// Calls `f` with the next tasks of the group, under the css_set lock (with interrupts off:
+    /// `f` must not sleep), until `f` returns `false`, `max` tasks were seen or the group has no
+    /// more. Returns `false` once every task was seen.
+    pub fn next_batch(self: Pin<&mut Self>, max: usize, mut f: impl FnMut(&Task) -> bool) -> bool {
+        // SAFETY: The cursor is not moved: only its fields are updated in place.
+        let this = unsafe { self.get_unchecked_mut() };
+        if this.done {
+            return false;
+        }
+        let Some(core) = super::hierarchy::core() else {
+            return false;
+        };
+        let mut guard = lock(core);
+        if this.parked {
+            // SAFETY: On the current set's cursor list, guarded by the lock.
+            unsafe { raw::del_init(this.node.ptr()) };
+            this.parked = false;
+        }
+        let mut seen = 0;
+        let more = loop {
+            if this.set.is_null() && !this.advance(&mut guard) {
+                break false;
+            }
+            // SAFETY: We hold a reference on the current set (type invariants).
+            let set = unsafe { &*this.set };
+            let head = set.tasks.ptr();
+            let mut next = this.next.load(Ordering::Relaxed);
+            let mut stop = false;
+            while !ptr::eq(next, head) {
+                if seen == max {
+                    stop = true;
+                    break;
+                }
+                // SAFETY: A task on the list is alive; the list is guarded by the lock.
+                let (task, following) = unsafe { (&*task_of(next), raw::next(next)) };
+                next = following;
+                seen += 1;
+                if !f(task) {
+                    stop = true;
+                    break;
+                }
+            }
+            this.next.store(next, Ordering::Relaxed);
+            if ptr::eq(next, head) && !this.advance(&mut guard) {
+                break false;
+            }
+            if stop {
+                // Pause: `unlink_task` moves `next` on if that task leaves the set meanwhile.
+                // SAFETY: The node is on no list; the current set's cursor list is guarded by
+                // the lock, and the cursor unlinks itself before it moves on or is dropped.
+                unsafe { raw::add_tail(this.node.ptr(), (*this.set).tasks_iters()) };
+                this.parked = true;
+                break true;
             }
         };
-        // SAFETY: A task we hold a reference on.
-        if unsafe { (*task.0).flags } & bindings::PF_NO_SETAFFINITY != 0 {
-            return Err(EINVAL);
+        if !more {
+            this.done = true;
         }
-        // The v1 rule: root, or the owner of the task (its real or saved uid).
-        // SAFETY: `real_cred` is valid under RCU for a task we hold.
-        let (uid, suid) = unsafe {
-            let cred = (*task.0).real_cred;
-            ((*cred).uid.val, (*cred).suid.val)
-        };
-        if opener_euid.val != 0 && opener_euid.val != uid && opener_euid.val != suid {
-            return Err(EACCES);
-        }
-        task
-    };
-    let threads = if threadgroup {
-        // SAFETY: `signal` of a live task we hold a reference on.
-        let nr = unsafe { (*(*task.0).signal).nr_threads } as usize;
-        // SAFETY: `task` is the group leader (looked up as such) and we hold a reference on it.
-        unsafe { threads_of(task.0, nr.max(1)) }?
-    } else {
-        let mut one = KVec::with_capacity(1, GFP_KERNEL)?;
-        one.push(task, GFP_KERNEL)?;
-        one
-    };
-    // The tasks that really move: not exiting, and not already in `target`.
-    let mut moving: KVec<&crate::task::Task> = KVec::with_capacity(threads.len(), GFP_KERNEL)?;
-    for thread in threads.iter() {
-        // SAFETY: A task we hold a reference on; its set cannot change (we hold the core mutex).
-        let (exiting, cset) = unsafe {
-            (
-                (*thread.0).flags & bindings::PF_EXITING != 0,
-                task_cset(thread.0).as_ref(),
-            )
-        };
-        let Some(cset) = cset else { continue };
-        if exiting || Arc::ptr_eq(cset.cgroup_in(target.root()), target) {
-            continue;
-        }
-        // SAFETY: `Task` is a transparent wrapper of a task we hold a reference on.
-        let t = unsafe { &*thread.0.cast::<crate::task::Task>() };
-        moving.push(t, GFP_KERNEL)?;
+        drop(guard);
+        more
     }
-    if moving.is_empty() {
-        return Ok(());
-    }
-    let set = TaskSet(&moving);
-    let mask = target.root().subsys_mask();
-    let bound = || subsys::each().filter(move |o| mask & (1 << o.id as usize) != 0);
-    let css_of = |o: &subsys::Ops| target.css(o.id as usize);
-    let mut refused = None;
-    for ops in bound() {
-        if let Some(css) = css_of(ops) {
-            if let Err(e) = ops.can_attach(css, &set) {
-                refused = Some((ops.id, e));
+
+    /// The next task of the group, with a reference; the lock is only held to find it, so the
+    /// caller may sleep between calls.
+    pub fn next_task(self: Pin<&mut Self>) -> Option<ARef<Task>> {
+        let mut found = None;
+        let mut this = self;
+        while found.is_none() {
+            let more = this.as_mut().next_batch(1, |t| {
+                found = Some(ARef::from(t));
+                false
+            });
+            if !more {
                 break;
             }
         }
+        found
     }
-    let mut result = Ok(());
-    if refused.is_none() {
-        let mut cache = None;
-        for t in moving.iter() {
-            // SAFETY: A task of `threads`, whose references we hold.
-            result = unsafe { move_task(t.0.get(), target, &mut cache) };
-            if result.is_err() {
-                break;
-            }
-        }
-    }
-    let err = refused.map(|(_, e)| e).or(result.err());
-    for ops in bound() {
-        if let Some((id, _)) = refused {
-            if ops.id == id {
-                break;
-            }
-        }
-        if let Some(css) = css_of(ops) {
-            match err {
-                Some(_) => ops.cancel_attach(css, &set),
-                None => ops.attach(css, &set),
-            }
-        }
-    }
-    err.map_or(Ok(()), Err)
 }
 
-/// Moves the current task into `target` from kernel code (no permission check).
-///
-/// # Examples
-///
-/// A child starts in its parent's set, with one more reference, and gives the reference back
-/// when it is freed (this runs as a KUnit test, whose thread forks a kernel thread):
-///
-/// ```
-/// use core::ffi::{c_int, c_void};
-/// use core::sync::atomic::{AtomicBool, Ordering};
-/// use kernel::cgroup::{cset, hierarchy};
-/// use kernel::{bindings, c_str};
-///
-/// static RELEASE: AtomicBool = AtomicBool::new(false);
-///
-/// fn nap() {
-///     // SAFETY: Sleeps for one tick, in process context.
-///     unsafe { bindings::schedule_timeout_uninterruptible(1) };
-/// }
-///
-/// unsafe extern "C" fn child(_arg: *mut c_void) -> c_int {
-///     while !RELEASE.load(Ordering::Acquire) {
-///         nap();
-///     }
-///     // A thread function must not return: that would enter user mode.
-///     // SAFETY: Ends the current kernel thread, which holds no lock.
-///     unsafe { bindings::do_exit(0) }
-/// }
-///
-/// /// Waits up to about 10 s for `cond`.
-/// fn wait_for(cond: impl Fn() -> bool) -> bool {
-///     (0..2500).any(|_| cond() || {
-///         nap();
-///         false
-///     })
-/// }
-///
-/// let root = hierarchy::create_hierarchy(b"kunit_fork")?;
-/// let a = hierarchy::mkdir(&root.top, c_str!("a"))?;
-/// cset::attach_current(&a)?;
-/// assert_eq!(cset::with_current_cset(|s| (s.refcount(), s.nr_tasks())), (1, 1));
-///
-/// // SAFETY: `child` is a thread function that needs no argument. With `SIGCHLD` as exit
-/// // signal, which kernel threads ignore, the child is reaped when it exits.
-/// let pid = unsafe {
-///     bindings::kernel_thread(
-///         Some(child),
-///         core::ptr::null_mut(),
-///         c_str!("cgroup_kunit").as_char_ptr(),
-///         bindings::SIGCHLD as _,
-///     )
-/// };
-/// assert!(pid > 0);
-/// assert_eq!(a.nr_tasks(), 2);
-/// assert_eq!(cset::with_current_cset(|s| (s.refcount(), s.nr_tasks())), (2, 2));
-///
-/// // It leaves the task list at exit, and its reference goes with its task struct, after an
-/// // RCU grace period.
-/// RELEASE.store(true, Ordering::Release);
-/// assert!(wait_for(|| a.nr_tasks() == 1));
-/// assert!(wait_for(|| {
-///     // SAFETY: Waits for pending RCU callbacks, in process context.
-///     unsafe { bindings::rcu_barrier() };
-///     cset::with_current_cset(|s| s.refcount()) == 1
-/// }));
-///
-/// cset::attach_current(&root.top)?;
-/// hierarchy::rmdir(&a)?;
-/// hierarchy::release_hierarchy(root);
-/// # Ok::<(), Error>(())
-/// ```
-pub fn attach_current(target: &Arc<Cgroup>) -> Result {
-    let _state = core().state.lock();
-    if target.is_dead() {
-        return Err(crate::error::code::ENODEV);
-    }
-    attach(target, 0, false, bindings::kuid_t { val: 0 })
-}
-
-// --- Listing. ---
-
-/// Writes the sorted, unique ids of the tasks in `cgrp` (thread ids, or with `tgids` thread
-/// group ids) as seen from the current task's pid namespace, one per line.
-pub(super) fn show_ids(cgrp: &Arc<Cgroup>, tgids: bool, m: &SeqFile) -> Result {
-    let root = cgrp.root();
-    // SAFETY: `current` is valid; its active pid namespace lives as long as it does.
-    let ns = unsafe { bindings::task_active_pid_ns(current()) };
-    let pid_type = if tgids {
-        bindings::pid_type_PIDTYPE_TGID
-    } else {
-        bindings::pid_type_PIDTYPE_PID
-    };
-    let mut ids: KVec<i32>;
-    loop {
-        let count: usize = {
-            let mut guard = lock();
-            let mut n = 0;
-            for bucket in guard.table().buckets.iter() {
-                for &c in bucket.iter() {
-                    // SAFETY: Listed sets are alive while we hold the lock.
-                    let set = unsafe { &*c };
-                    if Arc::ptr_eq(set.cgroup_in(root), cgrp) {
-                        n += set.nr_tasks.load(Ordering::Relaxed) as usize;
-                    }
-                }
-            }
-            n
+#[pinned_drop]
+impl PinnedDrop for TaskCursor<'_> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: Only fields are touched, in place.
+        let this = unsafe { self.get_unchecked_mut() };
+        let Some(set) = NonNull::new(this.set) else {
+            return;
         };
-        ids = KVec::with_capacity(count, GFP_KERNEL)?;
-        let mut guard = lock();
-        let mut overflow = false;
-        for bucket in guard.table().buckets.iter() {
-            for &c in bucket.iter() {
-                // SAFETY: Listed sets are alive while we hold the lock.
-                let set = unsafe { &*c };
-                if !Arc::ptr_eq(set.cgroup_in(root), cgrp) {
-                    continue;
-                }
-                let head = set.tasks_head();
-                // SAFETY: The task list is guarded by the lock; its tasks are alive while
-                // linked (they unlink themselves in `cgroup_exit`).
-                unsafe {
-                    let mut node = (*head).next;
-                    while !ptr::eq(node, head) {
-                        let id = bindings::__task_pid_nr_ns(node_task(node), pid_type, ns);
-                        if id > 0 {
-                            if ids.len() == ids.capacity() {
-                                overflow = true;
-                            } else {
-                                ids.push(id, GFP_ATOMIC)?;
-                            }
-                        }
-                        node = (*node).next;
-                    }
-                }
+        if let Some(core) = super::hierarchy::core() {
+            let mut guard = lock(core);
+            if this.parked {
+                // SAFETY: On the set's cursor list, guarded by the lock.
+                unsafe { raw::del_init(this.node.ptr()) };
             }
-        }
-        if !overflow {
-            break;
-        }
-    }
-    ids.as_mut_slice().sort_unstable();
-    let mut last = 0;
-    // Plain writes rather than formatting: a group may list many thousands of ids.
-    for &id in ids.iter() {
-        if id != last {
-            m.write_decimal(id.unsigned_abs().into());
-            m.write_bytes(b"\n");
-            last = id;
+            // SAFETY: The cursor's reference on its set (type invariants).
+            put_locked(&mut guard, unsafe { ARef::from_raw(set) });
         }
     }
-    Ok(())
 }
 
-/// `/proc/<pid>/cgroup`: one line per hierarchy, the most recently created first.
-///
-/// # Safety
-///
-/// Called by procfs with a valid seq_file and a task it holds a reference on.
-#[no_mangle]
-pub unsafe extern "C" fn proc_cgroup_show(
-    m: *mut bindings::seq_file,
-    _ns: *mut bindings::pid_namespace,
-    _pid: *mut bindings::pid,
-    tsk: *mut bindings::task_struct,
-) -> c_int {
-    // SAFETY: procfs passes a valid seq_file, ours for the call.
-    let m = unsafe { SeqFile::from_raw(m) };
-    crate::error::from_result(|| {
-        let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
-        let state = core().state.lock();
-        // SAFETY: procfs holds a reference on `tsk`.
-        let cset = unsafe { task_cset(tsk) };
-        if cset.is_null() {
-            return Ok(0);
-        }
-        // SAFETY: The task holds a reference on its set until `cgroup_free`, after its last
-        // reference is gone; the set cannot change while we hold the core mutex.
-        let set = unsafe { &*cset };
-        // Plain writes rather than formatting: tools read this file often.
-        for root in state.roots().iter().rev() {
-            m.write_decimal(root.id.unsigned_abs().into());
-            m.write_bytes(b":");
-            let mask = root.subsys_mask();
-            let mut sep: &[u8] = b"";
-            for ops in subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
-                m.write_bytes(sep);
-                m.write_bytes(ops.name().as_bytes());
-                sep = b",";
-            }
-            if !root.name.is_empty() {
-                m.write_bytes(sep);
-                m.write_bytes(b"name=");
-                m.write_bytes(&root.name);
-            }
-            m.write_bytes(b":");
-            m.write_bytes(set.cgroup_in(root).path(&mut path)?);
-            m.write_bytes(b"\n");
-        }
-        Ok(0)
-    })
+impl Cgroup {
+    /// Calls `f` with each task of the group (not of its descendants), in batches under the
+    /// css_set lock: `f` must not sleep; the lock is dropped between batches.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::c_str;
+    /// use kernel::cgroup::{hierarchy, migrate};
+    ///
+    /// let h = hierarchy::create_hierarchy(b"kunit_tasks")?;
+    /// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
+    /// let mut seen = 0;
+    /// a.for_each_task(|_| seen += 1)?;
+    /// assert_eq!(seen, 0);
+    /// migrate::attach_current(&a)?;
+    /// let me = kernel::current!().pid();
+    /// let mut pids = KVec::new();
+    /// a.for_each_task(|t| {
+    ///     let _ = pids.push(t.pid(), GFP_ATOMIC);
+    /// })?;
+    /// assert_eq!(&pids[..], &[me]);
+    /// assert!(h.top().has_tasks() || h.top().nr_tasks() == 0);
+    /// assert_eq!(a.nr_tasks(), 1);
+    /// migrate::attach_current(h.top())?;
+    /// assert_eq!(a.nr_tasks(), 0);
+    /// hierarchy::rmdir(&a)?;
+    /// hierarchy::release_hierarchy(h);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn for_each_task(&self, mut f: impl FnMut(&Task)) -> Result {
+        let mut cursor = KBox::pin_init(TaskCursor::new(self), GFP_KERNEL)?;
+        while cursor.as_mut().next_batch(TASK_BATCH, |t| {
+            f(t);
+            true
+        }) {}
+        Ok(())
+    }
+
+    /// The number of tasks in the group itself (not counting descendants).
+    pub fn nr_tasks(&self) -> u32 {
+        nr_tasks_of(self)
+    }
 }
+
+/// The most tasks a walk visits with the css_set lock held (and interrupts off).
+pub const TASK_BATCH: usize = 128;

@@ -1,105 +1,103 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `mkdir`, `rmdir` and `rename` in a mounted hierarchy, and its `/proc/mounts` options.
+//!
+//! Every directory of a hierarchy carries a reference on its group ([`Dirs::Data`]). An
+//! operation that takes the core mutex first gives up its kernfs active protection (`rmdir`
+//! removes directories with the mutex held, which waits for the operations on them), and then
+//! checks, under the mutex, that its group is still alive.
 
-use super::hierarchy::{core, Cgroup, ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX};
-use super::hierarchy::{CGRP_CLONE_CHILDREN, ROOT_XATTR};
+use super::group::{Cgroup, CGRP_CLONE_CHILDREN};
+use super::group::{ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX, ROOT_XATTR};
+use super::hierarchy::core;
+use super::subsys;
 use crate::{
-    error::{
-        code::{EINVAL, EIO, ENODEV, ENOTDIR},
-        Result,
-    },
-    kernfs::{self, Attrs, Node, SyscallOps, SyscallOpsTable},
+    error::{code::*, Result},
+    kernfs::{ActiveDir, Attrs, DirOps},
     seq_file::SeqFile,
-    seq_print,
     str::CStr,
+    types::ARef,
 };
 
-/// The kernfs syscall operations of every hierarchy.
-pub(super) static SYSCALL_OPS: SyscallOpsTable = kernfs::syscall_ops::<CgroupDirOps>();
-
-struct CgroupDirOps;
+/// The kernfs directory operations of every hierarchy.
+pub(super) struct Dirs;
 
 #[macros::vtable]
-impl SyscallOps for CgroupDirOps {
-    fn mkdir(parent: &Node, name: &CStr, mode: u16) -> Result {
+impl DirOps for Dirs {
+    type Data = ARef<Cgroup>;
+
+    fn mkdir(parent: ActiveDir<'_, Self>, name: &CStr, mode: u16) -> Result {
         if name.as_bytes().contains(&b'\n') {
             return Err(EINVAL);
         }
-        // SAFETY: `parent` is a group directory of ours with an operation running on it.
-        let cgrp = unsafe { Cgroup::from_dir(parent) };
-        // SAFETY: We are in an operation on `parent`; the guard is dropped before returning.
-        let _unprotected = unsafe { parent.break_active_protection() };
-        let mut state = core().state.lock();
-        if cgrp.is_dead() {
-            return Err(ENODEV);
-        }
-        Cgroup::create(&mut state, &cgrp, parent, name, Attrs::current_owner(mode)).map(|_| ())
+        let cgrp: ARef<Cgroup> = parent.data().into();
+        parent.with_broken_protection(|_| {
+            let core = core().ok_or(ENODEV)?;
+            let mut state = core.state.lock();
+            state
+                .create_group(&cgrp, name, Attrs::current_owner(mode))
+                .map(|_| ())
+        })
     }
 
-    fn rmdir(node: &Node) -> Result {
-        // SAFETY: `node` is a group directory of ours with an operation running on it.
-        let cgrp = unsafe { Cgroup::from_dir(node) };
-        // SAFETY: We are in an operation on `node`; the guard is dropped before returning.
-        let _unprotected = unsafe { node.break_active_protection() };
-        Cgroup::remove(&cgrp, &mut core().state.lock())
+    fn rmdir(dir: ActiveDir<'_, Self>) -> Result {
+        let cgrp: ARef<Cgroup> = dir.data().into();
+        dir.with_broken_protection(|_| {
+            let core = core().ok_or(ENODEV)?;
+            let mut state = core.state.lock();
+            state.remove_group(&cgrp)
+        })
     }
 
-    fn rename(node: &Node, new_parent: &Node, name: &CStr) -> Result {
-        if !node.is_dir() {
-            return Err(ENOTDIR);
-        }
-        if node.parent_ptr() != new_parent.as_ptr() {
+    fn rename(dir: ActiveDir<'_, Self>, new_parent: ActiveDir<'_, Self>, name: &CStr) -> Result {
+        if !dir
+            .node()
+            .parent()
+            .is_some_and(|p| core::ptr::eq(p, new_parent.node()))
+        {
             return Err(EIO);
         }
         if name.as_bytes().contains(&b'\n') {
             return Err(EINVAL);
         }
-        // SAFETY: We are in an operation on both nodes; the guards are dropped before returning.
-        let _unprotected = unsafe {
-            (
-                new_parent.break_active_protection(),
-                node.break_active_protection(),
-            )
-        };
-        let _state = core().state.lock();
-        // SAFETY: Both nodes are group directories; their memory stays valid while the VFS holds
-        // their inodes, and kernfs refuses to rename a removed node.
-        unsafe { kernfs::rename(node, new_parent, name) }
+        let cgrp: ARef<Cgroup> = dir.data().into();
+        new_parent.with_broken_protection(|_| {
+            dir.with_broken_protection(|_| {
+                let core = core().ok_or(ENODEV)?;
+                let state = core.state.lock();
+                state.rename_group(&cgrp, name)
+            })
+        })
     }
 
-    fn show_options(m: &SeqFile, root_node: &Node) -> Result {
-        // SAFETY: `root_node` is the root directory of a mounted hierarchy, whose reference on
-        // the top group lives until the hierarchy is destroyed after its last umount.
-        let top = unsafe { Cgroup::from_dir(root_node) };
+    fn show_options(m: &SeqFile, top: &Cgroup) -> Result {
         let root = top.root();
-        let mask = root.subsys_mask();
-        for ops in super::subsys::each().filter(|o| mask & (1 << o.id as usize) != 0) {
-            seq_print!(m, ",{}", ops.name());
+        for ops in subsys::each_in(root.subsys_mask()) {
+            m.write_bytes(b",");
+            m.write_bytes(ops.name().as_bytes());
         }
         for (flag, name) in [
-            (ROOT_NOPREFIX, ",noprefix"),
-            (ROOT_XATTR, ",xattr"),
-            (ROOT_CPUSET_V2_MODE, ",cpuset_v2_mode"),
-            (ROOT_FAVOR_DYNMODS, ",favordynmods"),
+            (ROOT_NOPREFIX, &b",noprefix"[..]),
+            (ROOT_XATTR, b",xattr"),
+            (ROOT_CPUSET_V2_MODE, b",cpuset_v2_mode"),
+            (ROOT_FAVOR_DYNMODS, b",favordynmods"),
         ] {
             if root.has_flag(flag) {
-                seq_print!(m, "{}", name);
+                m.write_bytes(name);
             }
         }
-        {
-            let agent = root.release_agent.lock();
+        root.with_release_agent(|agent| {
             if !agent.is_empty() {
-                seq_print!(m, ",release_agent=");
-                m.write_escaped(&agent, b", \t\n\\");
+                m.write_bytes(b",release_agent=");
+                m.write_escaped(agent, b", \t\n\\");
             }
-        }
+        });
         if top.test_flag(CGRP_CLONE_CHILDREN) {
-            seq_print!(m, ",clone_children");
+            m.write_bytes(b",clone_children");
         }
-        if !root.name.is_empty() {
-            seq_print!(m, ",name=");
-            m.write_escaped(&root.name, b",= \t\n\\");
+        if !root.name().is_empty() {
+            m.write_bytes(b",name=");
+            m.write_escaped(root.name(), b",= \t\n\\");
         }
         Ok(())
     }

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Controller states: the state of one controller in one group (C's
+//! `struct cgroup_subsys_state`).
+//!
+//! # Lifetimes
+//!
+//! A controller's *root state* is made when the controller registers and is never freed; it
+//! belongs to the top group of the hierarchy the controller is bound to, which changes when
+//! the controller is (un)bound. Every other state belongs to one group, is made with it and
+//! freed with it. Groups are freed only after an RCU grace period, and css_sets hold their
+//! groups, so a state reached through a task's css_set under `rcu_read_lock()` stays valid
+//! until the read-side section ends.
+//!
+//! A `&Css` is only handed to a controller where its group cannot change under it or is kept
+//! valid: with the core mutex held (attach, online, offline, bind), within a control file's
+//! operation (the file goes before its controller is unbound), with the threadgroup rwsem held
+//! for reading (fork and exit callbacks; (un)binding holds it for writing), or under RCU (the
+//! scheduler's hooks, [`Css::of_task`]).
+
+use super::cset;
+use super::group::Cgroup;
+use super::subsys::{SubsysId, Subsystem};
+use crate::{
+    alloc::{flags::GFP_KERNEL, KBox},
+    error::Result,
+    ffi::c_void,
+    sync::rcu,
+    task::Task,
+};
+use core::{
+    marker::PhantomData,
+    ptr,
+    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
+};
+
+/// The state of one controller in one group, whatever the controller.
+///
+/// # Invariants
+///
+/// `state` is a `KBox<S::State>` (from `KBox::into_raw`) of the controller `S` registered with
+/// id `ss`, owned by this object, and `drop_state` frees it. `parent` is null (root state) or
+/// the state of the same controller in the parent group, which outlives this one.
+pub struct RawCss {
+    ss: SubsysId,
+    id: i32,
+    cgroup: AtomicPtr<Cgroup>,
+    parent: *const RawCss,
+    state: *mut c_void,
+    drop_state: fn(*mut c_void),
+    online: AtomicBool,
+}
+
+// SAFETY: The pointers are to objects that are `Sync` (groups, parent states, controller states of
+// `Send + Sync` types); the mutable ones are atomic.
+unsafe impl Sync for RawCss {}
+// SAFETY: As above; the state is freed by whichever thread drops the last owner.
+unsafe impl Send for RawCss {}
+
+/// Frees a `KBox<T>` made into a raw pointer.
+fn drop_box<T>(p: *mut c_void) {
+    // SAFETY: Only used as `RawCss::drop_state` for a `state` that is a `KBox<T>` (type
+    // invariants), called once, from `Drop`.
+    drop(unsafe { KBox::from_raw(p.cast::<T>()) });
+}
+
+impl RawCss {
+    /// A state of controller `S`, with id `id`, for `cgroup`, whose parent state is `parent`.
+    pub(super) fn new<S: Subsystem>(
+        id: i32,
+        cgroup: &Cgroup,
+        parent: Option<&Css<S>>,
+        state: KBox<S::State>,
+    ) -> Result<KBox<RawCss>> {
+        // INVARIANT: `state` is the `KBox<S::State>` of the controller with id `S::ID`, and the
+        // parent is a state of the same controller in the parent group.
+        Ok(KBox::new(
+            RawCss {
+                ss: S::ID,
+                id,
+                cgroup: AtomicPtr::new(ptr::from_ref(cgroup).cast_mut()),
+                parent: parent.map_or(ptr::null(), |p| ptr::from_ref(&p.raw)),
+                state: KBox::into_raw(state).cast(),
+                drop_state: drop_box::<S::State>,
+                online: AtomicBool::new(false),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// The controller's id.
+    pub fn subsys_id(&self) -> SubsysId {
+        self.ss
+    }
+
+    /// The state's id: 1 for the root state, then in order of creation.
+    pub fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// The parent group's state, `None` for a root state.
+    pub fn parent_raw(&self) -> Option<&RawCss> {
+        // SAFETY: The parent outlives this state (type invariants).
+        unsafe { self.parent.as_ref() }
+    }
+
+    /// The group this state belongs to (see the module documentation for when it can change).
+    pub fn cgroup(&self) -> &Cgroup {
+        // SAFETY: A non-root state's group owns it. A root state's group is the top group of
+        // the hierarchy it is bound to, changed only with the core mutex and the threadgroup
+        // rwsem held, and a top group is freed only after an RCU grace period following its
+        // hierarchy's destruction. Every `&RawCss` is handed out in one of the contexts listed
+        // in the module documentation, each of which keeps the group read here valid for the
+        // lifetime of the reference.
+        unsafe { &*self.cgroup.load(Ordering::Acquire) }
+    }
+
+    /// Moves a root state to the top group `top`. Under the core mutex and the threadgroup rwsem
+    /// (write).
+    pub(super) fn rebind(&self, top: &Cgroup) {
+        self.cgroup
+            .store(ptr::from_ref(top).cast_mut(), Ordering::Release);
+    }
+
+    /// Whether the state is online: between the controller's `css_online` and `css_offline`
+    /// (root states: from registration on).
+    pub fn is_online(&self) -> bool {
+        self.online.load(Ordering::Acquire)
+    }
+
+    pub(super) fn set_online(&self, online: bool) {
+        self.online.store(online, Ordering::Release);
+    }
+}
+
+impl Drop for RawCss {
+    fn drop(&mut self) {
+        (self.drop_state)(self.state);
+    }
+}
+
+/// The state of controller `S` in one group.
+///
+/// # Invariants
+///
+/// The wrapped state's controller id is `S::ID`, so its `state` is a `KBox<S::State>`.
+#[repr(transparent)]
+pub struct Css<S: Subsystem> {
+    raw: RawCss,
+    _p: PhantomData<S>,
+}
+
+impl<S: Subsystem> Css<S> {
+    /// Views `raw` as a state of `S`, if it is one.
+    pub(super) fn from_raw(raw: &RawCss) -> Option<&Css<S>> {
+        if raw.ss != S::ID {
+            return None;
+        }
+        // SAFETY: `Css<S>` is a transparent wrapper of `RawCss`. Only the controller registered
+        // with id `S::ID` makes states with that id, and `register` refuses a second controller
+        // with the same id, so that controller is `S`.
+        // INVARIANT: Checked above.
+        Some(unsafe { &*ptr::from_ref(raw).cast::<Css<S>>() })
+    }
+
+    /// The controller's state in this group.
+    pub fn state(&self) -> &S::State {
+        // SAFETY: A `KBox<S::State>` (type invariants) that lives as long as `self`.
+        unsafe { &*self.raw.state.cast::<S::State>() }
+    }
+
+    /// The parent group's state, `None` for the root state.
+    pub fn parent(&self) -> Option<&Css<S>> {
+        self.raw.parent_raw().and_then(Css::from_raw)
+    }
+
+    /// The untyped state.
+    pub fn raw(&self) -> &RawCss {
+        &self.raw
+    }
+
+    /// The state's id: 1 for the root state, then in order of creation.
+    pub fn id(&self) -> i32 {
+        self.raw.id
+    }
+
+    /// The group this state belongs to.
+    pub fn cgroup(&self) -> &Cgroup {
+        self.raw.cgroup()
+    }
+
+    /// Whether the state is online (see [`RawCss::is_online`]).
+    pub fn is_online(&self) -> bool {
+        self.raw.is_online()
+    }
+
+    /// The state of `S` for `task`, if `S` is registered: for hooks that C calls with only a
+    /// task (the scheduler, the page allocator, the freezer). It stays valid until the
+    /// read-side critical section `rcu` ends.
+    pub fn of_task<'a>(task: &Task, rcu: &'a rcu::Guard) -> Option<&'a Css<S>> {
+        cset::task_cset(task, rcu)?.css(S::ID).and_then(Css::from_raw)
+    }
+
+    /// The states of the live child groups, oldest first, under RCU; one being removed may
+    /// still be seen (check [`Css::is_online`]).
+    pub fn children<'a>(&'a self, rcu: &'a rcu::Guard) -> impl Iterator<Item = &'a Css<S>> + 'a {
+        self.cgroup()
+            .children(rcu)
+            .filter_map(|c| c.css(S::ID).and_then(Css::from_raw))
+    }
+
+    /// This state and the states of the live descendants of its group in pre-order (each
+    /// before its children), under RCU; one being removed may still be seen.
+    pub fn descendants_pre<'a>(
+        &'a self,
+        rcu: &'a rcu::Guard,
+    ) -> impl Iterator<Item = &'a Css<S>> + 'a {
+        self.cgroup()
+            .descendants_pre(rcu)
+            .filter_map(|c| c.css(S::ID).and_then(Css::from_raw))
+    }
+}

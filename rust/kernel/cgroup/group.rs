@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Groups ([`Cgroup`]) and the hierarchies they belong to ([`Root`]).
+//!
+//! See the locking and lifetime rules in the [module documentation](super).
+
+use super::css::RawCss;
+use super::dir::Dirs;
+use super::hierarchy::{CoreCell, State};
+use super::subsys::{SubsysId, NR_SUBSYS};
+use crate::{
+    alloc::{flags::GFP_KERNEL, KBox, KVec},
+    error::Result,
+    kernfs::{DirHandle, Node},
+    new_mutex,
+    prelude::*,
+    sync::{
+        rcu::{self, RcuWork},
+        Arc, Mutex, Refcount,
+    },
+    types::{ARef, AlwaysRefCounted},
+    workqueue::{impl_has_work, new_work, Work},
+};
+use core::{
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering},
+};
+
+/// Hierarchy flag: control files are not prefixed with the controller's name.
+pub const ROOT_NOPREFIX: u32 = 1 << 0;
+/// Hierarchy flag: user extended attributes (`xattr`).
+pub const ROOT_XATTR: u32 = 1 << 1;
+/// Hierarchy flag: cpuset behaves as in version 2 (`cpuset_v2_mode`).
+pub const ROOT_CPUSET_V2_MODE: u32 = 1 << 2;
+/// Hierarchy flag: favour dynamic changes over fork performance (`favordynmods`).
+pub const ROOT_FAVOR_DYNMODS: u32 = 1 << 3;
+
+/// Group flag: run the release agent when the group becomes empty.
+pub const CGRP_NOTIFY_ON_RELEASE: u32 = 1 << 0;
+/// Group flag: new children copy controller configuration (`cgroup.clone_children`).
+pub const CGRP_CLONE_CHILDREN: u32 = 1 << 1;
+
+/// A hierarchy: what its groups share.
+///
+/// Every group holds a reference on its hierarchy, so a `&Root` reached through a group is
+/// valid for as long as the group is, even after the hierarchy was unmounted and destroyed.
+#[pin_data]
+pub struct Root {
+    id: i32,
+    name: KVec<u8>,
+    flags: u32,
+    #[pin]
+    release_agent: Mutex<KVec<u8>>,
+    subsys_mask: AtomicU32,
+    nr_cgroups: AtomicU32,
+}
+
+impl Root {
+    /// A new hierarchy's shared data.
+    pub(super) fn new(id: i32, name: KVec<u8>, flags: u32, agent: KVec<u8>) -> Result<Arc<Root>> {
+        Arc::pin_init(
+            pin_init!(Root {
+                id,
+                name,
+                flags,
+                release_agent <- new_mutex!(agent, "cgroup_release_agent"),
+                subsys_mask: AtomicU32::new(0),
+                nr_cgroups: AtomicU32::new(0),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// The hierarchy's id, unique among live hierarchies (0 for the dummy one), shown in
+    /// `/proc/<pid>/cgroup`.
+    pub fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// The `name=` of the hierarchy (empty if none).
+    pub fn name(&self) -> &[u8] {
+        &self.name
+    }
+
+    /// The controllers bound to the hierarchy, one bit per [`SubsysId`]; changed under the
+    /// core mutex.
+    pub fn subsys_mask(&self) -> u32 {
+        self.subsys_mask.load(Ordering::Relaxed)
+    }
+
+    /// Whether controller `id` is bound to the hierarchy.
+    pub fn has_subsys(&self, id: SubsysId) -> bool {
+        self.subsys_mask() & id.bit() != 0
+    }
+
+    pub(super) fn set_subsys(&self, id: SubsysId, on: bool) {
+        if on {
+            self.subsys_mask.fetch_or(id.bit(), Ordering::Relaxed);
+        } else {
+            self.subsys_mask.fetch_and(!id.bit(), Ordering::Relaxed);
+        }
+    }
+
+    /// Whether this is the dummy hierarchy, which holds the controllers nobody mounted.
+    pub fn is_dummy(&self) -> bool {
+        self.id == 0
+    }
+
+    /// Whether the hierarchy has flag `flag` (`ROOT_*`), fixed at creation.
+    pub fn has_flag(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// The `ROOT_*` flags.
+    pub fn flags(&self) -> u32 {
+        self.flags
+    }
+
+    /// The number of live groups in the hierarchy, the top group included.
+    pub fn nr_cgroups(&self) -> u32 {
+        self.nr_cgroups.load(Ordering::Relaxed)
+    }
+
+    /// Calls `f` with the release agent's path (empty if none).
+    pub fn with_release_agent<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        f(&self.release_agent.lock())
+    }
+
+    /// Replaces the release agent's path. The callers check the privilege this needs.
+    pub(super) fn set_release_agent(&self, path: KVec<u8>) {
+        *self.release_agent.lock() = path;
+    }
+}
+
+/// A group's children and siblings: a list changed under the core mutex and walked under the
+/// core mutex or RCU (`first_child` and `next_sibling` are published with release stores;
+/// `last_child` and `prev_sibling` are only used under the mutex).
+struct Tree {
+    /// Live child groups; changed under the core mutex.
+    nr_children: AtomicU32,
+    first_child: AtomicPtr<Cgroup>,
+    last_child: AtomicPtr<Cgroup>,
+    next_sibling: AtomicPtr<Cgroup>,
+    prev_sibling: AtomicPtr<Cgroup>,
+}
+
+impl Tree {
+    const fn new() -> Self {
+        Tree {
+            nr_children: AtomicU32::new(0),
+            first_child: AtomicPtr::new(ptr::null_mut()),
+            last_child: AtomicPtr::new(ptr::null_mut()),
+            next_sibling: AtomicPtr::new(ptr::null_mut()),
+            prev_sibling: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+}
+
+/// A group of tasks in one hierarchy (C's `struct cgroup`).
+///
+/// # Invariants
+///
+/// Every `Cgroup` is allocated by [`Cgroup::new`] in a [`KBox`] and reference counted by
+/// `refcount`; it is freed after an RCU grace period, in process context, once the count drops
+/// to zero, so a `&Cgroup` found under `rcu_read_lock()` stays valid until the read-side
+/// section ends. Each child holds a reference on its parent.
+#[pin_data(PinnedDrop)]
+pub struct Cgroup {
+    refcount: Refcount,
+    root: Arc<Root>,
+    parent: Option<ARef<Cgroup>>,
+    /// The group's kernfs directory node, set once (with a count reference owned by the group)
+    /// before the group is published; `/proc/<pid>/cgroup` of an exited task may still print
+    /// the path of a removed group.
+    kn: AtomicPtr<Node>,
+    /// The owner of the group's directory, for a child group until `rmdir` (a top group's
+    /// directory is its hierarchy's root directory, owned by the hierarchy).
+    dir: CoreCell<Option<DirHandle<Dirs>>>,
+    /// `CGRP_*` flags.
+    flags: AtomicU32,
+    /// Set (under the core mutex) when the group is removed.
+    dead: AtomicBool,
+    /// The group's place in the tree.
+    tree: Tree,
+    /// The css_sets that name this group, and how many of them have tasks: see
+    /// [`super::cset`], under the css_set lock.
+    #[pin]
+    pub(super) cset_links: super::cset::LinkList,
+    pub(super) nr_populated_csets: AtomicU32,
+    /// The states of the controllers bound to the hierarchy, by controller id: for a top group
+    /// the controllers' root states, set and cleared at (un)binding under the core mutex; for
+    /// other groups states owned by the group, made at creation and freed with it.
+    subsys: [AtomicPtr<RawCss>; NR_SUBSYS],
+    /// Runs the release agent for this group (see [`super::release`]).
+    #[pin]
+    release_work: Work<Cgroup>,
+    rcu_work: RcuWork,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Cgroup { self.release_work }
+}
+
+// SAFETY: The lists a group is on and holds are only touched under the core mutex or the
+// css_set lock (see the field docs); everything else is atomic or immutable.
+unsafe impl Sync for Cgroup {}
+// SAFETY: As above; a group is freed by whichever thread drops the last reference.
+unsafe impl Send for Cgroup {}
+
+crate::impl_has_rcu_work! {
+    impl HasRcuWork for Cgroup { self.rcu_work }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Cgroup {
+    fn drop(self: core::pin::Pin<&mut Self>) {
+        if let Some(kn) = NonNull::new(self.kn.swap(ptr::null_mut(), Ordering::Relaxed)) {
+            // SAFETY: The count reference stored by `set_node`, given back once.
+            drop(unsafe { ARef::<Node>::from_raw(kn) });
+        }
+        if self.is_top() {
+            // A top group's entries are root states, which are never freed.
+            return;
+        }
+        for slot in self.subsys.iter() {
+            if let Some(css) = NonNull::new(slot.swap(ptr::null_mut(), Ordering::Relaxed)) {
+                // SAFETY: A child group's states were made for it as boxes (`set_css`), and are
+                // only reachable through the group and the css_sets naming it, all gone now.
+                drop(unsafe { KBox::from_raw(css.as_ptr()) });
+            }
+        }
+    }
+}
+
+// SAFETY: Every `Cgroup` is reference counted by `refcount` (type invariants).
+unsafe impl AlwaysRefCounted for Cgroup {
+    fn inc_ref(&self) {
+        self.refcount.inc();
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller owns a reference, so the group is valid.
+        if unsafe { obj.as_ref() }.refcount.dec_and_test() {
+            // SAFETY: The last reference is gone: nothing but RCU readers can reach the group,
+            // which was allocated in a `KBox` by `new` and pinned there; it is not moved, only
+            // dropped in place after the grace period.
+            rcu::drop_after_grace_period(unsafe { KBox::from_raw(obj.as_ptr()) });
+        }
+    }
+}
+
+impl Cgroup {
+    /// A new group of `root`, child of `parent`, with flags `flags`; one reference, the
+    /// caller's.
+    pub(super) fn new(
+        root: Arc<Root>,
+        parent: Option<ARef<Cgroup>>,
+        flags: u32,
+    ) -> Result<ARef<Cgroup>> {
+        let group = KBox::pin_init(
+            pin_init!(Cgroup {
+                refcount: Refcount::new(1),
+                root,
+                parent,
+                kn: AtomicPtr::new(ptr::null_mut()),
+                dir: CoreCell::new(None),
+                flags: AtomicU32::new(flags),
+                dead: AtomicBool::new(false),
+                tree: Tree::new(),
+                cset_links <- super::cset::LinkList::new(),
+                nr_populated_csets: AtomicU32::new(0),
+                subsys: [const { AtomicPtr::new(ptr::null_mut()) }; NR_SUBSYS],
+                release_work <- new_work!("Cgroup::release_work"),
+                rcu_work: RcuWork::new(),
+            }),
+            GFP_KERNEL,
+        )?;
+        // SAFETY: The group is not moved out of its box: it is only used through the reference
+        // made here, and dropped in place by `dec_ref`.
+        let raw = KBox::into_raw(unsafe { core::pin::Pin::into_inner_unchecked(group) });
+        // SAFETY: `raw` is a valid new group whose single reference is handed to the `ARef`.
+        // INVARIANT: Allocated in a box, with a count of one.
+        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(raw)) })
+    }
+
+    /// The hierarchy this group belongs to.
+    pub fn root(&self) -> &Root {
+        &self.root
+    }
+
+    pub(super) fn root_arc(&self) -> &Arc<Root> {
+        &self.root
+    }
+
+    /// The id of the hierarchy this group belongs to.
+    pub fn root_id(&self) -> i32 {
+        self.root.id
+    }
+
+    /// The parent group, `None` for the top group of a hierarchy.
+    pub fn parent(&self) -> Option<&Cgroup> {
+        self.parent.as_deref()
+    }
+
+    /// Whether this is the top group of its hierarchy.
+    pub fn is_top(&self) -> bool {
+        self.parent.is_none()
+    }
+
+    /// Whether flag `flag` (`CGRP_*`) is set.
+    pub fn test_flag(&self, flag: u32) -> bool {
+        self.flags.load(Ordering::Relaxed) & flag != 0
+    }
+
+    /// Sets or clears flag `flag` (`CGRP_*`).
+    pub fn assign_flag(&self, flag: u32, on: bool) {
+        if on {
+            self.flags.fetch_or(flag, Ordering::Relaxed);
+        } else {
+            self.flags.fetch_and(!flag, Ordering::Relaxed);
+        }
+    }
+
+    /// The number of live child groups.
+    pub fn nr_children(&self) -> u32 {
+        self.tree.nr_children.load(Ordering::Relaxed)
+    }
+
+    /// Whether tasks are in the group itself (not counting descendants).
+    pub fn has_tasks(&self) -> bool {
+        self.nr_populated_csets.load(Ordering::Relaxed) != 0
+    }
+
+    /// Whether the group has been removed (`rmdir`) or its hierarchy destroyed.
+    pub fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
+    /// Marks the group removed. Called under the core mutex.
+    pub(super) fn set_dead(&self, _state: &State) {
+        self.dead.store(true, Ordering::Release);
+    }
+
+    /// Whether the release agent should run for the group: `notify_on_release` is set, and it
+    /// has no task and no child group, and is not removed.
+    pub fn is_releasable(&self) -> bool {
+        self.test_flag(CGRP_NOTIFY_ON_RELEASE)
+            && !self.has_tasks()
+            && self.nr_children() == 0
+            && !self.is_dead()
+    }
+
+    /// Queues the release agent's run for the group if it is releasable. Any context.
+    pub(super) fn check_release(&self) {
+        if self.is_releasable() {
+            // A run already queued will do.
+            let _ = crate::workqueue::system().enqueue(ARef::from(self));
+        }
+    }
+
+    /// The state of controller `id` in this group, if the controller is bound to its
+    /// hierarchy.
+    pub fn css(&self, id: SubsysId) -> Option<&RawCss> {
+        let css = self.subsys[id as usize].load(Ordering::Acquire);
+        // SAFETY: A non-null entry is a root state (never freed) or a state owned by the group,
+        // freed only with it.
+        unsafe { css.as_ref() }
+    }
+
+    /// Sets the state of controller `id`: a root state at (un)binding (top groups), or a new
+    /// group's own state, made for it by [`RawCss`]'s constructor. Under the core mutex.
+    pub(super) fn set_css(&self, _state: &State, id: SubsysId, css: *const RawCss) {
+        self.subsys[id as usize].store(css.cast_mut(), Ordering::Release);
+    }
+
+    /// The group's directory node (`None` before it is created).
+    pub fn node(&self) -> Option<&Node> {
+        // SAFETY: Set once with a count reference that the group owns until it is freed.
+        unsafe { self.kn.load(Ordering::Acquire).as_ref() }
+    }
+
+    /// Records the group's directory node, once. Under the core mutex.
+    pub(super) fn set_node(&self, _state: &State, node: ARef<Node>) {
+        let kn = ARef::into_raw(node).as_ptr();
+        if let Err(kn) = self
+            .kn
+            .compare_exchange(ptr::null_mut(), kn, Ordering::Release, Ordering::Relaxed)
+        {
+            // Already set: give the extra reference back.
+            // SAFETY: `kn` is the reference made by `into_raw` above.
+            drop(unsafe { ARef::from_raw(NonNull::new_unchecked(kn)) });
+        }
+    }
+
+    /// The owner of a child group's directory, until `rmdir` takes it.
+    pub(super) fn dir_slot_ref<'a>(&'a self, state: &'a State) -> &'a Option<DirHandle<Dirs>> {
+        self.dir.get(state)
+    }
+
+    /// The owner of a child group's directory, mutably, until `rmdir` takes it.
+    pub(super) fn dir_slot<'a>(&'a self, state: &'a mut State) -> &'a mut Option<DirHandle<Dirs>> {
+        self.dir.get_mut(state)
+    }
+
+    /// Writes the group's name (`/` for a top group) into `buf` and returns it.
+    pub fn name_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8]> {
+        match self.node() {
+            Some(node) if !self.is_top() => node.name_into(buf),
+            _ => {
+                let slash = buf.get_mut(..1).ok_or(E2BIG)?;
+                slash[0] = b'/';
+                Ok(slash)
+            }
+        }
+    }
+
+    /// Writes the group's path from the top of its hierarchy (`/` for the top group) into `buf`
+    /// and returns it.
+    pub fn path_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8]> {
+        match self.node() {
+            Some(node) => node.path_into(buf),
+            None => self.name_into(buf),
+        }
+    }
+
+    /// Adds `child` to this group's children. Under the core mutex.
+    pub(super) fn link_child(&self, _state: &State, child: &Cgroup) {
+        let raw = ptr::from_ref(child).cast_mut();
+        let last = self.tree.last_child.load(Ordering::Relaxed);
+        child.tree.prev_sibling.store(last, Ordering::Relaxed);
+        child.tree.next_sibling.store(ptr::null_mut(), Ordering::Relaxed);
+        // SAFETY: `last` is a live child (the list holds live children only, under the core
+        // mutex, which we hold).
+        match unsafe { last.as_ref() } {
+            Some(last) => last.tree.next_sibling.store(raw, Ordering::Release),
+            None => self.tree.first_child.store(raw, Ordering::Release),
+        }
+        self.tree.last_child.store(raw, Ordering::Relaxed);
+        self.tree.nr_children.fetch_add(1, Ordering::Relaxed);
+        self.root.nr_cgroups.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Removes `child` from this group's children. Under the core mutex. A reader walking the
+    /// list under RCU may still be on `child` and goes on from it to its old next sibling.
+    pub(super) fn unlink_child(&self, _state: &State, child: &Cgroup) {
+        let prev = child.tree.prev_sibling.load(Ordering::Relaxed);
+        let next = child.tree.next_sibling.load(Ordering::Relaxed);
+        // SAFETY: Both are live children, or null (see `link_child`).
+        match unsafe { prev.as_ref() } {
+            Some(prev) => prev.tree.next_sibling.store(next, Ordering::Release),
+            None => self.tree.first_child.store(next, Ordering::Release),
+        }
+        // SAFETY: As above.
+        match unsafe { next.as_ref() } {
+            Some(next) => next.tree.prev_sibling.store(prev, Ordering::Relaxed),
+            None => self.tree.last_child.store(prev, Ordering::Relaxed),
+        }
+        self.tree.nr_children.fetch_sub(1, Ordering::Relaxed);
+        self.root.nr_cgroups.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Counts the top group of a new hierarchy.
+    pub(super) fn count_top(&self) {
+        self.root.nr_cgroups.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The live children of the group, oldest first, under `rcu_read_lock()`. A child removed
+    /// during the walk may still be seen (see [`Cgroup::is_dead`]).
+    pub fn children<'a>(&'a self, _rcu: &'a rcu::Guard) -> Children<'a> {
+        Children {
+            next: self.tree.first_child.load(Ordering::Acquire),
+            _p: core::marker::PhantomData,
+        }
+    }
+
+    /// The group and its live descendants in pre-order (each group before its children),
+    /// under `rcu_read_lock()`. A group removed during the walk may still be seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::c_str;
+    /// use kernel::cgroup::{hierarchy, Cgroup};
+    /// use kernel::sync::rcu;
+    ///
+    /// let h = hierarchy::create_hierarchy(b"kunit_walk")?;
+    /// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
+    /// let b = hierarchy::mkdir(&a, c_str!("b"))?;
+    /// let c = hierarchy::mkdir(h.top(), c_str!("c"))?;
+    /// let d = hierarchy::mkdir(&b, c_str!("d"))?;
+    /// let mut buf = [0u8; 64];
+    /// let mut walked = KVec::new();
+    /// {
+    ///     let guard = rcu::read_lock();
+    ///     for g in h.top().descendants_pre(&guard) {
+    ///         let mut name = [0u8; 16];
+    ///         walked.push(g.name_into(&mut name)?[0], GFP_ATOMIC)?;
+    ///     }
+    ///     assert_eq!(h.top().children(&guard).count(), 2);
+    ///     assert_eq!(b.children(&guard).count(), 1);
+    ///     assert!(d.descendants_pre(&guard).all(|g| core::ptr::eq(g, &*d)));
+    /// }
+    /// assert_eq!(&walked[..], b"/abdc");
+    /// assert_eq!(d.path_into(&mut buf)?, b"/a/b/d");
+    ///
+    /// hierarchy::rmdir(&c)?;
+    /// {
+    ///     let guard = rcu::read_lock();
+    ///     assert_eq!(h.top().descendants_pre(&guard).count(), 4);
+    /// }
+    /// hierarchy::rmdir(&d)?;
+    /// hierarchy::rmdir(&b)?;
+    /// hierarchy::rmdir(&a)?;
+    /// hierarchy::release_hierarchy(h);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn descendants_pre<'a>(&'a self, _rcu: &'a rcu::Guard) -> DescendantsPre<'a> {
+        DescendantsPre {
+            top: self,
+            next: Some(self),
+        }
+    }
+
+    fn first_child(&self) -> Option<&Cgroup> {
+        // SAFETY: The list holds live children, which are valid for as long as the walker holds
+        // the core mutex or RCU (the callers' lifetimes), since groups are freed after a grace
+        // period and only once unlinked.
+        unsafe { self.tree.first_child.load(Ordering::Acquire).as_ref() }
+    }
+
+    fn next_sibling(&self) -> Option<&Cgroup> {
+        // SAFETY: As in `first_child`.
+        unsafe { self.tree.next_sibling.load(Ordering::Acquire).as_ref() }
+    }
+}
+
+/// The children of a group, see [`Cgroup::children`].
+pub struct Children<'a> {
+    next: *const Cgroup,
+    _p: core::marker::PhantomData<&'a Cgroup>,
+}
+
+impl<'a> Iterator for Children<'a> {
+    type Item = &'a Cgroup;
+
+    fn next(&mut self) -> Option<&'a Cgroup> {
+        // SAFETY: The iterator lives under the core mutex or RCU ('a), which keeps listed groups
+        // valid (see `Cgroup::first_child`).
+        let cur = unsafe { self.next.as_ref() }?;
+        self.next = cur.tree.next_sibling.load(Ordering::Acquire);
+        Some(cur)
+    }
+}
+
+/// A pre-order walk of a subtree, see [`Cgroup::descendants_pre`].
+pub struct DescendantsPre<'a> {
+    top: &'a Cgroup,
+    next: Option<&'a Cgroup>,
+}
+
+impl<'a> Iterator for DescendantsPre<'a> {
+    type Item = &'a Cgroup;
+
+    fn next(&mut self) -> Option<&'a Cgroup> {
+        let cur = self.next?;
+        // Descend first; otherwise the next sibling of the nearest group that has one, up to
+        // (not beyond) the top of the walk.
+        let mut following = cur.first_child();
+        let mut pos = cur;
+        while following.is_none() && !ptr::eq(pos, self.top) {
+            following = pos.next_sibling();
+            match pos.parent() {
+                Some(parent) => pos = parent,
+                None => break,
+            }
+        }
+        self.next = following;
+        Some(cur)
+    }
+}

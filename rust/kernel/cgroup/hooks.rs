@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Every function that C calls in the core: boot, fork, exit, `/proc/<pid>/cgroup`, and the
+//! scheduler's CPU-time hooks (prototypes in `include/linux/cgroup.h`), and the registration
+//! of the controllers built in (C's `include/linux/cgroup_subsys.h`).
+//!
+//! Each turns raw pointers into references, under the rules C guarantees at its call site, and
+//! calls safe code of the other modules.
+
+use super::{cset, hierarchy, proc, subsys};
+use crate::{
+    bindings, c_str,
+    cputime::CpuStat,
+    error::{from_result, Result},
+    ffi::c_int,
+    percpu::CpuId,
+    proc_fs::ProcEntry,
+    seq_file::SeqFile,
+    sync::rcu,
+    task::Task,
+};
+
+// The registration functions of the controllers, defined in their crates by
+// `cgroup_subsys!`, in id order.
+extern "C" {
+    #[cfg(CONFIG_RUST_CGROUP_CPUSET)]
+    fn rust_cgroup_register_cpuset() -> c_int;
+    #[cfg(CONFIG_RUST_CGROUP_CPUACCT)]
+    fn rust_cgroup_register_cpuacct() -> c_int;
+    #[cfg(CONFIG_RUST_CGROUP_FREEZER)]
+    fn rust_cgroup_register_freezer() -> c_int;
+    #[cfg(CONFIG_RUST_CGROUP_DEBUG)]
+    fn rust_cgroup_register_debug() -> c_int;
+    #[cfg(CONFIG_RUST_CGROUP_NS)]
+    fn rust_cgroup_register_ns() -> c_int;
+}
+
+/// Registers the controllers built in, in id order.
+fn register_controllers() {
+    let registrations: &[(&str, unsafe extern "C" fn() -> c_int)] = &[
+        #[cfg(CONFIG_RUST_CGROUP_CPUSET)]
+        ("cpuset", rust_cgroup_register_cpuset),
+        #[cfg(CONFIG_RUST_CGROUP_CPUACCT)]
+        ("cpuacct", rust_cgroup_register_cpuacct),
+        #[cfg(CONFIG_RUST_CGROUP_FREEZER)]
+        ("freezer", rust_cgroup_register_freezer),
+        #[cfg(CONFIG_RUST_CGROUP_DEBUG)]
+        ("debug", rust_cgroup_register_debug),
+        #[cfg(CONFIG_RUST_CGROUP_NS)]
+        ("ns", rust_cgroup_register_ns),
+    ];
+    for (name, register) in registrations {
+        // SAFETY: Each is the registration function `cgroup_subsys!` defines, which takes no
+        // argument and may be called at boot once the core is set up.
+        let ret = unsafe { register() };
+        if ret != 0 {
+            crate::pr_err!("cgroup: controller {} failed to register: {}\n", name, ret);
+        }
+    }
+}
+
+/// Sets up control groups; called once from `start_kernel()`, after the scheduler and procfs
+/// are set up and before the first fork.
+///
+/// Returns 0 or a negative errno, which the caller ignores as it does for the C implementation.
+#[no_mangle]
+extern "C" fn cgroup_init() -> c_int {
+    let result = (|| -> Result {
+        let core = hierarchy::init()?;
+        // SAFETY: `init_task` is static and valid for ever.
+        let init_task = unsafe { &*core::ptr::addr_of_mut!(bindings::init_task).cast::<Task>() };
+        cset::init(core, init_task)?;
+        register_controllers();
+        ProcEntry::new_single::<proc::ProcCgroups>(c_str!("cgroups"), 0o444)?.keep_forever();
+        super::fs::register()?;
+        // Where user space mounts hierarchies, as with the C implementation.
+        #[cfg(CONFIG_SYSFS)]
+        // SAFETY: `fs_kobj` is set up before the first initcall runs this; the name is copied.
+        crate::error::to_result(unsafe {
+            bindings::sysfs_create_mount_point(bindings::fs_kobj, c_str!("cgroup").as_char_ptr())
+        })?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            crate::pr_err!("cgroup: initialisation failed: {:?}\n", e);
+            e.to_errno()
+        }
+    }
+}
+
+/// # Safety
+///
+/// `p` must be the task being created by `copy_process()`.
+#[no_mangle]
+unsafe extern "C" fn cgroup_fork(p: *mut bindings::task_struct) {
+    // SAFETY: `p` is valid (caller) and `Task` is a transparent wrapper.
+    cset::fork_init(unsafe { &*p.cast::<Task>() });
+}
+
+/// Takes the threadgroup rwsem for reading (until `cgroup_post_fork()` or
+/// `cgroup_cancel_fork()`), asks the controllers, and gives the child a reference on its
+/// parent's set.
+///
+/// # Safety
+///
+/// `p` must be the task being created by the current task.
+#[no_mangle]
+unsafe extern "C" fn cgroup_can_fork(
+    p: *mut bindings::task_struct,
+    _args: *mut bindings::kernel_clone_args,
+) -> c_int {
+    // SAFETY: `p` is valid (caller) and `Task` is a transparent wrapper.
+    let child = unsafe { &*p.cast::<Task>() };
+    let rwsem = super::migrate::threadgroup_rwsem();
+    rwsem.read().leak();
+    // The current task's set cannot change: moving it needs the rwsem for writing.
+    let Some(set) = cset::task_cset_ref(crate::current!()) else {
+        return 0;
+    };
+    if let Err(e) = subsys::can_fork(&set, child) {
+        // SAFETY: The read lock taken above.
+        unsafe { rwsem.read_unlock() };
+        return e.to_errno();
+    }
+    cset::fork_assign(child, set);
+    0
+}
+
+/// Undoes `cgroup_can_fork()` for a fork that failed.
+///
+/// # Safety
+///
+/// `p` must be a task for which `cgroup_can_fork()` succeeded.
+#[no_mangle]
+unsafe extern "C" fn cgroup_cancel_fork(
+    p: *mut bindings::task_struct,
+    _args: *mut bindings::kernel_clone_args,
+) {
+    // SAFETY: `p` is valid (caller) and `Task` is a transparent wrapper.
+    let child = unsafe { &*p.cast::<Task>() };
+    if let Some(set) = cset::fork_unassign(child) {
+        subsys::cancel_fork(&set, child, u32::MAX);
+    }
+    // SAFETY: The read lock taken by `cgroup_can_fork`.
+    unsafe { super::migrate::threadgroup_rwsem().read_unlock() };
+}
+
+/// Links the new task into its set (from now on it is listed in its groups) and runs the
+/// controllers' `fork` callbacks.
+///
+/// # Safety
+///
+/// `p` must be a task for which `cgroup_can_fork()` succeeded.
+#[no_mangle]
+unsafe extern "C" fn cgroup_post_fork(
+    p: *mut bindings::task_struct,
+    _args: *mut bindings::kernel_clone_args,
+) {
+    // SAFETY: `p` is valid (caller) and `Task` is a transparent wrapper.
+    let child = unsafe { &*p.cast::<Task>() };
+    if let Some(core) = hierarchy::core() {
+        cset::fork_link(core, child);
+        if subsys::has_task_hooks() {
+            // The child's set cannot change before the rwsem is released: moving it needs the
+            // rwsem for writing.
+            if let Some(set) = cset::task_cset_ref(child) {
+                subsys::task_hook(&set, child, false);
+            }
+        }
+    }
+    // SAFETY: The read lock taken by `cgroup_can_fork`.
+    unsafe { super::migrate::threadgroup_rwsem().read_unlock() };
+}
+
+/// Unlinks an exiting task (it leaves `tasks` and `cgroup.procs` at once) and runs the
+/// controllers' `exit` callbacks.
+///
+/// # Safety
+///
+/// `tsk` must be the exiting current task.
+#[no_mangle]
+unsafe extern "C" fn cgroup_exit(tsk: *mut bindings::task_struct) {
+    // SAFETY: `tsk` is valid (caller) and `Task` is a transparent wrapper.
+    let task = unsafe { &*tsk.cast::<Task>() };
+    let Some(core) = hierarchy::core() else {
+        return;
+    };
+    cset::exit_unlink(core, task);
+    if subsys::has_task_hooks() {
+        // An exiting task is not moved any more (moves skip it); holding the rwsem keeps root
+        // states from changing groups under the callbacks.
+        let _tg = super::migrate::threadgroup_rwsem().read();
+        if let Some(set) = cset::task_cset_ref(task) {
+            subsys::task_hook(&set, task, true);
+        }
+    }
+}
+
+/// Drops a dead task's reference on its set. Any context (the last reference to a task may
+/// be dropped from an RCU callback).
+///
+/// # Safety
+///
+/// `tsk` must be a task whose last reference is being dropped.
+#[no_mangle]
+unsafe extern "C" fn cgroup_free(tsk: *mut bindings::task_struct) {
+    // SAFETY: `tsk` is valid (caller) and `Task` is a transparent wrapper.
+    cset::free(unsafe { &*tsk.cast::<Task>() });
+}
+
+/// `/proc/<pid>/cgroup`.
+///
+/// # Safety
+///
+/// Called by procfs with a valid seq_file and a task it holds a reference on.
+#[no_mangle]
+unsafe extern "C" fn proc_cgroup_show(
+    m: *mut bindings::seq_file,
+    _ns: *mut bindings::pid_namespace,
+    _pid: *mut bindings::pid,
+    tsk: *mut bindings::task_struct,
+) -> c_int {
+    // SAFETY: procfs passes a valid seq_file, ours for the call, and a referenced task.
+    let (m, task) = unsafe { (SeqFile::from_raw(m), &*tsk.cast::<Task>()) };
+    from_result(|| proc::show_task_cgroups(m, task).map(|()| 0))
+}
+
+/// Charges `delta_exec` ns that `task` just ran to its groups; called by the scheduler with the
+/// task's run-queue lock held.
+///
+/// # Safety
+///
+/// `task` must be a valid task whose run-queue lock the caller holds.
+#[no_mangle]
+unsafe extern "C" fn cgroup_account_cputime(task: *mut bindings::task_struct, delta_exec: u64) {
+    // SAFETY: `task` is valid (caller); it is on the run queue of a possible CPU.
+    let cpu = CpuId::from_u32(unsafe { bindings::task_cpu(task) });
+    let Some(cpu) = cpu else { return };
+    // SAFETY: The run-queue lock (a raw spinlock, taken with interrupts off) makes this an RCU
+    // read-side critical section, so the guard only documents it; `task` is valid.
+    let (rcu, task) = unsafe { (rcu::Guard::assume_held(), &*task.cast::<Task>()) };
+    subsys::charge(task, cpu, None, delta_exec, &rcu);
+}
+
+/// Accounts `delta_exec` ns of CPU time of kind `index` of `task` on the current CPU; called
+/// from the tick with interrupts off.
+///
+/// # Safety
+///
+/// `task` must be valid.
+#[no_mangle]
+unsafe extern "C" fn cgroup_account_cputime_field(
+    task: *mut bindings::task_struct,
+    index: bindings::cpu_usage_stat,
+    delta_exec: u64,
+) {
+    let Some(stat) = CpuStat::from_index(index) else {
+        return;
+    };
+    let cpu = crate::percpu::current_cpu();
+    let rcu = rcu::read_lock();
+    // SAFETY: `task` is valid (caller) and `Task` is a transparent wrapper.
+    let task = unsafe { &*task.cast::<Task>() };
+    subsys::charge(task, cpu, Some(stat), delta_exec, &rcu);
+}

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Moving tasks between groups: writes to `tasks` and `cgroup.procs`, and moves made by the
+//! kernel itself.
+//!
+//! A move is all or nothing. It runs with the core mutex and the threadgroup rwsem (write)
+//! held, so no task of the moving thread group forks, execs or starts exiting meanwhile, and
+//! in three steps:
+//!
+//! 1. **Prepare**: the destination css_set of every source set is found or made. This is the
+//!    only step that allocates; a failure here leaves every task where it was, and no
+//!    controller has been asked yet.
+//! 2. **Ask**: each controller bound to the hierarchy may refuse ([`Subsystem::can_attach`]);
+//!    the ones that accepted are told when a later one refuses ([`Subsystem::cancel_attach`]).
+//! 3. **Commit**: every task switches sets under the css_set lock, which cannot fail; then the
+//!    controllers are told ([`Subsystem::attach`]) and, with the rwsem released,
+//!    [`Subsystem::post_attach`] runs.
+//!
+//! [`Subsystem::can_attach`]: super::Subsystem::can_attach
+//! [`Subsystem::cancel_attach`]: super::Subsystem::cancel_attach
+//! [`Subsystem::attach`]: super::Subsystem::attach
+//! [`Subsystem::post_attach`]: super::Subsystem::post_attach
+
+use super::cset::{self, CssSet};
+use super::group::{Cgroup, Root};
+use super::hierarchy::{core, Core, State};
+use super::subsys;
+use crate::{
+    alloc::{
+        flags::{GFP_ATOMIC, GFP_KERNEL},
+        KVec,
+    },
+    bindings,
+    error::{code::*, Result},
+    kernfs::Attrs,
+    prelude::*,
+    sync::{percpu_rwsem::PercpuRwSem, rcu},
+    task::{Kuid, Task},
+    types::ARef,
+};
+use core::ptr;
+
+/// The rwsem that makes whole thread groups move atomically (C's
+/// `cgroup_threadgroup_rwsem`): fork (from `cgroup_can_fork()` to `cgroup_post_fork()`), exec,
+/// exit and the `exit` callbacks hold it for reading; moves and (un)binding for writing.
+pub(super) fn threadgroup_rwsem() -> &'static PercpuRwSem {
+    // SAFETY: `cgroup_threadgroup_rwsem` is defined and initialised statically in
+    // rust/helpers/cgroup.c (DEFINE_PERCPU_RWSEM) and lives for ever.
+    unsafe { PercpuRwSem::from_raw(ptr::addr_of_mut!(bindings::cgroup_threadgroup_rwsem)) }
+}
+
+/// One task of a move: the task, its set before the move and its set after.
+pub struct TaskMove {
+    task: ARef<Task>,
+    from: ARef<CssSet>,
+    to: ARef<CssSet>,
+}
+
+impl TaskMove {
+    /// The task.
+    pub(super) fn task(&self) -> &Task {
+        &self.task
+    }
+
+    /// Its set before the move.
+    pub(super) fn from(&self) -> &CssSet {
+        &self.from
+    }
+}
+
+/// Moves `tasks` into `target`. Called with the core mutex (`state`) and the threadgroup rwsem
+/// (write) held; the caller releases the rwsem and then runs [`subsys::post_attach`].
+fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: KVec<ARef<Task>>) -> Result {
+    // The tasks that really move: not exiting, and not already in `target`.
+    let mut sources = KVec::with_capacity(tasks.len(), GFP_KERNEL)?;
+    for task in tasks {
+        if task.is_exiting() {
+            continue;
+        }
+        let Some(from) = cset::task_cset_ref(&task) else {
+            continue;
+        };
+        if !from.is_in(target) {
+            sources.push((task, from), GFP_KERNEL)?;
+        }
+    }
+    if sources.is_empty() {
+        return Ok(());
+    }
+    // 1. Prepare. The threads of a group are usually all in one set: reuse the last lookup.
+    let mut moves = KVec::with_capacity(sources.len(), GFP_KERNEL)?;
+    let mut last: Option<(ARef<CssSet>, ARef<CssSet>)> = None;
+    for (task, from) in sources {
+        let to = match &last {
+            Some((f, t)) if ptr::eq::<CssSet>(&**f, &*from) => t.clone(),
+            _ => {
+                let to = cset::find_or_create(core, state, &from, target)?;
+                last = Some((from.clone(), to.clone()));
+                to
+            }
+        };
+        moves.push(TaskMove { task, from, to }, GFP_KERNEL)?;
+    }
+    drop(last);
+    let mut olds = KVec::with_capacity(moves.len(), GFP_KERNEL)?;
+    // 2. Ask.
+    let mask = target.root().subsys_mask();
+    let mut accepted = 0u32;
+    for ops in subsys::each_in(mask) {
+        let Some(css) = target.css(ops.id) else {
+            continue;
+        };
+        if let Err(e) = ops.can_attach(&moves, css) {
+            for done in subsys::each_in(accepted) {
+                if let Some(css) = target.css(done.id) {
+                    done.cancel_attach(&moves, css);
+                }
+            }
+            return Err(e);
+        }
+        accepted |= ops.id.bit();
+    }
+    // 3. Commit: no allocation (`olds` has room for every move), nothing can fail.
+    {
+        let mut guard = cset::lock_for_moves(core);
+        for m in moves.iter() {
+            if let Some(old) = cset::move_task(&mut guard, &m.task, &m.from, &m.to) {
+                // Within capacity: does not allocate.
+                let _ = olds.push(old, GFP_ATOMIC);
+            }
+        }
+    }
+    // The tasks' references on their old sets go once the lock is released.
+    drop(olds);
+    for ops in subsys::each_in(mask) {
+        if let Some(css) = target.css(ops.id) {
+            ops.attach(&moves, css);
+        }
+    }
+    Ok(())
+}
+
+/// Writes to `tasks` (`threadgroup` false) and `cgroup.procs` (true): moves the task with id
+/// `pid` in the writer's pid namespace (0: the writer), or its whole thread group, into
+/// `target`. `opener_euid` is the effective uid of whoever opened the file.
+///
+/// Called with the core mutex held.
+pub(super) fn attach(
+    core: &Core,
+    state: &State,
+    target: &Cgroup,
+    pid: i32,
+    threadgroup: bool,
+    opener_euid: Kuid,
+) -> Result {
+    if target.is_dead() {
+        return Err(ENODEV);
+    }
+    let result = {
+        let _tg = threadgroup_rwsem().write();
+        let task: ARef<Task> = {
+            let guard = rcu::read_lock();
+            let task = if pid == 0 {
+                crate::current!().into()
+            } else {
+                ARef::from(Task::find_by_vpid(pid, &guard).ok_or(ESRCH)?)
+            };
+            if threadgroup {
+                ARef::from(task.group_leader())
+            } else {
+                task
+            }
+        };
+        if task.no_setaffinity() {
+            return Err(EINVAL);
+        }
+        // The v1 rule: root, or the owner of the task (its real or saved uid).
+        let cred = task.real_cred();
+        if opener_euid != Kuid::root() && opener_euid != cred.uid() && opener_euid != cred.suid() {
+            return Err(EACCES);
+        }
+        let threads = if threadgroup {
+            threads_of(&task)?
+        } else {
+            let mut one = KVec::with_capacity(1, GFP_KERNEL)?;
+            one.push(task, GFP_KERNEL)?;
+            one
+        };
+        migrate(core, state, target, threads)
+    };
+    subsys::post_attach();
+    result
+}
+
+/// The threads of `leader`'s thread group, referenced. Called with the threadgroup rwsem held
+/// for writing, so no thread is added meanwhile.
+fn threads_of(leader: &Task) -> Result<KVec<ARef<Task>>> {
+    let mut out = KVec::with_capacity(leader.nr_threads().max(1), GFP_KERNEL)?;
+    let guard = rcu::read_lock();
+    for t in leader.threads(&guard) {
+        // Threads only go away meanwhile: the capacity is enough, and this does not allocate.
+        if out.push(ARef::from(t), GFP_ATOMIC).is_err() {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Moves the current task into `target` from kernel code (no permission check).
+///
+/// # Examples
+///
+/// A child starts in its parent's set, with one more reference, and gives the reference back
+/// when it is freed (this runs as a KUnit test, whose thread forks a kernel thread):
+///
+/// ```
+/// use core::ffi::{c_int, c_void};
+/// use core::sync::atomic::{AtomicBool, Ordering};
+/// use kernel::cgroup::{cset, hierarchy, migrate};
+/// use kernel::{bindings, c_str, sync::rcu};
+///
+/// static RELEASE: AtomicBool = AtomicBool::new(false);
+///
+/// fn nap() {
+///     // SAFETY: Sleeps for one tick, in process context.
+///     unsafe { bindings::schedule_timeout_uninterruptible(1) };
+/// }
+///
+/// /// # Safety
+/// ///
+/// /// Called by `kernel_thread()` as a thread function.
+/// unsafe extern "C" fn child(_arg: *mut c_void) -> c_int {
+///     while !RELEASE.load(Ordering::Acquire) {
+///         nap();
+///     }
+///     // A thread function must not return: that would enter user mode.
+///     // SAFETY: Ends the current kernel thread, which holds no lock.
+///     unsafe { bindings::do_exit(0) }
+/// }
+///
+/// /// Waits up to about 10 s for `cond`.
+/// fn wait_for(cond: impl Fn() -> bool) -> bool {
+///     (0..2500).any(|_| cond() || {
+///         nap();
+///         false
+///     })
+/// }
+///
+/// let h = hierarchy::create_hierarchy(b"kunit_fork")?;
+/// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
+/// migrate::attach_current(&a)?;
+/// assert_eq!(cset::with_current_cset(|s| (s.refcount(), s.nr_tasks())), Some((1, 1)));
+///
+/// // SAFETY: `child` is a thread function that needs no argument. With `SIGCHLD` as exit
+/// // signal, which kernel threads ignore, the child is reaped when it exits.
+/// let pid = unsafe {
+///     bindings::kernel_thread(
+///         Some(child),
+///         core::ptr::null_mut(),
+///         c_str!("cgroup_kunit").as_char_ptr(),
+///         bindings::SIGCHLD as _,
+///     )
+/// };
+/// assert!(pid > 0);
+/// assert_eq!(a.nr_tasks(), 2);
+/// assert_eq!(cset::with_current_cset(|s| (s.refcount(), s.nr_tasks())), Some((2, 2)));
+///
+/// // It leaves the task list at exit, and its reference goes with its task struct, after an
+/// // RCU grace period.
+/// RELEASE.store(true, Ordering::Release);
+/// assert!(wait_for(|| a.nr_tasks() == 1));
+/// assert!(wait_for(|| {
+///     rcu::barrier();
+///     cset::with_current_cset(|s| s.refcount()) == Some(1)
+/// }));
+///
+/// migrate::attach_current(h.top())?;
+/// hierarchy::rmdir(&a)?;
+/// hierarchy::release_hierarchy(h);
+/// # Ok::<(), Error>(())
+/// ```
+pub fn attach_current(target: &Cgroup) -> Result {
+    let core = core().ok_or(ENODEV)?;
+    let state = core.state.lock();
+    attach(core, &state, target, 0, false, Kuid::root())
+}
+
+/// Creates a child `name` of the group of `task` in the live hierarchy `root` and moves `task`
+/// into it, in one step (the 2007 `cgroup_clone()`): with the core mutex held throughout, so
+/// that no other move, `rmdir` or umount comes in between. `ESRCH` (and no group left behind)
+/// if the task is exiting. The new group belongs to the current task's fsuid/fsgid.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::c_str;
+/// use kernel::cgroup::{hierarchy, migrate};
+/// use kernel::error::code::EEXIST;
+///
+/// let h = hierarchy::create_hierarchy(b"kunit_clone")?;
+/// let a = migrate::clone_into_child(h.root(), kernel::current!(), c_str!("a"))?;
+/// let b = migrate::clone_into_child(h.root(), kernel::current!(), c_str!("b"))?;
+/// let mut buf = [0u8; 32];
+/// assert_eq!(b.path_into(&mut buf)?, b"/a/b");
+/// assert_eq!((a.nr_tasks(), b.nr_tasks()), (0, 1));
+///
+/// // A name that is taken fails, and the task stays where it was.
+/// let c = hierarchy::mkdir(&b, c_str!("c"))?;
+/// let again = migrate::clone_into_child(h.root(), kernel::current!(), c_str!("c"));
+/// assert!(matches!(again, Err(EEXIST)));
+/// assert_eq!((b.nr_tasks(), c.nr_tasks()), (1, 0));
+///
+/// migrate::attach_current(h.top())?;
+/// for g in [&c, &b, &a] {
+///     hierarchy::rmdir(g)?;
+/// }
+/// hierarchy::release_hierarchy(h);
+/// # Ok::<(), Error>(())
+/// ```
+pub fn clone_into_child(root: &Root, task: &Task, name: &CStr) -> Result<ARef<Cgroup>> {
+    let core = core().ok_or(ENODEV)?;
+    let mut state = core.state.lock();
+    let top = state
+        .live_tops()
+        .find(|t| ptr::eq(t.root(), root))
+        .cloned()
+        .ok_or(ENODEV)?;
+    let parent: ARef<Cgroup> = {
+        let guard = rcu::read_lock();
+        let set = cset::task_cset(task, &guard).ok_or(ESRCH)?;
+        set.group_in(root).map_or(top, ARef::from)
+    };
+    let child = state.create_group(&parent, name, Attrs::current_owner(0o755))?;
+    let moved = {
+        let _tg = threadgroup_rwsem().write();
+        let mut one = KVec::with_capacity(1, GFP_KERNEL)?;
+        one.push(ARef::from(task), GFP_KERNEL)?;
+        migrate(core, &state, &child, one)
+    };
+    subsys::post_attach();
+    let in_child = {
+        let guard = rcu::read_lock();
+        cset::task_cset(task, &guard).is_some_and(|s| s.is_in(&child))
+    };
+    match moved {
+        Ok(()) if in_child => Ok(child),
+        other => {
+            // Leave no half-made group behind.
+            let _ = state.remove_group(&child);
+            other.and(Err(ESRCH))
+        }
+    }
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the core shows in `/proc`: `/proc/cgroups` and `/proc/<pid>/cgroup`.
+
+use super::hierarchy::core;
+use super::subsys;
+use crate::{
+    alloc::{flags::GFP_KERNEL, KVec},
+    bindings,
+    error::{code::ENODEV, Result},
+    proc_fs::ProcShow,
+    seq_file::SeqFile,
+    sync::rcu,
+    task::Task,
+};
+
+/// `/proc/cgroups`: one line per controller, in id order.
+pub(super) struct ProcCgroups;
+
+impl ProcShow for ProcCgroups {
+    fn show(m: &SeqFile) -> Result {
+        m.write_bytes(b"#subsys_name\thierarchy\tnum_cgroups\tenabled\n");
+        let _state = core().ok_or(ENODEV)?.state.lock();
+        for id in subsys::registered() {
+            let Some(css) = subsys::root_css(id) else {
+                continue;
+            };
+            let root = css.cgroup().root();
+            m.write_bytes(id.name().as_bytes());
+            m.write_bytes(b"\t");
+            m.write_decimal(root.id().unsigned_abs().into());
+            m.write_bytes(b"\t");
+            m.write_decimal(root.nr_cgroups().into());
+            m.write_bytes(b"\t1\n");
+        }
+        Ok(())
+    }
+}
+
+/// `/proc/<pid>/cgroup` of `task`: one line per live hierarchy, the most recently created
+/// first, `<id>:<controllers>[,name=<name>]:<path>`.
+pub(super) fn show_task_cgroups(m: &SeqFile, task: &Task) -> Result {
+    let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
+    let state = core().ok_or(ENODEV)?.state.lock();
+    let guard = rcu::read_lock();
+    // Moves need the core mutex: the set cannot change meanwhile.
+    let Some(set) = super::cset::task_cset(task, &guard) else {
+        return Ok(());
+    };
+    // Plain writes rather than formatting: tools read this file often.
+    for top in state.live_tops().rev() {
+        let root = top.root();
+        m.write_decimal(root.id().unsigned_abs().into());
+        m.write_bytes(b":");
+        let mut sep: &[u8] = b"";
+        for ops in subsys::each_in(root.subsys_mask()) {
+            m.write_bytes(sep);
+            m.write_bytes(ops.name().as_bytes());
+            sep = b",";
+        }
+        if !root.name().is_empty() {
+            m.write_bytes(sep);
+            m.write_bytes(b"name=");
+            m.write_bytes(root.name());
+        }
+        m.write_bytes(b":");
+        let group = set.group_in(root).unwrap_or(top);
+        m.write_bytes(group.path_into(&mut path)?);
+        m.write_bytes(b"\n");
+    }
+    Ok(())
+}
