@@ -39,7 +39,6 @@
 //! Each set also points to the state of every registered controller
 //! ([`super::css::RawCss`]): the state of its group in the controller's hierarchy, or the
 //! controller's root state when that group is the top one. The groups it holds keep those
-//! states alive.
 
 use super::css::RawCss;
 use super::group::{Cgroup, Root};
@@ -51,19 +50,20 @@ use crate::{
         KBox, KVec,
     },
     bindings,
+    clist::ListHead,
+    container_of,
     error::{code::ENOMEM, Result},
     init::PinInit,
     prelude::*,
     sync::{
         lock::{spinlock::SpinLockIrqBackend, Guard},
-        rcu::{self, RcuWork},
+        rcu::{self, RcuCounted, RcuWork},
         Refcount,
     },
     task::Task,
-    types::{ARef, AlwaysRefCounted, Opaque},
+    types::{ARef, AlwaysRefCounted},
 };
 use core::{
-    mem::offset_of,
     pin::Pin,
     ptr::{self, NonNull},
     sync::atomic::{AtomicPtr, AtomicU32, Ordering},
@@ -95,7 +95,7 @@ impl CsetTable {
     /// Every set in the table. The lock (our `&self`) keeps them alive.
     fn sets(&self) -> impl Iterator<Item = &CssSet> {
         // SAFETY: Sets are in the table while their count is not zero; they are removed from it
-        // under the lock before they are freed.
+        // under the lock before they are freed (type invariants of `CssSet`).
         self.buckets
             .iter()
             .flat_map(|b| b.iter())
@@ -110,118 +110,18 @@ fn lock(core: &Core) -> CsetGuard<'_> {
     core.csets.lock()
 }
 
-/// Intrusive C lists (`struct list_head`) whose nodes live in tasks, sets, links and cursors.
-/// Every list here is guarded by the css_set lock.
-mod raw {
-    use super::*;
-
-    /// A list head, or a node of a list, initialised pointing to itself (empty or unlinked).
-    #[repr(transparent)]
-    pub(super) struct Head(Opaque<bindings::list_head>);
-
-    impl Head {
-        pub(super) fn new() -> impl PinInit<Self> {
-            // SAFETY: `init` writes both fields of the list head at `slot`, which is its
-            // final place (pinned).
-            unsafe {
-                crate::init::pin_init_from_closure(|slot: *mut Self| {
-                    let p = Opaque::raw_get(ptr::addr_of!((*slot).0));
-                    init(p);
-                    Ok(())
-                })
-            }
-        }
-
-        pub(super) fn ptr(&self) -> *mut bindings::list_head {
-            self.0.get()
-        }
-    }
-
-    /// Initialises `p` as an empty list or an unlinked node.
-    ///
-    /// # Safety
-    ///
-    /// `p` must be valid for writes.
-    pub(super) unsafe fn init(p: *mut bindings::list_head) {
-        // SAFETY: Guaranteed by the caller.
-        unsafe {
-            (*p).next = p;
-            (*p).prev = p;
-        }
-    }
-
-    /// Adds `node` at the end of the list `head`.
-    ///
-    /// # Safety
-    ///
-    /// Both must be valid and initialised, `node` on no list, `head` a list; the lock guarding
-    /// the list held. `node` must stay valid while it is on the list.
-    pub(super) unsafe fn add_tail(node: *mut bindings::list_head, head: *mut bindings::list_head) {
-        // SAFETY: Guaranteed by the caller.
-        unsafe {
-            let prev = (*head).prev;
-            (*node).next = head;
-            (*node).prev = prev;
-            (*prev).next = node;
-            (*head).prev = node;
-        }
-    }
-
-    /// Unlinks `node` from its list (if it is on one) and leaves it pointing to itself.
-    ///
-    /// # Safety
-    ///
-    /// `node` must be valid and initialised, and the lock guarding its list held.
-    pub(super) unsafe fn del_init(node: *mut bindings::list_head) {
-        // SAFETY: Guaranteed by the caller: an unlinked node points to itself, so this is a
-        // no-op for it.
-        unsafe {
-            let (prev, next) = ((*node).prev, (*node).next);
-            (*prev).next = next;
-            (*next).prev = prev;
-            init(node);
-        }
-    }
-
-    /// Whether `node` is on no list (or `head` is an empty list).
-    ///
-    /// # Safety
-    ///
-    /// `node` must be valid and initialised, and the lock guarding its list held.
-    pub(super) unsafe fn is_empty(node: *const bindings::list_head) -> bool {
-        // SAFETY: Guaranteed by the caller.
-        unsafe { ptr::eq((*node).next, node) }
-    }
-
-    /// The node after `node`.
-    ///
-    /// # Safety
-    ///
-    /// As for [`is_empty`].
-    pub(super) unsafe fn next(node: *const bindings::list_head) -> *mut bindings::list_head {
-        // SAFETY: Guaranteed by the caller.
-        unsafe { (*node).next }
-    }
-
-    /// The object of type `T` whose field at `offset` is `node`.
-    pub(super) fn container<T>(node: *mut bindings::list_head, offset: usize) -> *mut T {
-        node.cast::<u8>().wrapping_sub(offset).cast()
-    }
-}
-
-use raw::Head;
-
-/// A group's list of the links of the sets that name it.
+/// A group's list of the links of the sets that name it (`Link::cgrp_node`), under the css_set
+/// lock.
 #[repr(transparent)]
-pub(super) struct LinkList(Head);
+pub(super) struct LinkList(ListHead);
 
 impl LinkList {
     pub(super) fn new() -> impl PinInit<Self> {
-        // SAFETY: `LinkList` is a transparent wrapper of `Head`: initialising its only field
+        // SAFETY: `LinkList` is a transparent wrapper of `ListHead`: initialising its only field
         // initialises it.
         unsafe {
             crate::init::pin_init_from_closure(|slot: *mut Self| {
-                Head::new().__pinned_init(slot.cast::<Head>())
+                ListHead::new().__pinned_init(slot.cast::<ListHead>())
             })
         }
     }
@@ -231,14 +131,14 @@ impl LinkList {
 ///
 /// # Invariants
 ///
-/// `cset` is the set that owns the link (set when it is linked, under the css_set lock). While
-/// linked, `cset_node` is on the set's link list and `cgrp_node` on the group's.
+/// Owned by the set it links (`cset`, set when it is linked, under the css_set lock), which
+/// frees it. While linked, `cset_node` is on the set's link list and `cgrp_node` on the group's.
 #[pin_data]
 struct Link {
     #[pin]
-    cset_node: Head,
+    cset_node: ListHead,
     #[pin]
-    cgrp_node: Head,
+    cgrp_node: ListHead,
     cset: AtomicPtr<CssSet>,
     cgrp: ARef<Cgroup>,
 }
@@ -247,8 +147,8 @@ impl Link {
     fn new(cgrp: ARef<Cgroup>) -> Result<Pin<KBox<Link>>> {
         KBox::pin_init(
             pin_init!(Link {
-                cset_node <- Head::new(),
-                cgrp_node <- Head::new(),
+                cset_node <- ListHead::new(),
+                cgrp_node <- ListHead::new(),
                 cset: AtomicPtr::new(ptr::null_mut()),
                 cgrp,
             }),
@@ -256,21 +156,60 @@ impl Link {
         )
     }
 
+    /// The link whose `cset_node` (`by_cset`) or `cgrp_node` is `node`.
+    ///
+    /// # Safety
+    ///
+    /// `node` must be that field of a link that stays valid for `'a`.
+    unsafe fn from_node<'a>(node: *mut bindings::list_head, by_cset: bool) -> &'a Link {
+        // SAFETY: Guaranteed by the caller.
+        unsafe {
+            if by_cset {
+                &*container_of!(node, Link, cset_node)
+            } else {
+                &*container_of!(node, Link, cgrp_node)
+            }
+        }
+    }
+
+    /// The set the link belongs to.
+    fn cset(&self) -> &CssSet {
+        // SAFETY: A link is only reached through the lists it is on, with the css_set lock held;
+        // its set is then alive (type invariants of `CssSet`), and outlives the link.
+        unsafe { &*self.cset.load(Ordering::Relaxed) }
+    }
+
     /// Links `link` into `cset`'s list and its group's, handing its ownership to the set.
     fn attach(_guard: &mut CsetGuard<'_>, link: Pin<KBox<Link>>, cset: &CssSet) {
         // SAFETY: The link is not moved out of its box: it is freed as a box again by
-        // `CssSet::drop` or `unlink_top`.
+        // `CssSet::drop` or `unlink_top`, once unlinked.
         let link: &Link = KBox::leak(unsafe { Pin::into_inner_unchecked(link) });
+        // INVARIANT: Owned by `cset` from here.
         link.cset
             .store(ptr::from_ref(cset).cast_mut(), Ordering::Relaxed);
         // SAFETY: The link is new (its nodes on no list) and stays valid until it is unlinked;
         // both lists are guarded by the lock we hold.
         unsafe {
-            raw::add_tail(link.cset_node.ptr(), cset.links.ptr());
-            raw::add_tail(link.cgrp_node.ptr(), link.cgrp.cset_links.0.ptr());
+            cset.links.add_tail(&link.cset_node);
+            link.cgrp.cset_links.0.add_tail(&link.cgrp_node);
         }
         if cset.nr_tasks.load(Ordering::Relaxed) != 0 {
             link.cgrp.nr_populated_csets.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Unlinks a link from both lists and frees it.
+    ///
+    /// # Safety
+    ///
+    /// `link` must be linked, and the css_set lock held; nothing may use it afterwards.
+    unsafe fn detach(link: &Link) {
+        // SAFETY: Linked, under the lock (the caller's promises). Made by `attach` from a pinned
+        // box, which is not used after this.
+        unsafe {
+            link.cset_node.del_init();
+            link.cgrp_node.del_init();
+            drop(KBox::from_raw(ptr::from_ref(link).cast_mut()));
         }
     }
 }
@@ -279,9 +218,9 @@ impl Link {
 ///
 /// # Invariants
 ///
-/// Every `CssSet` is allocated by [`new_cset`] in a pinned [`KBox`] and reference counted by
-/// `refcount`; it is freed after an RCU grace period once the count drops to zero. While the
-/// count is not zero it is in the hash table, and its links are in its groups' lists.
+/// Every `CssSet` is made by [`rcu::new_counted`] and counted by `refcount`; it is freed after
+/// an RCU grace period once the count drops to zero. While the count is not zero it is in the
+/// hash table, and its links are on its groups' lists.
 #[pin_data(PinnedDrop)]
 pub struct CssSet {
     refcount: Refcount,
@@ -295,11 +234,11 @@ pub struct CssSet {
     /// Tasks (`task_struct::rcg_node`), links (`Link::cset_node`) and paused cursors
     /// (`TaskCursor::node`); under the css_set lock.
     #[pin]
-    tasks: Head,
+    tasks: ListHead,
     #[pin]
-    links: Head,
+    links: ListHead,
     #[pin]
-    iters: Head,
+    iters: ListHead,
     /// The number of tasks in `tasks`; written under the css_set lock.
     nr_tasks: AtomicU32,
     rcu_work: RcuWork,
@@ -307,6 +246,13 @@ pub struct CssSet {
 
 crate::impl_has_rcu_work! {
     impl HasRcuWork for CssSet { self.rcu_work }
+}
+
+// SAFETY: `refcount` is the set's count, used as `RcuCounted` requires.
+unsafe impl RcuCounted for CssSet {
+    fn refcount(&self) -> &Refcount {
+        &self.refcount
+    }
 }
 
 // SAFETY: The lists and counters are only touched under the css_set lock; the groups are fixed
@@ -318,36 +264,34 @@ unsafe impl Send for CssSet {}
 #[pinned_drop]
 impl PinnedDrop for CssSet {
     fn drop(self: Pin<&mut Self>) {
-        let head = self.links.ptr();
         // SAFETY: The set is unreachable (its count dropped to zero and it was unlinked from its
-        // groups under the lock, then a grace period passed): its link list is ours. Every link
-        // on it was made by `Link::attach` from a pinned box.
+        // groups under the lock, then a grace period passed): its link list is ours, and every
+        // link on it is owned by the set.
         unsafe {
-            while !raw::is_empty(head) {
-                let node = raw::next(head);
-                raw::del_init(node);
-                let link: *mut Link = raw::container(node, offset_of!(Link, cset_node));
-                drop(KBox::from_raw(link));
+            while !self.links.is_empty() {
+                Link::detach(Link::from_node(self.links.next(), true));
             }
         }
     }
 }
 
-// SAFETY: Every `CssSet` is reference counted by `refcount` (type invariants).
+// SAFETY: Every `CssSet` is counted by `refcount` (type invariants); the last reference is
+// dropped with the css_set lock held, which unhashes the set at once.
 unsafe impl AlwaysRefCounted for CssSet {
     fn inc_ref(&self) {
         self.refcount.inc();
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The caller owns a reference, so the set is valid.
-        let set = unsafe { obj.as_ref() };
         let Some(core) = super::hierarchy::core() else {
             return;
         };
-        if let Some(mut guard) = set.refcount.dec_and_lock(&core.csets) {
-            // SAFETY: The count dropped to zero under the lock.
-            unsafe { release(&mut guard, obj) };
+        // SAFETY: The caller owns a reference, so the set is valid; if it was the last one,
+        // `release` gets the set with its count at zero and the lock held.
+        unsafe {
+            if let Some(mut guard) = obj.as_ref().refcount.dec_and_lock(&core.csets) {
+                release(&mut guard, obj);
+            }
         }
     }
 }
@@ -364,28 +308,26 @@ unsafe fn release(guard: &mut CsetGuard<'_>, obj: NonNull<CssSet>) {
     if let Some(pos) = bucket.iter().position(|&c| ptr::eq(c, set)) {
         let _ = bucket.swap_remove(pos);
     }
-    let head = set.links.ptr();
-    // SAFETY: The set's links are on its list and their groups' lists, guarded by the lock.
+    // SAFETY: The set's links are on its list and their groups' lists, guarded by the lock; the
+    // set was made by `new_counted`, its count is zero, and it is now unreachable but for RCU
+    // readers.
     unsafe {
-        let mut node = raw::next(head);
-        while !ptr::eq(node, head) {
-            let link: *mut Link = raw::container(node, offset_of!(Link, cset_node));
-            raw::del_init((*link).cgrp_node.ptr());
-            node = raw::next(node);
+        for node in set.links.iter() {
+            Link::from_node(node, true).cgrp_node.del_init();
         }
+        rcu::free_counted(obj);
     }
-    // SAFETY: Allocated as a pinned box by `new_cset` (type invariants) and now unreachable but
-    // for RCU readers; it is dropped in place after the grace period.
-    rcu::drop_after_grace_period(unsafe { KBox::from_raw(obj.as_ptr()) });
 }
 
 /// Drops a reference to `set` with the css_set lock already held.
 fn put_locked(guard: &mut CsetGuard<'_>, set: ARef<CssSet>) {
     let obj = ARef::into_raw(set);
-    // SAFETY: We own the reference given up by `into_raw`.
-    if unsafe { obj.as_ref() }.refcount.dec_and_test() {
-        // SAFETY: The count dropped to zero with the lock held.
-        unsafe { release(guard, obj) };
+    // SAFETY: We own the reference given up by `into_raw`; if it was the last one, the count
+    // dropped to zero with the lock held.
+    unsafe {
+        if obj.as_ref().refcount.dec_and_test() {
+            release(guard, obj);
+        }
     }
 }
 
@@ -401,10 +343,6 @@ impl CssSet {
     /// ones.
     pub fn refcount(&self) -> usize {
         self.refcount.read().try_into().unwrap_or(0)
-    }
-
-    fn tasks_iters(&self) -> *mut bindings::list_head {
-        self.iters.ptr()
     }
 
     /// The number of live tasks in the set.
@@ -440,28 +378,21 @@ impl CssSet {
 
     /// Calls `f` with each task of the set. Under the css_set lock (`f` must not sleep).
     fn for_each_task(&self, _guard: &CsetGuard<'_>, mut f: impl FnMut(&Task)) {
-        let head = self.tasks.ptr();
         // SAFETY: The task list is guarded by the lock we hold; its tasks are alive while
         // linked (they unlink themselves in `cgroup_exit`, before they can be freed).
         unsafe {
-            let mut node = raw::next(head);
-            while !ptr::eq(node, head) {
-                f(&*task_of(node));
-                node = raw::next(node);
+            for node in self.tasks.iter() {
+                f(Task::from_cgroup_node(node));
             }
         }
     }
 
     /// Calls `f` with each group the set is linked to. Under the css_set lock.
     fn for_each_link(&self, _guard: &CsetGuard<'_>, mut f: impl FnMut(&Cgroup)) {
-        let head = self.links.ptr();
         // SAFETY: The link list is guarded by the lock we hold; links are alive while linked.
         unsafe {
-            let mut node = raw::next(head);
-            while !ptr::eq(node, head) {
-                let link: *mut Link = raw::container(node, offset_of!(Link, cset_node));
-                f(&(*link).cgrp);
-                node = raw::next(node);
+            for node in self.links.iter() {
+                f(&Link::from_node(node, true).cgrp);
             }
         }
     }
@@ -519,15 +450,11 @@ pub fn for_each_cset_of(cgrp: &Cgroup, mut f: impl FnMut(&LockedCssSet<'_>)) {
 
 /// Calls `f` with each set linked to `cgrp`, under the css_set lock.
 fn for_each_linked(_guard: &CsetGuard<'_>, cgrp: &Cgroup, mut f: impl FnMut(&CssSet)) {
-    let head = cgrp.cset_links.0.ptr();
-    // SAFETY: The group's link list is guarded by the lock we hold; a linked link's set is
-    // alive (its count is not zero, type invariants of `CssSet`).
+    // SAFETY: The group's link list is guarded by the lock we hold; links are alive while
+    // linked.
     unsafe {
-        let mut node = raw::next(head);
-        while !ptr::eq(node, head) {
-            let link: *mut Link = raw::container(node, offset_of!(Link, cgrp_node));
-            f(&*(*link).cset.load(Ordering::Relaxed));
-            node = raw::next(node);
+        for node in cgrp.cset_links.0.iter() {
+            f(Link::from_node(node, false).cset());
         }
     }
 }
@@ -547,47 +474,41 @@ pub fn nr_tasks_of(cgrp: &Cgroup) -> u32 {
 
 /// The `rcg_cset` slot of `task`.
 fn cset_slot(task: &Task) -> &AtomicPtr<CssSet> {
-    // SAFETY: `rcg_cset` is a pointer-sized, pointer-aligned field of a valid task, only ever
-    // accessed atomically; the reference lives as long as the task.
-    unsafe { &*ptr::addr_of_mut!((*task.0.get()).rcg_cset).cast::<AtomicPtr<CssSet>>() }
+    // SAFETY: `AtomicPtr<T>` has the same layout for every `T`: only the pointee type of the
+    // slot, which only ever holds sets, is named here.
+    unsafe { &*ptr::from_ref(task.cgroup_cset()).cast::<AtomicPtr<CssSet>>() }
 }
 
-/// The `rcg_node` of `task`.
-fn task_node(task: &Task) -> *mut bindings::list_head {
-    // SAFETY: Only computes the address of a field of a valid task.
-    unsafe { ptr::addr_of_mut!((*task.0.get()).rcg_node) }
-}
-
-/// The task whose `rcg_node` is `node`.
-fn task_of(node: *mut bindings::list_head) -> *const Task {
-    raw::container::<bindings::task_struct>(node, offset_of!(bindings::task_struct, rcg_node))
-        .cast()
+/// The set `set` points to, valid for `'a`: the caller vouches for it.
+///
+/// # Safety
+///
+/// The set must stay valid for `'a`.
+unsafe fn deref_set<'a>(set: *mut CssSet) -> Option<&'a CssSet> {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { set.as_ref() }
 }
 
 /// The set of `task` (none before `cgroup_can_fork()` and after `cgroup_free()`), valid until
 /// the read-side critical section `_rcu` ends.
 pub fn task_cset<'a>(task: &Task, _rcu: &'a rcu::Guard) -> Option<&'a CssSet> {
-    let set = cset_slot(task).load(Ordering::Acquire);
     // SAFETY: A set that a task pointed to is freed only after a grace period (type invariants).
-    unsafe { set.as_ref() }
+    unsafe { deref_set(cset_slot(task).load(Ordering::Acquire)) }
 }
 
 /// The set of `task`, valid while the css_set lock (`_guard`) is held.
 fn task_cset_locked<'a>(task: &Task, _guard: &'a CsetGuard<'_>) -> Option<&'a CssSet> {
-    let set = cset_slot(task).load(Ordering::Acquire);
     // SAFETY: The pointer only changes under the lock; the task's reference keeps the set alive
     // while it points to it.
-    unsafe { set.as_ref() }
+    unsafe { deref_set(cset_slot(task).load(Ordering::Acquire)) }
 }
 
-/// A new reference to the set of `task`, which must not be moved meanwhile: the caller is the
-/// task itself, or holds the threadgroup rwsem, or the core mutex.
+/// A new reference to the set of `task`.
 pub(super) fn task_cset_ref(task: &Task) -> Option<ARef<CssSet>> {
-    let _rcu = rcu::read_lock();
-    let set = cset_slot(task).load(Ordering::Acquire);
-    // SAFETY: Under RCU the set is valid; the task's own reference keeps its count above zero
-    // while it points to it, so taking one more is allowed.
-    unsafe { set.as_ref() }.map(ARef::from)
+    let guard = rcu::read_lock();
+    // A set the task points to is referenced by it, so its count is not zero: taking one more
+    // reference is allowed.
+    task_cset(task, &guard).map(ARef::from)
 }
 
 // --- Fork, exit and free: what the hooks of kernel/fork.c and kernel/exit.c do. ---
@@ -595,34 +516,36 @@ pub(super) fn task_cset_ref(task: &Task) -> Option<ARef<CssSet>> {
 /// A new task points to no set and is on no list until `cgroup_can_fork()` gives it one.
 pub(super) fn fork_init(child: &Task) {
     cset_slot(child).store(ptr::null_mut(), Ordering::Relaxed);
-    // SAFETY: The new task is not visible to anyone else yet.
-    unsafe { raw::init(task_node(child)) };
+    // SAFETY: The new task is not visible to anyone else yet; its node holds a copy of its
+    // parent's, which is overwritten.
+    unsafe { ListHead::init(child.cgroup_node().as_ptr()) };
 }
 
 /// Gives `child` its set, with the reference it will hold until `cgroup_free()`.
 pub(super) fn fork_assign(child: &Task, set: ARef<CssSet>) {
-    let old = cset_slot(child).swap(ARef::into_raw(set).as_ptr(), Ordering::AcqRel);
-    if let Some(old) = NonNull::new(old) {
-        // SAFETY: A reference held by the slot, replaced.
-        drop(unsafe { ARef::from_raw(old) });
-    }
+    drop(swap_set(child, Some(set)));
+}
+
+/// Replaces the set (and reference) of `task`, returning the old one.
+fn swap_set(task: &Task, set: Option<ARef<CssSet>>) -> Option<ARef<CssSet>> {
+    let new = set.map_or(ptr::null_mut(), |s| ARef::into_raw(s).as_ptr());
+    let old = cset_slot(task).swap(new, Ordering::AcqRel);
+    // SAFETY: The slot holds a reference on the set it points to, which is handed back.
+    NonNull::new(old).map(|o| unsafe { ARef::from_raw(o) })
 }
 
 /// Takes back the set given by [`fork_assign`] to a child whose fork failed.
 pub(super) fn fork_unassign(child: &Task) -> Option<ARef<CssSet>> {
-    let set = cset_slot(child).swap(ptr::null_mut(), Ordering::AcqRel);
-    // SAFETY: The reference held by the slot, taken out of it.
-    NonNull::new(set).map(|s| unsafe { ARef::from_raw(s) })
+    swap_set(child, None)
 }
 
-/// Links a new task into its set: from now on it is listed in its groups. Returns its set, for
-/// the fork callbacks, valid while the caller holds the threadgroup rwsem for reading.
+/// Links a new task into its set: from now on it is listed in its groups.
 pub(super) fn fork_link(core: &Core, child: &Task) {
     let mut guard = lock(core);
     if let Some(set) = task_cset_locked(child, &guard) {
         let set = ptr::from_ref(set);
-        // SAFETY: The child's node is on no list and it points to `set`, which its reference
-        // keeps alive while it is linked.
+        // SAFETY: `set` stays valid: the child's reference keeps it (and only the child's own
+        // exit, which cannot happen yet, drops it). The child's node is on no list.
         unsafe { link_task(&mut guard, &*set, child) };
     }
 }
@@ -632,14 +555,14 @@ pub(super) fn exit_unlink(core: &Core, task: &Task) {
     let mut guard = lock(core);
     if let Some(set) = task_cset_locked(task, &guard) {
         let set = ptr::from_ref(set);
-        // SAFETY: The task points to `set`, alive while it does.
-        unsafe { unlink_task(&mut guard, &*set, task) };
+        // SAFETY: The task's reference keeps `set` alive; the task points to it.
+        unlink_task(&mut guard, unsafe { &*set }, task);
     }
 }
 
 /// Drops a dead task's reference on its set. Any context.
 pub(super) fn free(task: &Task) {
-    drop(fork_unassign(task));
+    drop(swap_set(task, None));
 }
 
 /// Links `task` into `set`'s task list.
@@ -647,30 +570,29 @@ pub(super) fn free(task: &Task) {
 /// # Safety
 ///
 /// `task`'s node must be on no list, `task` must point to `set`, and stay valid while linked.
-unsafe fn link_task(_guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) {
+unsafe fn link_task(guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) {
     // SAFETY: Guaranteed by the caller; the list is guarded by the lock we hold.
-    unsafe { raw::add_tail(task_node(task), set.tasks.ptr()) };
+    unsafe { set.tasks.add_tail(task.cgroup_node()) };
     if set.nr_tasks.fetch_add(1, Ordering::Relaxed) == 0 {
-        set.for_each_link(_guard, |g| {
+        set.for_each_link(guard, |g| {
             g.nr_populated_csets.fetch_add(1, Ordering::Relaxed);
         });
     }
 }
 
-/// Unlinks `task` from `set`'s task list if it is on it; returns whether it was.
-///
-/// # Safety
-///
-/// `task` must point to `set`.
-unsafe fn unlink_task(guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) -> bool {
-    let node = task_node(task);
-    // SAFETY: The node is initialised (by `fork_init` or `init_task`); guarded by the lock.
-    if unsafe { raw::is_empty(node) } {
-        return false;
+/// Unlinks `task`, which points to `set`, from `set`'s task list if it is on it; returns whether
+/// it was.
+fn unlink_task(guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) -> bool {
+    let node = task.cgroup_node();
+    // SAFETY: The node is initialised (by `cgroup_fork` or `init`), and on `set`'s list if on
+    // any (the task points to `set`), whose lock we hold.
+    unsafe {
+        if node.is_empty() {
+            return false;
+        }
+        skip_cursors(guard, set, node.as_ptr());
+        node.del_init();
     }
-    skip_cursors(guard, set, node);
-    // SAFETY: On `set`'s list, whose lock we hold.
-    unsafe { raw::del_init(node) };
     if set.nr_tasks.fetch_sub(1, Ordering::Relaxed) == 1 {
         set.for_each_link(guard, |g| {
             if g.nr_populated_csets.fetch_sub(1, Ordering::Relaxed) == 1 {
@@ -690,19 +612,15 @@ pub(super) fn move_task(
     from: &CssSet,
     to: &ARef<CssSet>,
 ) -> Option<ARef<CssSet>> {
-    if !ptr::eq(cset_slot(task).load(Ordering::Relaxed), from) {
+    if !ptr::eq(cset_slot(task).load(Ordering::Relaxed), from) || !unlink_task(guard, from, task)
+    {
         return None;
     }
-    // SAFETY: `task` points to `from`.
-    if !unsafe { unlink_task(guard, from, task) } {
-        return None;
-    }
-    let old = cset_slot(task).swap(ARef::into_raw(to.clone()).as_ptr(), Ordering::AcqRel);
+    let old = swap_set(task, Some(to.clone()));
     // SAFETY: The node was just unlinked; `task` points to `to` now, whose new reference keeps
-    // it alive while the task is linked.
+    // it alive while the task is linked; a linked task unlinks itself before it is freed.
     unsafe { link_task(guard, to, task) };
-    // SAFETY: The task's reference on its old set, just replaced.
-    NonNull::new(old).map(|o| unsafe { ARef::from_raw(o) })
+    old
 }
 
 /// Takes the css_set lock, for [`move_task`].
@@ -723,40 +641,42 @@ fn order(c: &Cgroup) -> usize {
     ptr::from_ref(c.root()) as usize
 }
 
-/// Allocates a set of `cgroups`, not yet published.
-fn new_cset(cgroups: KVec<ARef<Cgroup>>, subsys: [*mut RawCss; NR_SUBSYS]) -> Result<*mut CssSet> {
+/// A new set of `cgroups`, not yet published.
+fn new_cset(cgroups: KVec<ARef<Cgroup>>) -> Result<ARef<CssSet>> {
     let hash = hash_of(&cgroups);
-    let set = KBox::pin_init(
+    let subsys = states_of(&cgroups);
+    rcu::new_counted(
         pin_init!(CssSet {
             refcount: Refcount::new(1),
             hash,
             cgroups,
             subsys: subsys.map(AtomicPtr::new),
-            tasks <- Head::new(),
-            links <- Head::new(),
-            iters <- Head::new(),
+            tasks <- ListHead::new(),
+            links <- ListHead::new(),
+            iters <- ListHead::new(),
             nr_tasks: AtomicU32::new(0),
             rcu_work: RcuWork::new(),
         }),
         GFP_KERNEL,
-    )?;
-    // SAFETY: The set is not moved out of its box: it is only used through this pointer and
-    // dropped in place by `release` (or `discard`).
-    Ok(KBox::into_raw(unsafe { Pin::into_inner_unchecked(set) }))
+    )
 }
 
 /// The states a set of `cgroups` points to.
 fn states_of(cgroups: &[ARef<Cgroup>]) -> [*mut RawCss; NR_SUBSYS] {
-    core::array::from_fn(|i| {
-        let Some(id) = SubsysId::from_index(i) else {
-            return ptr::null_mut();
-        };
+    SubsysId::ALL.map(|id| {
         cgroups
             .iter()
             .find_map(|c| c.css(id))
             .or_else(|| subsys::root_css(id))
             .map_or(ptr::null_mut(), |c| ptr::from_ref(c).cast_mut())
     })
+}
+
+/// Publishes a new set in the table; on failure it is freed.
+fn publish(guard: &mut CsetGuard<'_>, set: &ARef<CssSet>) -> Result {
+    let raw: *const CssSet = &**set;
+    guard.bucket(set.hash).push(raw, GFP_ATOMIC)?;
+    Ok(())
 }
 
 /// The set equal to `base` but for `target` in `target`'s hierarchy, with a new reference.
@@ -786,10 +706,8 @@ pub(super) fn find_or_create(
     }
     let hash = hash_of(&cgroups);
     {
-        let mut guard = lock(core);
-        let found = guard.bucket(hash).iter().copied().find(|&c| {
-            // SAFETY: Sets in the table are alive while we hold the lock.
-            let set = unsafe { &*c };
+        let guard = lock(core);
+        let same = |set: &&CssSet| {
             set.hash == hash
                 && set.cgroups.len() == cgroups.len()
                 && set
@@ -797,9 +715,11 @@ pub(super) fn find_or_create(
                     .iter()
                     .zip(cgroups.iter())
                     .all(|(a, b)| ptr::eq::<Cgroup>(&**a, &**b))
-        });
-        // SAFETY: As above; taking a reference on a set whose count is not zero.
-        if let Some(set) = found.map(|c| unsafe { ARef::from(&*c) }) {
+        };
+        // Taking a reference on a set in the table, whose count is not zero, is allowed.
+        let found = guard.sets().find(same).map(ARef::from);
+        drop(guard);
+        if let Some(set) = found {
             return Ok(set);
         }
     }
@@ -812,23 +732,17 @@ pub(super) fn find_or_create(
             .unwrap_or(top);
         links.push(Link::new(group.clone())?, GFP_KERNEL)?;
     }
-    let subsys = states_of(&cgroups);
-    let set = new_cset(cgroups, subsys)?;
+    let set = new_cset(cgroups)?;
     let mut guard = lock(core);
-    if guard.bucket(hash).push(set, GFP_ATOMIC).is_err() {
+    if publish(&mut guard, &set).is_err() {
         drop(guard);
-        // SAFETY: Never published: we own the only reference.
-        drop(unsafe { KBox::from_raw(set) });
         return Err(ENOMEM);
     }
-    // SAFETY: Published under the lock we hold; alive while its count (one, ours) is not zero.
-    let set_ref = unsafe { &*set };
     for link in links {
-        Link::attach(&mut guard, link, set_ref);
+        Link::attach(&mut guard, link, &set);
     }
     drop(guard);
-    // SAFETY: The new set's single reference, handed to the caller.
-    Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(set)) })
+    Ok(set)
 }
 
 /// Links every set to `top`, the top group of a new hierarchy. Called with the core mutex held
@@ -839,15 +753,12 @@ pub(super) fn link_all_to_top(core: &Core, _state: &State, top: &Cgroup) -> Resu
     for _ in 0..count {
         links.push(Link::new(ARef::from(top))?, GFP_KERNEL)?;
     }
+    let mut sets = KVec::with_capacity(count, GFP_KERNEL)?;
     let mut guard = lock(core);
-    let sets: KVec<*const CssSet> = {
-        let mut v = KVec::with_capacity(count, GFP_ATOMIC)?;
-        for s in guard.sets() {
-            // Sets only go away meanwhile, so there are at most `count`.
-            v.push(ptr::from_ref(s), GFP_ATOMIC)?;
-        }
-        v
-    };
+    for set in guard.sets() {
+        // Sets only go away meanwhile, so there are at most `count`: this does not allocate.
+        sets.push(ptr::from_ref(set), GFP_ATOMIC)?;
+    }
     for (set, link) in sets.into_iter().zip(links) {
         // SAFETY: In the table, so alive while we hold the lock.
         Link::attach(&mut guard, link, unsafe { &*set });
@@ -858,20 +769,15 @@ pub(super) fn link_all_to_top(core: &Core, _state: &State, top: &Cgroup) -> Resu
 /// Unlinks every set from `top`, the top group of a hierarchy being destroyed, which has no
 /// child group. Called with the core mutex held.
 pub(super) fn unlink_top(core: &Core, _state: &State, top: &Cgroup) {
-    let guard = lock(core);
-    let head = top.cset_links.0.ptr();
-    // SAFETY: The group's link list and its links' set lists are guarded by the lock we hold.
-    // Each link was made by `Link::attach` from a pinned box, and is freed once unlinked.
+    let _guard = lock(core);
+    let head = &top.cset_links.0;
+    // SAFETY: The group's link list and its links' set lists are guarded by the lock we hold;
+    // each link is freed once, after it is unlinked.
     unsafe {
-        while !raw::is_empty(head) {
-            let node = raw::next(head);
-            let link: *mut Link = raw::container(node, offset_of!(Link, cgrp_node));
-            raw::del_init(node);
-            raw::del_init((*link).cset_node.ptr());
-            drop(KBox::from_raw(link));
+        while !head.is_empty() {
+            Link::detach(Link::from_node(head.next(), false));
         }
     }
-    drop(guard);
 }
 
 /// Points every set at the root state `css` of controller `id`, which is registering (with the
@@ -884,19 +790,19 @@ pub(super) fn give_root_css(core: &Core, id: SubsysId, css: &RawCss) {
 }
 
 /// Makes the set of the init task: no group but top groups. Called once by `cgroup_init()`,
-/// while the init task is the only task, after the hierarchy list exists (none yet).
-pub(super) fn init(core: &Core, init_task: &Task) -> Result {
-    let set = new_cset(KVec::new(), [ptr::null_mut(); NR_SUBSYS])?;
+/// while the init task is the only task, before any hierarchy exists.
+pub(super) fn init(core: &Core, init_task: &'static Task) -> Result {
+    let set = new_cset(KVec::new())?;
+    let raw: *const CssSet = &*set;
     let mut guard = lock(core);
-    let hash = hash_of(&[]);
-    guard.bucket(hash).push(set, GFP_ATOMIC)?;
-    // SAFETY: `init_task`'s node is set up here, before it can be on any list; it points to the
-    // new set (whose reference it takes) and is never freed.
-    unsafe {
-        raw::init(task_node(init_task));
-        cset_slot(init_task).store(set, Ordering::Release);
-        link_task(&mut guard, &*set, init_task);
-    }
+    publish(&mut guard, &set)?;
+    // SAFETY: `init_task`'s node is set up here, before it can be on any list.
+    unsafe { ListHead::init(init_task.cgroup_node().as_ptr()) };
+    // The init task had no set: nothing is given back.
+    drop(swap_set(init_task, Some(set)));
+    // SAFETY: The init task, never freed, points to the set, which its reference keeps alive;
+    // its node is on no list.
+    unsafe { link_task(&mut guard, &*raw, init_task) };
     Ok(())
 }
 
@@ -918,10 +824,10 @@ pub(super) fn init(core: &Core, init_task: &Task) -> Result {
 pub struct TaskCursor<'g> {
     group: &'g Cgroup,
     set: *mut CssSet,
-    link: *mut Link,
+    link: *const Link,
     next: AtomicPtr<bindings::list_head>,
     #[pin]
-    node: Head,
+    node: ListHead,
     parked: bool,
     done: bool,
 }
@@ -931,18 +837,20 @@ pub struct TaskCursor<'g> {
 unsafe impl Send for TaskCursor<'_> {}
 
 /// Moves the paused cursors of `set` that would visit `node` next on to the node after it.
-fn skip_cursors(_guard: &mut CsetGuard<'_>, set: &CssSet, node: *mut bindings::list_head) {
-    let head = set.iters.ptr();
+///
+/// # Safety
+///
+/// `node` must be on `set`'s task list.
+unsafe fn skip_cursors(_guard: &mut CsetGuard<'_>, set: &CssSet, node: *mut bindings::list_head) {
     // SAFETY: The cursor list is guarded by the lock we hold; paused cursors are alive (they
-    // unlink themselves before being dropped); `node` is on `set`'s task list.
+    // unlink themselves before being dropped); `node` is on the task list (the caller's
+    // promise).
     unsafe {
-        let mut it = raw::next(head);
-        while !ptr::eq(it, head) {
-            let cursor: *mut TaskCursor<'static> = raw::container(it, offset_of!(TaskCursor<'static>, node));
-            if ptr::eq((*cursor).next.load(Ordering::Relaxed), node) {
-                (*cursor).next.store(raw::next(node), Ordering::Relaxed);
+        for it in set.iters.iter() {
+            let cursor = &*container_of!(it, TaskCursor<'static>, node);
+            if ptr::eq(cursor.next.load(Ordering::Relaxed), node) {
+                cursor.next.store((*node).next, Ordering::Relaxed);
             }
-            it = raw::next(it);
         }
     }
 }
@@ -953,9 +861,9 @@ impl<'g> TaskCursor<'g> {
         pin_init!(TaskCursor {
             group,
             set: ptr::null_mut(),
-            link: ptr::null_mut(),
+            link: ptr::null(),
             next: AtomicPtr::new(ptr::null_mut()),
-            node <- Head::new(),
+            node <- ListHead::new(),
             parked: false,
             done: false,
         })
@@ -964,34 +872,28 @@ impl<'g> TaskCursor<'g> {
     /// Moves on to the set of the group's next link (its first link if the walk has not
     /// started), dropping the reference on the current set. Returns `false` at the end.
     fn advance(&mut self, guard: &mut CsetGuard<'_>) -> bool {
-        let head = self.group.cset_links.0.ptr();
-        let from = if self.link.is_null() {
-            head
-        } else {
-            // SAFETY: `link` is linked: we hold a reference on its set (type invariants).
-            unsafe { (*self.link).cgrp_node.ptr() }
-        };
-        // SAFETY: The group's link list is guarded by the lock.
-        let node = unsafe { raw::next(from) };
-        let old = self.set;
+        let head = &self.group.cset_links.0;
+        let old = NonNull::new(self.set);
         self.set = ptr::null_mut();
-        if !ptr::eq(node, head) {
-            let link: *mut Link = raw::container(node, offset_of!(Link, cgrp_node));
-            // SAFETY: A linked link's set has a non-zero count (type invariants of `CssSet`),
-            // so we may take a reference on it; its task list is guarded by the lock.
-            unsafe {
-                let set = (*link).cset.load(Ordering::Relaxed);
-                (*set).refcount.inc();
-                self.next
-                    .store(raw::next((*set).tasks.ptr()), Ordering::Relaxed);
+        // SAFETY: The group's link list is guarded by the lock. `link`, if set, is linked: we
+        // hold a reference on its set (type invariants). A linked link's set has a non-zero
+        // count (type invariants of `CssSet`), so taking a reference on it is allowed, and its
+        // task list is guarded by the lock. Our reference on the previous set is given up
+        // last, once the walk left it.
+        unsafe {
+            let from = self.link.as_ref().map_or(head, |l| &l.cgrp_node);
+            let node = from.next();
+            if !ptr::eq(node, head.as_ptr()) {
+                let link = Link::from_node(node, false);
+                let set = ARef::into_raw(ARef::from(link.cset())).as_ptr();
+                self.next.store((*set).tasks.next(), Ordering::Relaxed);
                 // INVARIANT: A set linked to the group, referenced, with its link.
                 self.set = set;
+                self.link = link;
             }
-            self.link = link;
-        }
-        if let Some(old) = NonNull::new(old) {
-            // SAFETY: Our reference on the previous set, given up now that the walk left it.
-            put_locked(guard, unsafe { ARef::from_raw(old) });
+            if let Some(old) = old {
+                put_locked(guard, ARef::from_raw(old));
+            }
         }
         !self.set.is_null()
     }
@@ -1011,7 +913,7 @@ impl<'g> TaskCursor<'g> {
         let mut guard = lock(core);
         if this.parked {
             // SAFETY: On the current set's cursor list, guarded by the lock.
-            unsafe { raw::del_init(this.node.ptr()) };
+            unsafe { this.node.del_init() };
             this.parked = false;
         }
         let mut seen = 0;
@@ -1019,34 +921,37 @@ impl<'g> TaskCursor<'g> {
             if this.set.is_null() && !this.advance(&mut guard) {
                 break false;
             }
-            // SAFETY: We hold a reference on the current set (type invariants).
-            let set = unsafe { &*this.set };
-            let head = set.tasks.ptr();
-            let mut next = this.next.load(Ordering::Relaxed);
-            let mut stop = false;
-            while !ptr::eq(next, head) {
-                if seen == max {
-                    stop = true;
-                    break;
+            // SAFETY: We hold a reference on the current set (type invariants); its task list
+            // is guarded by the lock, and a task on it is alive.
+            let (head, stop) = unsafe {
+                let set = &*this.set;
+                let head = set.tasks.as_ptr();
+                let mut next = this.next.load(Ordering::Relaxed);
+                let mut stop = false;
+                while !ptr::eq(next, head) {
+                    if seen == max {
+                        stop = true;
+                        break;
+                    }
+                    let task = Task::from_cgroup_node(next);
+                    next = (*next).next;
+                    seen += 1;
+                    if !f(task) {
+                        stop = true;
+                        break;
+                    }
                 }
-                // SAFETY: A task on the list is alive; the list is guarded by the lock.
-                let (task, following) = unsafe { (&*task_of(next), raw::next(next)) };
-                next = following;
-                seen += 1;
-                if !f(task) {
-                    stop = true;
-                    break;
-                }
-            }
-            this.next.store(next, Ordering::Relaxed);
-            if ptr::eq(next, head) && !this.advance(&mut guard) {
+                this.next.store(next, Ordering::Relaxed);
+                (head, stop)
+            };
+            if ptr::eq(this.next.load(Ordering::Relaxed), head) && !this.advance(&mut guard) {
                 break false;
             }
             if stop {
                 // Pause: `unlink_task` moves `next` on if that task leaves the set meanwhile.
                 // SAFETY: The node is on no list; the current set's cursor list is guarded by
                 // the lock, and the cursor unlinks itself before it moves on or is dropped.
-                unsafe { raw::add_tail(this.node.ptr(), (*this.set).tasks_iters()) };
+                unsafe { (*this.set).iters.add_tail(&this.node) };
                 this.parked = true;
                 break true;
             }
@@ -1079,19 +984,19 @@ impl<'g> TaskCursor<'g> {
 #[pinned_drop]
 impl PinnedDrop for TaskCursor<'_> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: Only fields are touched, in place.
-        let this = unsafe { self.get_unchecked_mut() };
-        let Some(set) = NonNull::new(this.set) else {
+        let Some(set) = NonNull::new(self.set) else {
             return;
         };
         if let Some(core) = super::hierarchy::core() {
             let mut guard = lock(core);
-            if this.parked {
-                // SAFETY: On the set's cursor list, guarded by the lock.
-                unsafe { raw::del_init(this.node.ptr()) };
+            // SAFETY: When parked, the node is on the set's cursor list, guarded by the lock.
+            // The set is the cursor's reference (type invariants), given up here.
+            unsafe {
+                if self.parked {
+                    self.node.del_init();
+                }
+                put_locked(&mut guard, ARef::from_raw(set));
             }
-            // SAFETY: The cursor's reference on its set (type invariants).
-            put_locked(&mut guard, unsafe { ARef::from_raw(set) });
         }
     }
 }

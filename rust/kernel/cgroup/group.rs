@@ -15,7 +15,7 @@ use crate::{
     new_mutex,
     prelude::*,
     sync::{
-        rcu::{self, RcuWork},
+        rcu::{self, RcuCounted, RcuWork},
         Arc, Mutex, Refcount,
     },
     types::{ARef, AlwaysRefCounted},
@@ -160,7 +160,7 @@ impl Tree {
 ///
 /// # Invariants
 ///
-/// Every `Cgroup` is allocated by [`Cgroup::new`] in a [`KBox`] and reference counted by
+/// Every `Cgroup` is made by [`rcu::new_counted`] (in [`Cgroup::new`]) and reference counted by
 /// `refcount`; it is freed after an RCU grace period, in process context, once the count drops
 /// to zero, so a `&Cgroup` found under `rcu_read_lock()` stays valid until the read-side
 /// section ends. Each child holds a reference on its parent.
@@ -232,20 +232,23 @@ impl PinnedDrop for Cgroup {
     }
 }
 
-// SAFETY: Every `Cgroup` is reference counted by `refcount` (type invariants).
+// SAFETY: `refcount` is the group's count, used as `RcuCounted` requires.
+unsafe impl RcuCounted for Cgroup {
+    fn refcount(&self) -> &Refcount {
+        &self.refcount
+    }
+}
+
+// SAFETY: Every `Cgroup` is made by `rcu::new_counted` and counted by `refcount` (type
+// invariants).
 unsafe impl AlwaysRefCounted for Cgroup {
     fn inc_ref(&self) {
         self.refcount.inc();
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The caller owns a reference, so the group is valid.
-        if unsafe { obj.as_ref() }.refcount.dec_and_test() {
-            // SAFETY: The last reference is gone: nothing but RCU readers can reach the group,
-            // which was allocated in a `KBox` by `new` and pinned there; it is not moved, only
-            // dropped in place after the grace period.
-            rcu::drop_after_grace_period(unsafe { KBox::from_raw(obj.as_ptr()) });
-        }
+        // SAFETY: The caller gives its reference up.
+        unsafe { rcu::dec_counted(obj) };
     }
 }
 
@@ -257,7 +260,7 @@ impl Cgroup {
         parent: Option<ARef<Cgroup>>,
         flags: u32,
     ) -> Result<ARef<Cgroup>> {
-        let group = KBox::pin_init(
+        rcu::new_counted(
             pin_init!(Cgroup {
                 refcount: Refcount::new(1),
                 root,
@@ -274,13 +277,7 @@ impl Cgroup {
                 rcu_work: RcuWork::new(),
             }),
             GFP_KERNEL,
-        )?;
-        // SAFETY: The group is not moved out of its box: it is only used through the reference
-        // made here, and dropped in place by `dec_ref`.
-        let raw = KBox::into_raw(unsafe { core::pin::Pin::into_inner_unchecked(group) });
-        // SAFETY: `raw` is a valid new group whose single reference is handed to the `ARef`.
-        // INVARIANT: Allocated in a box, with a count of one.
-        Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(raw)) })
+        )
     }
 
     /// The hierarchy this group belongs to.

@@ -15,7 +15,7 @@ use crate::{
     kernfs::{self, Attrs, DirHandle, RootFlags},
     new_mutex, new_spinlock_irq,
     prelude::*,
-    sync::{Mutex, SpinLockIrq},
+    sync::{Arc, Mutex, SpinLockIrq},
     types::ARef,
 };
 use core::{
@@ -40,7 +40,7 @@ static CORE: AtomicPtr<Core> = AtomicPtr::new(ptr::null_mut());
 /// The global state; `None` before `cgroup_init()` made it.
 pub(super) fn core() -> Option<&'static Core> {
     let core = CORE.load(Ordering::Acquire);
-    // SAFETY: `init` stores a leaked, never freed `Core`, once.
+    // SAFETY: `init` stores a leaked, never freed `Arc<Core>`, once.
     unsafe { core.as_ref() }
 }
 
@@ -445,7 +445,7 @@ pub(super) fn init() -> Result<&'static Core> {
     let dummy_root = Root::new(0, KVec::new(), 0, KVec::new())?;
     let dummy = Cgroup::new(dummy_root, None, 0)?;
     dummy.count_top();
-    let core = KBox::pin_init(
+    let made = Arc::pin_init(
         pin_init!(Core {
             state <- new_mutex!(
                 State {
@@ -459,19 +459,18 @@ pub(super) fn init() -> Result<&'static Core> {
         }),
         GFP_KERNEL,
     )?;
-    // SAFETY: The core is never moved out of its box, which is leaked below.
-    let core = KBox::into_raw(unsafe { core::pin::Pin::into_inner_unchecked(core) });
+    // Leaked: the core lives for ever.
+    let raw = Arc::into_raw(made).cast_mut();
     // INVARIANT (`CoreCell`): the only `State`, published once.
     if CORE
-        .compare_exchange(ptr::null_mut(), core, Ordering::AcqRel, Ordering::Acquire)
+        .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
     {
-        // SAFETY: Never published: ours to free.
-        drop(unsafe { KBox::from_raw(core) });
+        // SAFETY: Never published: the reference made by `into_raw` above is ours to drop.
+        drop(unsafe { Arc::from_raw(raw) });
         return Err(EBUSY);
     }
-    // SAFETY: Published above and never freed.
-    Ok(unsafe { &*core })
+    core().ok_or(EINVAL)
 }
 
 // --- The in-kernel API. ---

@@ -3,12 +3,15 @@
 //! RCU support.
 //!
 //! Read-side critical sections ([`Guard`]), waiting for grace periods ([`synchronize_rcu`],
-//! [`barrier`]) and freeing objects after a grace period ([`drop_after_grace_period`]).
+//! [`barrier`]), freeing objects after a grace period ([`drop_after_grace_period`]), and
+//! reference-counted objects freed that way ([`RcuCounted`]).
 //!
 //! C header: [`include/linux/rcupdate.h`](srctree/include/linux/rcupdate.h)
 
 use crate::alloc::KBox;
-use crate::types::Opaque;
+use crate::init::PinInit;
+use crate::sync::Refcount;
+use crate::types::{ARef, AlwaysRefCounted, Opaque};
 use core::marker::PhantomData;
 
 /// Evidence that the RCU read side lock is held on the current thread/CPU.
@@ -329,4 +332,118 @@ pub fn drop_after_grace_period<T: HasRcuWork>(obj: KBox<T>) {
     // SAFETY: `rcu_work` was initialised above and is not queued yet; `system_wq` is initialised
     // early at boot and never destroyed. Ownership of the box goes to the work item.
     unsafe { bindings::queue_rcu_work(bindings::system_wq, rcu_work) };
+}
+
+/// Objects that live in a pinned [`KBox`], counted by an embedded [`Refcount`], and are freed
+/// after an RCU grace period once their count drops to zero: a reader that found one under
+/// `rcu_read_lock()`, without taking a reference, may use it until its read-side critical
+/// section ends.
+///
+/// Such a type's [`AlwaysRefCounted`] implementation increments the count and drops references
+/// with [`dec_counted`]; [`new_counted`] makes the objects.
+///
+/// # Safety
+///
+/// `refcount` must always return the same count embedded in the object, which only
+/// [`new_counted`], the type's [`AlwaysRefCounted`] implementation and [`dec_counted`] (or, once
+/// the count dropped to zero, [`free_counted`]) change.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::sync::{rcu::{self, RcuCounted, RcuWork}, Refcount};
+/// use kernel::types::{ARef, AlwaysRefCounted};
+/// use core::ptr::NonNull;
+///
+/// struct Node {
+///     refs: Refcount,
+///     value: u32,
+///     rcu: RcuWork,
+/// }
+///
+/// kernel::impl_has_rcu_work! {
+///     impl HasRcuWork for Node { self.rcu }
+/// }
+///
+/// // SAFETY: `refs` is the node's count, used as `RcuCounted` requires.
+/// unsafe impl RcuCounted for Node {
+///     fn refcount(&self) -> &Refcount {
+///         &self.refs
+///     }
+/// }
+///
+/// // SAFETY: Nodes are made by `new_counted` and counted by `refs`.
+/// unsafe impl AlwaysRefCounted for Node {
+///     fn inc_ref(&self) {
+///         self.refs.inc();
+///     }
+///
+///     unsafe fn dec_ref(obj: NonNull<Self>) {
+///         // SAFETY: The caller gives its reference up.
+///         unsafe { rcu::dec_counted(obj) };
+///     }
+/// }
+///
+/// let node: ARef<Node> = rcu::new_counted::<_, core::convert::Infallible>(
+///     Node { refs: Refcount::new(0), value: 7, rcu: RcuWork::new() },
+///     GFP_KERNEL,
+/// )?;
+/// let other = node.clone();
+/// assert_eq!(node.refs.read(), 2);
+/// drop(node);
+/// assert_eq!((other.refs.read(), other.value), (1, 7));
+/// drop(other);
+/// rcu::barrier();
+/// # Ok::<(), Error>(())
+/// ```
+pub unsafe trait RcuCounted: HasRcuWork {
+    /// The object's count of references.
+    fn refcount(&self) -> &Refcount;
+}
+
+/// Allocates `init` in a pinned box and returns the first reference to it (the count is set to
+/// one).
+pub fn new_counted<T, E>(
+    init: impl PinInit<T, E>,
+    flags: crate::alloc::Flags,
+) -> crate::error::Result<ARef<T>>
+where
+    T: RcuCounted + AlwaysRefCounted,
+    crate::error::Error: From<E>,
+{
+    let obj = <KBox<T> as crate::init::InPlaceInit<T>>::pin_init(init, flags)?;
+    obj.refcount().set(1);
+    // SAFETY: The object is never moved out of its box: it is only used through references, and
+    // freed in place by `free_counted`.
+    let raw = KBox::into_raw(unsafe { core::pin::Pin::into_inner_unchecked(obj) });
+    // SAFETY: `raw` is valid and not null, and its count of one is handed to the `ARef`.
+    Ok(unsafe { ARef::from_raw(core::ptr::NonNull::new_unchecked(raw)) })
+}
+
+/// Drops a reference to `obj`; when it was the last one, frees `obj` after a grace period, in
+/// process context. Any context.
+///
+/// # Safety
+///
+/// `obj` must have been made by [`new_counted`], and the caller must own a reference to it that
+/// it does not use afterwards.
+pub unsafe fn dec_counted<T: RcuCounted>(obj: core::ptr::NonNull<T>) {
+    // SAFETY: The caller's reference keeps the object valid.
+    if unsafe { obj.as_ref() }.refcount().dec_and_test() {
+        // SAFETY: The count dropped to zero: the last reference, ours, goes now.
+        unsafe { free_counted(obj) };
+    }
+}
+
+/// Frees `obj`, whose count dropped to zero, after a grace period, in process context. Any
+/// context.
+///
+/// # Safety
+///
+/// `obj` must have been made by [`new_counted`], its count must have dropped to zero, and
+/// nothing but RCU readers may use it any more.
+pub unsafe fn free_counted<T: RcuCounted>(obj: core::ptr::NonNull<T>) {
+    // SAFETY: A pinned box made by `new_counted`, which nobody owns any more (the caller's
+    // promise); it is dropped in place, not moved.
+    drop_after_grace_period(unsafe { KBox::from_raw(obj.as_ptr()) });
 }
