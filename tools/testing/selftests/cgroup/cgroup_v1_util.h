@@ -49,14 +49,62 @@ static inline int write_text(const char *path, const char *text)
 	return len == (ssize_t)strlen(text) ? 0 : -EIO;
 }
 
+/*
+ * Where the tests mount their hierarchies: under /sys/fs/cgroup, the sysfs
+ * mount point that the cgroup core creates at boot, on which the guest's
+ * /init mounts a tmpfs (as systemd does for v1 hierarchies).
+ */
+#define CGV1_ROOT "/sys/fs/cgroup"
+#define CGV1_DIR(name) CGV1_ROOT "/" name
+
+/*
+ * Makes the mount point @dir (one level under CGV1_ROOT); 0 if it exists or
+ * was made, else -errno (ENOENT without /sys/fs/cgroup, or with no tmpfs on
+ * it: the sysfs directory is always empty and takes no mkdir).
+ */
+static inline int make_mount_point(const char *dir)
+{
+	struct stat st;
+
+	if (!stat(dir, &st))
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	if (mkdir(dir, 0755))
+		return -errno;
+	return 0;
+}
+
 /* Mounts a cgroup hierarchy with @opts on @dir (made if missing); 0 or -errno. */
 static inline int try_mount(const char *dir, const char *opts)
 {
-	mkdir(dir, 0755);
+	int ret = make_mount_point(dir);
+
+	if (ret)
+		return ret;
 	if (mount("none", dir, "cgroup", 0, opts))
 		return -errno;
 	return 0;
 }
+
+/*
+ * Checks that @path holds exactly @text: the read succeeds and returns
+ * strlen(@text) bytes equal to @text. The buffer is poisoned first, so a
+ * failed or short read cannot pass. For use inside TEST()/TEST_F().
+ */
+#define __FILE_IS(path, text, assert_or_expect) do {			\
+	const char *__fpath = (path), *__ftext = (text);		\
+	char __fbuf[4096];						\
+	ssize_t __flen;							\
+									\
+	memset(__fbuf, 0x5a, sizeof(__fbuf));				\
+	__flen = read_text(__fpath, __fbuf, sizeof(__fbuf));		\
+	assert_or_expect##_EQ((ssize_t)strlen(__ftext), __flen)		\
+		TH_LOG("read of %s", __fpath);				\
+	if (__flen >= 0)						\
+		assert_or_expect##_STREQ(__ftext, __fbuf)		\
+			TH_LOG("in %s", __fpath);			\
+} while (0)
+#define EXPECT_FILE(path, text) __FILE_IS(path, text, EXPECT)
+#define ASSERT_FILE(path, text) __FILE_IS(path, text, ASSERT)
 
 /* Kills child @pid and waits for it. */
 static inline void kill_and_reap(pid_t pid)
@@ -94,6 +142,26 @@ static inline int wait_num_cgroups(const char *ss, int count)
 			    !strcmp(name, ss) && num == count)
 				return 0;
 		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * Waits until no line of /proc/self/cgroup contains @key (":cpuacct:",
+ * ":name=x:"): the C implementation destroys an unmounted hierarchy, and
+ * returns its controllers, asynchronously. Returns 0, or -1 after 5 s.
+ */
+static inline int wait_hierarchy_gone(const char *key)
+{
+	char buf[4096];
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (read_text("/proc/self/cgroup", buf, sizeof(buf)) < 0)
+			return -1;
+		if (!strstr(buf, key))
+			return 0;
 		usleep(10000);
 	}
 	return -1;

@@ -24,19 +24,31 @@
 #include "../kselftest_harness.h"
 #include "cgroup_v1_util.h"
 
-#define MNT "/tmp/cgv1-cpuacct"
+#define MNT CGV1_DIR("cgv1-cpuacct")
 
 /* How long the busy loops run, in ns of CPU time. */
 #define BUSY_NS 300000000ULL
 
-static unsigned long long read_u64(const char *path)
+/*
+ * The value of a u64 file, which must read as "%llu\n" and nothing else; the
+ * test fails (ASSERT, from this helper) if it does not.
+ */
+static unsigned long long u64_of(struct __test_metadata *_metadata, const char *path)
 {
-	char buf[64];
+	char buf[64], *end;
+	unsigned long long v;
+	ssize_t n;
 
-	if (read_text(path, buf, sizeof(buf)) <= 0)
-		return (unsigned long long)-1;
-	return strtoull(buf, NULL, 10);
+	n = read_text(path, buf, sizeof(buf));
+	ASSERT_LT(0, n) TH_LOG("read %s: %zd", path, n);
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	ASSERT_TRUE(end != buf && buf[0] != '-' && !errno && !strcmp(end, "\n"))
+		TH_LOG("%s: '%s'", path, buf);
+	return v;
 }
+
+#define read_u64(path) u64_of(_metadata, path)
 
 static int matches(const char *re, const char *text)
 {
@@ -73,9 +85,9 @@ enum work { SPIN_USER, SPIN_SYS, SLEEP };
 
 /*
  * Runs @work in a new child moved into @tasks; returns the CPU time the child
- * measured for itself (utime + stime from wait4), or 0 on failure.
+ * measured for itself (utime + stime from wait4), or -1 on failure.
  */
-static unsigned long long run_in(const char *tasks, enum work work)
+static long long run_in(const char *tasks, enum work work)
 {
 	struct rusage ru;
 	int status;
@@ -123,7 +135,7 @@ static unsigned long long run_in(const char *tasks, enum work work)
 	}
 	if (pid < 0 || wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
-		return 0;
+		return -1;
 	return rusage_ns(&ru, 1, 1);
 }
 
@@ -189,14 +201,15 @@ TEST_F(acct, files)
 
 TEST_F(acct, busy_loop_is_charged)
 {
-	unsigned long long ran, usage;
+	unsigned long long usage;
+	long long ran;
 
 	ran = run_in(MNT "/a/tasks", SPIN_USER);
-	ASSERT_LT(BUSY_NS - 1, ran);
+	ASSERT_LT((long long)BUSY_NS - 1, ran);
 	usage = read_u64(MNT "/a/cpuacct.usage");
 	/* The usage covers the loop, and not much more than what the child ran. */
-	EXPECT_LE(ran * 9 / 10, usage) TH_LOG("usage %llu, ran %llu", usage, ran);
-	EXPECT_GE(ran * 11 / 10 + 20000000ULL, usage) TH_LOG("usage %llu, ran %llu", usage, ran);
+	EXPECT_LE(ran * 9 / 10, usage) TH_LOG("usage %llu, ran %lld", usage, ran);
+	EXPECT_GE(ran * 11 / 10 + 20000000ULL, usage) TH_LOG("usage %llu, ran %lld", usage, ran);
 	/* Ticks sorted most of it into user time. */
 	EXPECT_LT(read_u64(MNT "/a/cpuacct.usage_sys"), read_u64(MNT "/a/cpuacct.usage_user"));
 }
@@ -222,7 +235,7 @@ TEST_F(acct, sleepers_gain_almost_nothing)
 {
 	unsigned long long usage;
 
-	run_in(MNT "/a/tasks", SLEEP);
+	ASSERT_LE(0, run_in(MNT "/a/tasks", SLEEP));
 	usage = read_u64(MNT "/a/cpuacct.usage");
 	/* Moving in, sleeping 300 ms and exiting: well under 30 ms of CPU. */
 	EXPECT_GT(30000000ULL, usage) TH_LOG("usage %llu", usage);
@@ -245,7 +258,7 @@ TEST_F(acct, percpu_formats)
 		MNT "/a/cpuacct.usage_percpu_sys", MNT "/cpuacct.usage_percpu",
 	};
 	int n = nr_possible_cpus(), i, cpu;
-	char buf[4096], re[512], line[64];
+	char buf[4096], re[512], line[64], *p;
 	unsigned long long sum = 0;
 	size_t f;
 
@@ -254,18 +267,19 @@ TEST_F(acct, percpu_formats)
 	/* One value per possible CPU, each followed by a space. */
 	snprintf(re, sizeof(re), "^([0-9]+ ){%d}\n$", n);
 	for (f = 0; f < ARRAY_SIZE(files); f++) {
-		read_text(files[f], buf, sizeof(buf));
-		EXPECT_TRUE(matches(re, buf)) TH_LOG("%s: '%s'", files[f], buf);
-	}
-	read_text(MNT "/a/cpuacct.usage_percpu", buf, sizeof(buf));
-	{
-		char *p = buf;
+		ssize_t len = read_text(files[f], buf, sizeof(buf));
 
-		for (i = 0; i < n; i++)
-			sum += strtoull(p, &p, 10);
+		if (len < 0)
+			buf[0] = '\0';
+		EXPECT_TRUE(len > 0 && matches(re, buf))
+			TH_LOG("%s: %zd '%s'", files[f], len, buf);
 	}
+	ASSERT_LT(0, read_text(MNT "/a/cpuacct.usage_percpu", buf, sizeof(buf)));
+	for (i = 0, p = buf; i < n; i++)
+		sum += strtoull(p, &p, 10);
+	EXPECT_LT(0, sum);
 	EXPECT_EQ(read_u64(MNT "/a/cpuacct.usage"), sum);
-	read_text(MNT "/a/cpuacct.usage_all", buf, sizeof(buf));
+	ASSERT_LT(0, read_text(MNT "/a/cpuacct.usage_all", buf, sizeof(buf)));
 	EXPECT_EQ(0, strncmp(buf, "cpu user system\n", 16));
 	for (cpu = 0; cpu < n; cpu++) {
 		snprintf(line, sizeof(line), "\n%d ", cpu);
@@ -282,7 +296,7 @@ TEST_F(acct, stat_format)
 	int got;
 
 	ASSERT_LT(0, run_in(MNT "/a/tasks", SPIN_USER));
-	read_text(MNT "/a/cpuacct.stat", buf, sizeof(buf));
+	ASSERT_LT(0, read_text(MNT "/a/cpuacct.stat", buf, sizeof(buf)));
 	ASSERT_TRUE(matches("^user [0-9]+\nsystem [0-9]+\n$", buf)) TH_LOG("'%s'", buf);
 	got = sscanf(buf, "user %llu\nsystem %llu\n", &u, &s);
 	ASSERT_EQ(2, got);
@@ -311,18 +325,19 @@ TEST_F(acct, reset)
 TEST(with_debug)
 {
 	char buf[4096];
-	unsigned long long ran;
+	long long ran;
 
 	ASSERT_EQ(0, try_mount(MNT, "cpuacct,debug"));
 	ASSERT_EQ(0, mkdir(MNT "/g", 0755));
 	EXPECT_EQ(0, access(MNT "/g/cpuacct.usage", F_OK));
 	EXPECT_EQ(0, access(MNT "/g/debug.taskcount", F_OK));
 	ran = run_in(MNT "/g/tasks", SPIN_USER);
-	EXPECT_LE(ran * 9 / 10, read_u64(MNT "/g/cpuacct.usage"));
-	read_text(MNT "/g/debug.cgroup_subsys_states", buf, sizeof(buf));
+	ASSERT_LT(0, ran);
+	EXPECT_LE((unsigned long long)ran * 9 / 10, read_u64(MNT "/g/cpuacct.usage"));
+	ASSERT_LT(0, read_text(MNT "/g/debug.cgroup_subsys_states", buf, sizeof(buf)));
 	EXPECT_TRUE(matches("^ 1: cpuacct\t- [^ ]+\\[[0-9]+\\] 1 P=1\n 3: debug\t- ", buf))
 		TH_LOG("'%s'", buf);
-	read_text("/proc/mounts", buf, sizeof(buf));
+	ASSERT_LT(0, read_text("/proc/mounts", buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, " " MNT " cgroup rw,relatime,cpuacct,debug 0 0\n"));
 	EXPECT_EQ(0, rmdir(MNT "/g"));
 	EXPECT_EQ(0, wait_num_cgroups("cpuacct", 1));

@@ -24,8 +24,8 @@
 #include "../kselftest_harness.h"
 #include "cgroup_v1_util.h"
 
-#define MNT "/tmp/cgv1-dbg"
-#define MNT2 "/tmp/cgv1-dbg2"
+#define MNT CGV1_DIR("cgv1-dbg")
+#define MNT2 CGV1_DIR("cgv1-dbg2")
 
 static int remount(const char *dir, const char *opts)
 {
@@ -212,32 +212,25 @@ TEST_F(dbg, control_files)
 
 TEST_F(dbg, taskcount_and_releasable)
 {
-	char buf[64];
 	pid_t pid;
 
 	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
-	read_text(MNT "/a/debug.taskcount", buf, sizeof(buf));
-	EXPECT_STREQ("0\n", buf);
-	read_text(MNT "/a/debug.releasable", buf, sizeof(buf));
-	EXPECT_STREQ("1\n", buf);
+	EXPECT_FILE(MNT "/a/debug.taskcount", "0\n");
+	EXPECT_FILE(MNT "/a/debug.releasable", "1\n");
 	pid = park_in(MNT "/a/tasks");
 	ASSERT_LT(0, pid);
-	read_text(MNT "/a/debug.taskcount", buf, sizeof(buf));
-	EXPECT_STREQ("1\n", buf);
-	read_text(MNT "/a/debug.releasable", buf, sizeof(buf));
-	EXPECT_STREQ("0\n", buf);
+	EXPECT_FILE(MNT "/a/debug.taskcount", "1\n");
+	EXPECT_FILE(MNT "/a/debug.releasable", "0\n");
 	/* A child group makes the parent unreleasable too. */
 	ASSERT_EQ(0, mkdir(MNT "/a/b", 0755));
 	ASSERT_EQ(0, write_pid(MNT "/a/b/tasks", pid));
-	read_text(MNT "/a/debug.taskcount", buf, sizeof(buf));
-	EXPECT_STREQ("0\n", buf);
-	read_text(MNT "/a/debug.releasable", buf, sizeof(buf));
-	EXPECT_STREQ("0\n", buf);
+	EXPECT_FILE(MNT "/a/debug.taskcount", "0\n");
+	EXPECT_FILE(MNT "/a/debug.releasable", "0\n");
+	EXPECT_FILE(MNT "/a/b/debug.taskcount", "1\n");
 	kill_and_reap(pid);
-	read_text(MNT "/a/b/debug.releasable", buf, sizeof(buf));
-	EXPECT_STREQ("1\n", buf);
-	read_text(MNT "/debug.releasable", buf, sizeof(buf));
-	EXPECT_STREQ("0\n", buf);
+	EXPECT_FILE(MNT "/a/b/debug.taskcount", "0\n");
+	EXPECT_FILE(MNT "/a/b/debug.releasable", "1\n");
+	EXPECT_FILE(MNT "/debug.releasable", "0\n");
 }
 
 /* Reads debug.current_css_set_refcount in a new child of the caller moved to @tasks. */
@@ -264,7 +257,8 @@ static int refcount_in(const char *tasks, int extra_children)
 				_exit(0);
 			}
 		}
-		read_text(MNT "/debug.current_css_set_refcount", buf, sizeof(buf));
+		if (read_text(MNT "/debug.current_css_set_refcount", buf, sizeof(buf)) <= 0)
+			snprintf(buf, sizeof(buf), "-1\n");
 		for (i = 0; i < extra_children; i++) {
 			kill(kids[i], SIGKILL);
 			waitpid(kids[i], NULL, 0);
@@ -273,12 +267,18 @@ static int refcount_in(const char *tasks, int extra_children)
 	}
 	close(p[1]);
 	{
-		char buf[64] = "";
+		char buf[64] = "", *end;
 		ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+		long v;
 
 		close(p[0]);
-		waitpid(pid, &status, 0);
-		return n > 0 ? atoi(buf) : -1;
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+			return -1;
+		if (n <= 0)
+			return -1;
+		v = strtol(buf, &end, 10);
+		/* The file is "%d\n" and nothing else. */
+		return end != buf && !strcmp(end, "\n") ? v : -1;
 	}
 }
 
@@ -300,20 +300,19 @@ TEST_F(dbg, css_links_and_states)
 	pid_t pid;
 
 	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
-	read_text(MNT "/a/debug.cgroup_css_links", buf, sizeof(buf));
-	EXPECT_STREQ("", buf);
+	EXPECT_FILE(MNT "/a/debug.cgroup_css_links", "");
 	pid = park_in(MNT "/a/tasks");
 	ASSERT_LT(0, pid);
-	read_text(MNT "/a/debug.cgroup_css_links", buf, sizeof(buf));
+	ASSERT_LT(0, read_text(MNT "/a/debug.cgroup_css_links", buf, sizeof(buf)));
 	snprintf(re, sizeof(re), "^css_set [^ ]+ 1\n  task %d\n$", pid);
 	EXPECT_TRUE(matches(re, buf)) TH_LOG("%s", buf);
-	read_text(MNT "/a/debug.cgroup_subsys_states", buf, sizeof(buf));
+	ASSERT_LT(0, read_text(MNT "/a/debug.cgroup_subsys_states", buf, sizeof(buf)));
 	EXPECT_TRUE(matches("^ 3: debug\t- [^ ]+\\[[0-9]+\\] 1 P=1\n$", buf)) TH_LOG("%s", buf);
-	read_text(MNT "/debug.cgroup_subsys_states", buf, sizeof(buf));
+	ASSERT_LT(0, read_text(MNT "/debug.cgroup_subsys_states", buf, sizeof(buf)));
 	/* C takes removed children offline asynchronously: only the id is certain. */
 	EXPECT_TRUE(matches("^ 3: debug\t- [^ ]+\\[1\\] [0-9]+\n$", buf)) TH_LOG("%s", buf);
-	read_text(MNT "/a/debug.cgroup_masks", buf, sizeof(buf));
-	EXPECT_STREQ("subtree_control  : debug\nsubtree_ss_mask  : debug\n", buf);
+	EXPECT_FILE(MNT "/a/debug.cgroup_masks",
+		    "subtree_control  : debug\nsubtree_ss_mask  : debug\n");
 	kill_and_reap(pid);
 }
 
@@ -323,10 +322,10 @@ TEST_F(dbg, current_css_set)
 
 	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
 	ASSERT_EQ(0, write_pid(MNT "/a/tasks", 0));
-	read_text(MNT "/debug.current_css_set", buf, sizeof(buf));
+	ASSERT_LT(0, read_text(MNT "/debug.current_css_set", buf, sizeof(buf)));
 	EXPECT_TRUE(matches("^css_set [^ ]+ [0-9]+( \\+[0-9]+)?\n", buf)) TH_LOG("%s", buf);
 	EXPECT_TRUE(matches("\n 3: debug\t- [^ ]+\\[[0-9]+\\]\n", buf)) TH_LOG("%s", buf);
-	read_text(MNT "/debug.current_css_set_cg_links", buf, sizeof(buf));
+	ASSERT_LT(0, read_text(MNT "/debug.current_css_set_cg_links", buf, sizeof(buf)));
 	snprintf(line, sizeof(line), "Root %d group a\n", self->id);
 	EXPECT_NE(NULL, strstr(buf, line)) TH_LOG("%s", buf);
 	EXPECT_TRUE(matches("^Root 0 group /$", buf)) TH_LOG("%s", buf);

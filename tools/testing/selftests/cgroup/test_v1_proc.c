@@ -32,11 +32,14 @@ TEST(proc_cgroups_lines)
 	static const char * const order[] = { "cpuset", "cpuacct", "freezer", "debug", "ns" };
 	char buf[4096], name[64], *line, *save;
 	int hierarchy, num, enabled, fields, lines = 0, last = -1;
+	int seen_cpuacct = 0, seen_debug = 0;
 
 	ASSERT_LT(0, read_text("/proc/cgroups", buf, sizeof(buf)));
+	ASSERT_EQ(0, strncmp(buf, cgroups_header, strlen(cgroups_header)));
 	line = strtok_r(buf + strlen(cgroups_header), "\n", &save);
 	for (; line; line = strtok_r(NULL, "\n", &save), lines++) {
 		char again[256];
+		int known = 0;
 
 		fields = sscanf(line, "%63s\t%d\t%d\t%d", name, &hierarchy,
 				&num, &enabled);
@@ -51,9 +54,17 @@ TEST(proc_cgroups_lines)
 			if (!strcmp(name, order[i])) {
 				EXPECT_LT(last, (int)i) TH_LOG("%s out of order", name);
 				last = i;
+				known = 1;
 			}
 		}
+		EXPECT_TRUE(known) TH_LOG("unknown controller %s", name);
+		seen_cpuacct += !strcmp(name, "cpuacct");
+		seen_debug += !strcmp(name, "debug");
 	}
+	/* Both implementations are built with cpuacct and debug. */
+	EXPECT_LE(2, lines);
+	EXPECT_EQ(1, seen_cpuacct);
+	EXPECT_EQ(1, seen_debug);
 	TH_LOG("%d controllers", lines);
 }
 

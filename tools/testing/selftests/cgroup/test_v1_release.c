@@ -21,7 +21,7 @@
 #include "../kselftest_harness.h"
 #include "cgroup_v1_util.h"
 
-#define MNT "/tmp/cgv1-release"
+#define MNT CGV1_DIR("cgv1-release")
 #define AGENT "/tmp/cgv1-agent.sh"
 #define AGENT_LOG "/tmp/cgv1-agent.log"
 /* What the agent logs: "$# $1 $2 $HOME $PATH" for argv = {agent, path}. */
@@ -76,7 +76,7 @@ FIXTURE_SETUP(release)
 	ASSERT_LT(0, dprintf(fd, "#!/bin/sh\necho \"$# $1 $2 $HOME $PATH\" >> %s\n", AGENT_LOG));
 	close(fd);
 	unlink(AGENT_LOG);
-	mkdir(MNT, 0755);
+	ASSERT_EQ(0, make_mount_point(MNT));
 	ASSERT_EQ(0, mount("none", MNT, "cgroup", 0,
 			   "none,name=cgv1release,release_agent=" AGENT));
 	ASSERT_EQ(0, mkdir(MNT "/g", 0755));

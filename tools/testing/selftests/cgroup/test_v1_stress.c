@@ -24,9 +24,10 @@
 #include <sys/wait.h>
 
 #include "../kselftest_harness.h"
+#include "cgroup_v1_util.h"
 
-#define MNT "/tmp/cgv1-stress"
-#define MNT2 "/tmp/cgv1-stress2"
+#define MNT CGV1_DIR("cgv1-stress")
+#define MNT2 CGV1_DIR("cgv1-stress2")
 #define NGROUPS 4
 #define SECONDS 4
 
@@ -177,7 +178,8 @@ TEST(stress)
 	char path[128];
 	int i, n = 0;
 
-	mkdir(MNT, 0755);
+	ASSERT_EQ(0, make_mount_point(MNT));
+	ASSERT_EQ(0, make_mount_point(MNT2));
 	ASSERT_EQ(0, mount("none", MNT, "cgroup", 0, "none,name=cgv1stress"));
 	for (i = 0; i < NGROUPS; i++) {
 		snprintf(path, sizeof(path), MNT "/g%d", i);

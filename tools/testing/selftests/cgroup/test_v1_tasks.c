@@ -25,8 +25,8 @@
 #include "../kselftest_harness.h"
 #include "cgroup_v1_util.h"
 
-#define MNT "/tmp/cgv1-tasks"
-#define MNT2 "/tmp/cgv1-tasks2"
+#define MNT CGV1_DIR("cgv1-tasks")
+#define MNT2 CGV1_DIR("cgv1-tasks2")
 
 /* Reads a list of ids; checks it is "%d\n" lines, ascending and unique. */
 static int read_ids(const char *path, int *ids, int max)
@@ -101,7 +101,7 @@ FIXTURE(tasks) {
 
 FIXTURE_SETUP(tasks)
 {
-	mkdir(MNT, 0755);
+	ASSERT_EQ(0, make_mount_point(MNT));
 	ASSERT_EQ(0, mount("none", MNT, "cgroup", 0, "none,name=cgv1tasks"));
 	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
 	ASSERT_EQ(0, mkdir(MNT "/b", 0755));
@@ -191,7 +191,7 @@ TEST_F(tasks, procs_moves_whole_group_tasks_one_thread)
 
 TEST_F(tasks, move_errors)
 {
-	char comm[64], path[300];
+	char comm[64], path[300], flagged[300] = "";
 	struct dirent *de;
 	DIR *proc;
 
@@ -200,7 +200,10 @@ TEST_F(tasks, move_errors)
 	EXPECT_EQ(-EINVAL, write_text(MNT "/a/cgroup.procs", "1x"));
 	EXPECT_EQ(-ESRCH, write_text(MNT "/a/tasks", "4000000"));
 	EXPECT_EQ(-ESRCH, write_text(MNT "/a/cgroup.procs", "4000000"));
-	/* A per-CPU kernel thread may not move. */
+	/*
+	 * A per-CPU kernel thread (PF_NO_SETAFFINITY) may not move: the
+	 * guests are SMP, so migration/0 exists.
+	 */
 	proc = opendir("/proc");
 	ASSERT_NE(NULL, proc);
 	while ((de = readdir(proc))) {
@@ -208,11 +211,16 @@ TEST_F(tasks, move_errors)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
 		if (read_text(path, comm, sizeof(comm)) > 0 && !strcmp(comm, "migration/0\n")) {
-			EXPECT_EQ(-EINVAL, write_text(MNT "/a/tasks", de->d_name));
+			snprintf(flagged, sizeof(flagged), "%s", de->d_name);
 			break;
 		}
 	}
 	closedir(proc);
+	ASSERT_STRNE("", flagged) TH_LOG("no migration/0 kernel thread");
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/tasks", flagged));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/cgroup.procs", flagged));
+	EXPECT_EQ(0, contains(MNT "/a/tasks", atoi(flagged)));
+	EXPECT_EQ(1, contains(MNT "/tasks", atoi(flagged)));
 }
 
 TEST_F(tasks, removed_group_refuses_moves)
@@ -293,8 +301,8 @@ TEST(proc_cgroup_newest_hierarchy_first)
 	char buf[4096], first[128];
 	int id1, id2;
 
-	mkdir(MNT, 0755);
-	mkdir(MNT2, 0755);
+	ASSERT_EQ(0, make_mount_point(MNT));
+	ASSERT_EQ(0, make_mount_point(MNT2));
 	ASSERT_EQ(0, mount("none", MNT, "cgroup", 0, "none,name=cgv1first"));
 	ASSERT_EQ(0, mount("none", MNT2, "cgroup", 0, "none,name=cgv1second"));
 	ASSERT_EQ(0, proc_cgroup_path(getpid(), "cgv1first", buf, sizeof(buf), &id1));
