@@ -341,6 +341,74 @@ static void bench_pingpong(long ops)
 	close(ba[1]);
 }
 
+/* A helper process whose threads each moved themselves into CS/many/s<i>. */
+static int csets_ready;
+
+static void *cset_thread(void *arg)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), CS "/many/s%ld/tasks", (long)arg);
+	write_file(path, "0\n");
+	__atomic_add_fetch(&csets_ready, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * Reading tasks of a group that holds one task, while 10,000 other css_sets
+ * exist: 10,000 threads of one helper, each alone in its own group of the
+ * first hierarchy (the 10,000 siblings made before). What a group's listing
+ * costs should depend on what the group holds, not on the whole system.
+ */
+static void bench_read_tasks_many_csets(int nsets, long ops)
+{
+	pthread_attr_t attr;
+	char name[64], c = 0;
+	pid_t helper, one;
+	int p[2];
+	long i;
+
+	make_group("one");
+	one = spawn_sleeper();
+	write_pid(CS "/one", "tasks", one);
+	if (pipe(p))
+		die("pipe");
+	helper = fork();
+	if (helper < 0)
+		die("fork");
+	if (!helper) {
+		pthread_t t;
+
+		close(p[0]);
+		/* Small stacks: 10,000 threads in a 2 GiB guest. */
+		if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, 1 << 15))
+			die("pthread_attr");
+		for (i = 0; i < nsets; i++) {
+			errno = pthread_create(&t, &attr, cset_thread, (void *)i);
+			if (errno)
+				die("pthread_create %ld", i);
+		}
+		while (__atomic_load_n(&csets_ready, __ATOMIC_SEQ_CST) < nsets)
+			usleep(10000);
+		if (write(p[1], &c, 1) != 1)
+			die("write");
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		die("helper threads did not start");
+	close(p[0]);
+	if (read_whole(CS "/one/tasks") != snprintf(name, sizeof(name), "%d\n", one))
+		die("tasks of /one does not hold the one task");
+	snprintf(name, sizeof(name), "read_tasks_1_with_%d_csets", nsets);
+	time_reads(name, CS "/one/tasks", ops);
+	reap(helper);
+	reap(one);
+}
+
 static void make_siblings(int from, int to)
 {
 	char path[256];
@@ -376,6 +444,7 @@ int main(int argc, char **argv)
 			"read_tasks_1000", "read_procs_1000", "read_tasks_10000",
 			"read_procs_10000", "mkdir_sibling_1000",
 			"mkdir_sibling_10000", "fork_with_10000_groups",
+			"read_tasks_1_with_10000_csets",
 		};
 		unsigned int i;
 
@@ -397,6 +466,7 @@ int main(int argc, char **argv)
 	bench_mkdir_rmdir("mkdir_sibling_10000", CS "/many", 200 * scale);
 	make_siblings(9999, 10000);
 	bench_fork("fork_with_10000_groups", 2000 * scale);
+	bench_read_tasks_many_csets(10000, 1000 * scale);
 	printf("bench-done\n");
 	return 0;
 }
