@@ -12,18 +12,23 @@
 //!
 //! # Structure
 //!
-//! Each concern has its module; a module only calls into the ones listed before it.
+//! Each concern has its module. Function calls only go from a module to the ones listed before
+//! it (callbacks from kernfs and into controllers aside); the data types are shared, as a
+//! group, its css_sets and its controllers' states refer to each other.
 //!
+//! - `state`: the core's global state: the core mutex and what it guards, the css_set lock and
+//!   the threadgroup rwsem.
 //! - [`group`]: groups ([`Cgroup`]) and the data their hierarchy shares ([`Root`]); the
 //!   children of a group and walks of a subtree.
-//! - [`css`]: the state of a controller in a group ([`Css`]).
 //! - [`cset`]: css_sets, the sets of groups tasks are in, linked to the groups that name them;
-//!   the css_set lock; each set's tasks and walks of a group's tasks ([`cset::TaskCursor`]).
+//!   each set's tasks and walks of a group's tasks ([`cset::TaskCursor`]).
+//! - [`css`]: the state of a controller in a group ([`Css`]).
+//! - [`cftype`]: control files: controllers' ([`Cftype`]) and the core's tables, their
+//!   creation, and the parsing of writes.
 //! - [`subsys`]: the [`Subsystem`] trait that controllers implement, the context each callback
 //!   runs in, and the registry.
-//! - [`cftype`]: controllers' control files ([`Cftype`]) and the parsing of writes.
-//! - [`hierarchy`]: the core's global state and the core mutex; creating, pinning and
-//!   destroying hierarchies, binding controllers, and making and removing groups.
+//! - [`hierarchy`]: creating, pinning and destroying hierarchies, binding controllers, making
+//!   and removing groups.
 //! - [`migrate`]: moving tasks between groups, all or nothing.
 //! - `release`: `notify_on_release` and the release agent.
 //! - `files`, `dir`, `fs`, `proc`: what users see: the core control files, `mkdir`/`rmdir`/
@@ -44,13 +49,13 @@
 //!    its protection up ([`crate::kernfs::ActiveDir::with_broken_protection`]) and, once it
 //!    holds the mutex, checks that its group is still alive (`ENODEV` if not). Controllers'
 //!    file callbacks keep their protection, so they must not take the core mutex.
-//! 2. **The core mutex** ([`hierarchy`], C's `cgroup_mutex`) guards the list of hierarchies,
+//! 2. **The core mutex** (`state`, C's `cgroup_mutex`) guards the list of hierarchies,
 //!    hierarchy ids and pins, binding, the shape of every tree (which groups are alive, each
 //!    group's children), the creation of css_sets, and every move of a task. It is never held
 //!    across `kernfs_get_tree()` or `kernfs_kill_sb()`, which wait for superblock locks held
 //!    around taking it: a mount pins its hierarchy under the mutex and mounts without it.
-//! 3. **The threadgroup rwsem** ([`migrate`]): fork (from `cgroup_can_fork()` to
-//!    `cgroup_post_fork()`), exec, exit and the `exit` callbacks hold it for reading; moves
+//! 3. **The threadgroup rwsem** (`state`, C's `cgroup_threadgroup_rwsem`): fork (from
+//!    `cgroup_can_fork()` to `cgroup_post_fork()`), exec, exit and the `exit` callbacks hold it for reading; moves
 //!    and (un)binding for writing.
 //! 4. **The css_set lock** ([`cset`]), an IRQ-safe spinlock, last: held only for short, bounded
 //!    steps.
@@ -71,8 +76,8 @@
 //! - Controllers' states: see [`css`].
 
 pub mod cftype;
-pub mod css;
 pub mod cset;
+pub mod css;
 pub mod group;
 pub mod hierarchy;
 pub mod migrate;
@@ -84,6 +89,7 @@ mod fs;
 mod hooks;
 mod proc;
 mod release;
+mod state;
 
 pub use cftype::{Cftype, CFTYPE_NOT_ON_ROOT, CFTYPE_ONLY_ON_ROOT};
 pub use css::{Css, RawCss};

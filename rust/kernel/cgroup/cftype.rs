@@ -12,6 +12,7 @@ use super::dir::Dirs;
 use super::group::{Cgroup, ROOT_NOPREFIX};
 use super::subsys::{SubsysId, Subsystem};
 use crate::{
+    c_str,
     error::{code::*, Result},
     kernfs::{ActiveFile, Attrs, DirHandle, FileOps},
     seq_file::SeqFile,
@@ -157,7 +158,10 @@ fn parse_unsigned(s: &[u8]) -> Result<u64> {
         if u64::from(d) >= base {
             break;
         }
-        match value.checked_mul(base).and_then(|v| v.checked_add(d.into())) {
+        match value
+            .checked_mul(base)
+            .and_then(|v| v.checked_add(d.into()))
+        {
             Some(v) => value = v,
             None => overflow = true,
         }
@@ -250,7 +254,79 @@ pub fn strstrip(buf: &[u8]) -> &[u8] {
     &buf[start..end]
 }
 
-// --- Files in directories. ---
+// --- The core control files of every group. ---
+
+/// Which core file a kernfs file node is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Procs,
+    CloneChildren,
+    SaneBehavior,
+    Tasks,
+    NotifyOnRelease,
+    ReleaseAgent,
+}
+
+/// A core control file: the datum of its kernfs node.
+pub(super) struct CoreFile {
+    name: &'static CStr,
+    mode: u16,
+    top_only: bool,
+    pub(super) kind: Kind,
+}
+
+impl CoreFile {
+    const fn new(name: &'static CStr, mode: u16, top_only: bool, kind: Kind) -> Self {
+        CoreFile {
+            name,
+            mode,
+            top_only,
+            kind,
+        }
+    }
+}
+
+/// The core files, in the order the C implementation creates them.
+static CORE_FILES: [CoreFile; 6] = [
+    CoreFile::new(c_str!("cgroup.procs"), 0o644, false, Kind::Procs),
+    CoreFile::new(
+        c_str!("cgroup.clone_children"),
+        0o644,
+        false,
+        Kind::CloneChildren,
+    ),
+    CoreFile::new(
+        c_str!("cgroup.sane_behavior"),
+        0o444,
+        true,
+        Kind::SaneBehavior,
+    ),
+    CoreFile::new(c_str!("tasks"), 0o644, false, Kind::Tasks),
+    CoreFile::new(
+        c_str!("notify_on_release"),
+        0o644,
+        false,
+        Kind::NotifyOnRelease,
+    ),
+    CoreFile::new(c_str!("release_agent"), 0o644, true, Kind::ReleaseAgent),
+];
+
+/// Creates the core files of `cgrp` in its directory `dir`, owned by the current task.
+pub(super) fn populate_core(dir: &DirHandle<Dirs>, cgrp: &Cgroup) -> Result {
+    for file in CORE_FILES.iter() {
+        if file.top_only && !cgrp.is_top() {
+            continue;
+        }
+        dir.create_file::<super::files::CoreFiles>(
+            file.name,
+            Attrs::current_owner(file.mode),
+            file,
+        )?;
+    }
+    Ok(())
+}
+
+// --- Controllers' files in directories. ---
 
 /// Where control files are created: a group's directory.
 pub(super) struct Files<'a> {

@@ -17,7 +17,7 @@
 //!
 //! # Locking
 //!
-//! - **The css_set lock** (an IRQ-safe spinlock, C's `css_set_lock`, in [`super::hierarchy::Core`])
+//! - **The css_set lock** (an IRQ-safe spinlock, C's `css_set_lock`, in [`super::state::Core`])
 //!   guards the hash table, every set's task list, link list and task count, every group's
 //!   link list and populated count, the paused task cursors, and every change of a task's
 //!   `rcg_cset`. It is taken last, inside the core mutex and the threadgroup rwsem, and never
@@ -42,8 +42,8 @@
 
 use super::css::RawCss;
 use super::group::{Cgroup, Root};
-use super::hierarchy::{Core, State};
-use super::subsys::{self, SubsysId, NR_SUBSYS};
+use super::state::{Core, State};
+use super::subsys::{SubsysId, NR_SUBSYS};
 use crate::{
     alloc::{
         flags::{GFP_ATOMIC, GFP_KERNEL},
@@ -110,23 +110,6 @@ fn lock(core: &Core) -> CsetGuard<'_> {
     core.csets.lock()
 }
 
-/// A group's list of the links of the sets that name it (`Link::cgrp_node`), under the css_set
-/// lock.
-#[repr(transparent)]
-pub(super) struct LinkList(ListHead);
-
-impl LinkList {
-    pub(super) fn new() -> impl PinInit<Self> {
-        // SAFETY: `LinkList` is a transparent wrapper of `ListHead`: initialising its only field
-        // initialises it.
-        unsafe {
-            crate::init::pin_init_from_closure(|slot: *mut Self| {
-                ListHead::new().__pinned_init(slot.cast::<ListHead>())
-            })
-        }
-    }
-}
-
 /// The link between a set and one of its groups.
 ///
 /// # Invariants
@@ -191,7 +174,7 @@ impl Link {
         // both lists are guarded by the lock we hold.
         unsafe {
             cset.links.add_tail(&link.cset_node);
-            link.cgrp.cset_links.0.add_tail(&link.cgrp_node);
+            link.cgrp.cset_links.add_tail(&link.cgrp_node);
         }
         if cset.nr_tasks.load(Ordering::Relaxed) != 0 {
             link.cgrp.nr_populated_csets.fetch_add(1, Ordering::Relaxed);
@@ -283,7 +266,7 @@ unsafe impl AlwaysRefCounted for CssSet {
     }
 
     unsafe fn dec_ref(obj: NonNull<Self>) {
-        let Some(core) = super::hierarchy::core() else {
+        let Some(core) = super::state::core() else {
             return;
         };
         // SAFETY: The caller owns a reference, so the set is valid; if it was the last one,
@@ -428,18 +411,15 @@ impl LockedCssSet<'_> {
 
 /// Calls `f` with the current task's set, under the css_set lock (`f` must not sleep).
 pub fn with_current_cset<R>(f: impl FnOnce(&LockedCssSet<'_>) -> R) -> Option<R> {
-    let core = super::hierarchy::core()?;
+    let core = super::state::core()?;
     let guard = lock(core);
     let set = task_cset_locked(crate::current!(), &guard)?;
-    Some(f(&LockedCssSet {
-        set,
-        guard: &guard,
-    }))
+    Some(f(&LockedCssSet { set, guard: &guard }))
 }
 
 /// Calls `f` with each set linked to `cgrp`, under the css_set lock (`f` must not sleep).
 pub fn for_each_cset_of(cgrp: &Cgroup, mut f: impl FnMut(&LockedCssSet<'_>)) {
-    let Some(core) = super::hierarchy::core() else {
+    let Some(core) = super::state::core() else {
         return;
     };
     let guard = lock(core);
@@ -453,7 +433,7 @@ fn for_each_linked(_guard: &CsetGuard<'_>, cgrp: &Cgroup, mut f: impl FnMut(&Css
     // SAFETY: The group's link list is guarded by the lock we hold; links are alive while
     // linked.
     unsafe {
-        for node in cgrp.cset_links.0.iter() {
+        for node in cgrp.cset_links.iter() {
             f(Link::from_node(node, false).cset());
         }
     }
@@ -461,7 +441,7 @@ fn for_each_linked(_guard: &CsetGuard<'_>, cgrp: &Cgroup, mut f: impl FnMut(&Css
 
 /// The number of tasks in `cgrp` itself (not counting descendants).
 pub fn nr_tasks_of(cgrp: &Cgroup) -> u32 {
-    let Some(core) = super::hierarchy::core() else {
+    let Some(core) = super::state::core() else {
         return 0;
     };
     let guard = lock(core);
@@ -612,8 +592,7 @@ pub(super) fn move_task(
     from: &CssSet,
     to: &ARef<CssSet>,
 ) -> Option<ARef<CssSet>> {
-    if !ptr::eq(cset_slot(task).load(Ordering::Relaxed), from) || !unlink_task(guard, from, task)
-    {
+    if !ptr::eq(cset_slot(task).load(Ordering::Relaxed), from) || !unlink_task(guard, from, task) {
         return None;
     }
     let old = swap_set(task, Some(to.clone()));
@@ -641,10 +620,10 @@ fn order(c: &Cgroup) -> usize {
     ptr::from_ref(c.root()) as usize
 }
 
-/// A new set of `cgroups`, not yet published.
-fn new_cset(cgroups: KVec<ARef<Cgroup>>) -> Result<ARef<CssSet>> {
+/// A new set of `cgroups`, not yet published. Under the core mutex (`state`).
+fn new_cset(state: &State, cgroups: KVec<ARef<Cgroup>>) -> Result<ARef<CssSet>> {
     let hash = hash_of(&cgroups);
-    let subsys = states_of(&cgroups);
+    let subsys = states_of(state, &cgroups);
     rcu::new_counted(
         pin_init!(CssSet {
             refcount: Refcount::new(1),
@@ -661,13 +640,14 @@ fn new_cset(cgroups: KVec<ARef<Cgroup>>) -> Result<ARef<CssSet>> {
     )
 }
 
-/// The states a set of `cgroups` points to.
-fn states_of(cgroups: &[ARef<Cgroup>]) -> [*mut RawCss; NR_SUBSYS] {
+/// The states a set of `cgroups` points to: for each controller, its state in the set's group
+/// of the hierarchy it is bound to, which is either one of `cgroups` or a top group (the dummy
+/// hierarchy's, for a controller nobody mounted), whose state is the root state.
+fn states_of(state: &State, cgroups: &[ARef<Cgroup>]) -> [*mut RawCss; NR_SUBSYS] {
     SubsysId::ALL.map(|id| {
-        cgroups
-            .iter()
+        Iterator::chain(cgroups.iter(), state.live_tops())
             .find_map(|c| c.css(id))
-            .or_else(|| subsys::root_css(id))
+            .or_else(|| state.dummy().css(id))
             .map_or(ptr::null_mut(), |c| ptr::from_ref(c).cast_mut())
     })
 }
@@ -732,7 +712,7 @@ pub(super) fn find_or_create(
             .unwrap_or(top);
         links.push(Link::new(group.clone())?, GFP_KERNEL)?;
     }
-    let set = new_cset(cgroups)?;
+    let set = new_cset(state, cgroups)?;
     let mut guard = lock(core);
     if publish(&mut guard, &set).is_err() {
         drop(guard);
@@ -770,7 +750,7 @@ pub(super) fn link_all_to_top(core: &Core, _state: &State, top: &Cgroup) -> Resu
 /// child group. Called with the core mutex held.
 pub(super) fn unlink_top(core: &Core, _state: &State, top: &Cgroup) {
     let _guard = lock(core);
-    let head = &top.cset_links.0;
+    let head = &top.cset_links;
     // SAFETY: The group's link list and its links' set lists are guarded by the lock we hold;
     // each link is freed once, after it is unlinked.
     unsafe {
@@ -791,8 +771,8 @@ pub(super) fn give_root_css(core: &Core, id: SubsysId, css: &RawCss) {
 
 /// Makes the set of the init task: no group but top groups. Called once by `cgroup_init()`,
 /// while the init task is the only task, before any hierarchy exists.
-pub(super) fn init(core: &Core, init_task: &'static Task) -> Result {
-    let set = new_cset(KVec::new())?;
+pub(super) fn init(core: &Core, state: &State, init_task: &'static Task) -> Result {
+    let set = new_cset(state, KVec::new())?;
     let raw: *const CssSet = &*set;
     let mut guard = lock(core);
     publish(&mut guard, &set)?;
@@ -872,7 +852,7 @@ impl<'g> TaskCursor<'g> {
     /// Moves on to the set of the group's next link (its first link if the walk has not
     /// started), dropping the reference on the current set. Returns `false` at the end.
     fn advance(&mut self, guard: &mut CsetGuard<'_>) -> bool {
-        let head = &self.group.cset_links.0;
+        let head = &self.group.cset_links;
         let old = NonNull::new(self.set);
         self.set = ptr::null_mut();
         // SAFETY: The group's link list is guarded by the lock. `link`, if set, is linked: we
@@ -907,7 +887,7 @@ impl<'g> TaskCursor<'g> {
         if this.done {
             return false;
         }
-        let Some(core) = super::hierarchy::core() else {
+        let Some(core) = super::state::core() else {
             return false;
         };
         let mut guard = lock(core);
@@ -987,7 +967,7 @@ impl PinnedDrop for TaskCursor<'_> {
         let Some(set) = NonNull::new(self.set) else {
             return;
         };
-        if let Some(core) = super::hierarchy::core() {
+        if let Some(core) = super::state::core() {
             let mut guard = lock(core);
             // SAFETY: When parked, the node is on the set's cursor list, guarded by the lock.
             // The set is the cursor's reference (type invariants), given up here.

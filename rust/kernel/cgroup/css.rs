@@ -198,7 +198,9 @@ impl<S: Subsystem> Css<S> {
     /// task (the scheduler, the page allocator, the freezer). It stays valid until the
     /// read-side critical section `rcu` ends.
     pub fn of_task<'a>(task: &Task, rcu: &'a rcu::Guard) -> Option<&'a Css<S>> {
-        cset::task_cset(task, rcu)?.css(S::ID).and_then(Css::from_raw)
+        cset::task_cset(task, rcu)?
+            .css(S::ID)
+            .and_then(Css::from_raw)
     }
 
     /// The states of the live child groups, oldest first, under RCU; one being removed may

@@ -9,7 +9,7 @@
 
 use super::group::{Cgroup, CGRP_CLONE_CHILDREN};
 use super::group::{ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX, ROOT_XATTR};
-use super::hierarchy::core;
+use super::state::core;
 use super::subsys;
 use crate::{
     error::{code::*, Result},

@@ -3,95 +3,28 @@
 //! The core control files of every group: `tasks`, `cgroup.procs`, `notify_on_release`,
 //! `cgroup.clone_children`, and on the top group `release_agent` and `cgroup.sane_behavior`.
 
-use super::cftype::{kstrtoint, kstrtoull, strstrip};
+use super::cftype::{kstrtoint, kstrtoull, strstrip, CoreFile, Kind};
 use super::dir::Dirs;
 use super::group::{Cgroup, CGRP_CLONE_CHILDREN, CGRP_NOTIFY_ON_RELEASE};
-use super::hierarchy::core;
 use super::migrate;
+use super::state::core;
 use crate::{
     alloc::{
         flags::{GFP_ATOMIC, GFP_KERNEL},
         KBox, KVec,
     },
-    bindings, c_str,
+    bindings,
     cred::CAP_SYS_ADMIN,
     error::{code::*, Result},
-    kernfs::{ActiveFile, Attrs, DirHandle, FileOps},
+    kernfs::{ActiveFile, FileOps},
     prelude::*,
     seq_file::SeqFile,
-    str::CStr,
     task::Kuid,
     types::ARef,
 };
 
-/// Which core file a kernfs file node is.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Procs,
-    CloneChildren,
-    SaneBehavior,
-    Tasks,
-    NotifyOnRelease,
-    ReleaseAgent,
-}
-
-/// A core control file: the datum of its kernfs node.
-struct CoreFile {
-    name: &'static CStr,
-    mode: u16,
-    top_only: bool,
-    kind: Kind,
-}
-
-impl CoreFile {
-    const fn new(name: &'static CStr, mode: u16, top_only: bool, kind: Kind) -> Self {
-        CoreFile {
-            name,
-            mode,
-            top_only,
-            kind,
-        }
-    }
-}
-
-/// The core files, in the order the C implementation creates them.
-static CORE_FILES: [CoreFile; 6] = [
-    CoreFile::new(c_str!("cgroup.procs"), 0o644, false, Kind::Procs),
-    CoreFile::new(
-        c_str!("cgroup.clone_children"),
-        0o644,
-        false,
-        Kind::CloneChildren,
-    ),
-    CoreFile::new(
-        c_str!("cgroup.sane_behavior"),
-        0o444,
-        true,
-        Kind::SaneBehavior,
-    ),
-    CoreFile::new(c_str!("tasks"), 0o644, false, Kind::Tasks),
-    CoreFile::new(
-        c_str!("notify_on_release"),
-        0o644,
-        false,
-        Kind::NotifyOnRelease,
-    ),
-    CoreFile::new(c_str!("release_agent"), 0o644, true, Kind::ReleaseAgent),
-];
-
 /// The longest release agent path (`PATH_MAX - 1`).
 const MAX_AGENT_LEN: usize = bindings::PATH_MAX as usize - 1;
-
-/// Creates the core files of `cgrp` in its directory `dir`, owned by the current task.
-pub(super) fn populate(dir: &DirHandle<Dirs>, cgrp: &Cgroup) -> Result {
-    for file in CORE_FILES.iter() {
-        if file.top_only && !cgrp.is_top() {
-            continue;
-        }
-        dir.create_file::<CoreFiles>(file.name, Attrs::current_owner(file.mode), file)?;
-    }
-    Ok(())
-}
 
 /// Writes the sorted, unique ids of the tasks in `cgrp` (thread ids, or with `tgids` thread
 /// group ids) as seen from the current task's pid namespace, one per line.
@@ -107,11 +40,13 @@ fn show_ids(cgrp: &Cgroup, tgids: bool, m: &SeqFile) -> Result {
             ids.reserve(ids.capacity().max(64), GFP_KERNEL)?;
             continue;
         }
-        let more = cursor.as_mut().next_batch(room.min(super::cset::TASK_BATCH), |t| {
-            let id = if tgids { t.tgid_vnr() } else { t.pid_vnr() };
-            // Within capacity (at most `room` tasks are seen): does not allocate.
-            id <= 0 || ids.push(id, GFP_ATOMIC).is_ok()
-        });
+        let more = cursor
+            .as_mut()
+            .next_batch(room.min(super::cset::TASK_BATCH), |t| {
+                let id = if tgids { t.tgid_vnr() } else { t.pid_vnr() };
+                // Within capacity (at most `room` tasks are seen): does not allocate.
+                id <= 0 || ids.push(id, GFP_ATOMIC).is_ok()
+            });
         if !more {
             break;
         }
@@ -129,7 +64,8 @@ fn show_ids(cgrp: &Cgroup, tgids: bool, m: &SeqFile) -> Result {
     Ok(())
 }
 
-struct CoreFiles;
+/// The kernfs operations of the core files.
+pub(super) struct CoreFiles;
 
 #[macros::vtable]
 impl FileOps for CoreFiles {
@@ -189,14 +125,7 @@ impl FileOps for CoreFiles {
                 file.with_broken_protection(|| {
                     let core = core().ok_or(ENODEV)?;
                     let state = core.state.lock();
-                    migrate::attach(
-                        core,
-                        &state,
-                        &target,
-                        pid,
-                        kind == Kind::Procs,
-                        opener_euid,
-                    )
+                    migrate::attach(core, &state, &target, pid, kind == Kind::Procs, opener_euid)
                 })?;
             }
         }

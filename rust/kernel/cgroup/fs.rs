@@ -5,7 +5,8 @@
 
 use super::dir::Dirs;
 use super::group::{Cgroup, ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX, ROOT_XATTR};
-use super::hierarchy::{core, DeadRoot, MountPin, NewRoot};
+use super::hierarchy::{DeadRoot, MountPin, NewRoot};
+use super::state::core;
 use super::subsys::{self, SubsysId};
 use crate::{
     alloc::{flags::GFP_KERNEL, KVec},
@@ -201,7 +202,10 @@ impl FsType for CgroupFs {
         if opts.subsys_mask != root.subsys_mask() || opts.release_agent.is_some() {
             crate::pr_warn!("option changes via remount are deprecated\n");
         }
-        let renamed = opts.name.as_ref().is_some_and(|name| name[..] != *root.name());
+        let renamed = opts
+            .name
+            .as_ref()
+            .is_some_and(|name| name[..] != *root.name());
         if opts.flags != root.flags() || renamed {
             return Err(EINVAL);
         }

@@ -6,10 +6,11 @@
 
 use super::css::RawCss;
 use super::dir::Dirs;
-use super::hierarchy::{CoreCell, State};
+use super::state::{CoreCell, State};
 use super::subsys::{SubsysId, NR_SUBSYS};
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox, KVec},
+    clist::ListHead,
     error::Result,
     kernfs::{DirHandle, Node},
     new_mutex,
@@ -185,7 +186,7 @@ pub struct Cgroup {
     /// The css_sets that name this group, and how many of them have tasks: see
     /// [`super::cset`], under the css_set lock.
     #[pin]
-    pub(super) cset_links: super::cset::LinkList,
+    pub(super) cset_links: ListHead,
     pub(super) nr_populated_csets: AtomicU32,
     /// The states of the controllers bound to the hierarchy, by controller id: for a top group
     /// the controllers' root states, set and cleared at (un)binding under the core mutex; for
@@ -270,7 +271,7 @@ impl Cgroup {
                 flags: AtomicU32::new(flags),
                 dead: AtomicBool::new(false),
                 tree: Tree::new(),
-                cset_links <- super::cset::LinkList::new(),
+                cset_links <- ListHead::new(),
                 nr_populated_csets: AtomicU32::new(0),
                 subsys: [const { AtomicPtr::new(ptr::null_mut()) }; NR_SUBSYS],
                 release_work <- new_work!("Cgroup::release_work"),
@@ -379,9 +380,9 @@ impl Cgroup {
     /// Records the group's directory node, once. Under the core mutex.
     pub(super) fn set_node(&self, _state: &State, node: ARef<Node>) {
         let kn = ARef::into_raw(node).as_ptr();
-        if let Err(kn) = self
-            .kn
-            .compare_exchange(ptr::null_mut(), kn, Ordering::Release, Ordering::Relaxed)
+        if let Err(kn) =
+            self.kn
+                .compare_exchange(ptr::null_mut(), kn, Ordering::Release, Ordering::Relaxed)
         {
             // Already set: give the extra reference back.
             // SAFETY: `kn` is the reference made by `into_raw` above.
@@ -425,7 +426,10 @@ impl Cgroup {
         let raw = ptr::from_ref(child).cast_mut();
         let last = self.tree.last_child.load(Ordering::Relaxed);
         child.tree.prev_sibling.store(last, Ordering::Relaxed);
-        child.tree.next_sibling.store(ptr::null_mut(), Ordering::Relaxed);
+        child
+            .tree
+            .next_sibling
+            .store(ptr::null_mut(), Ordering::Relaxed);
         // SAFETY: `last` is a live child (the list holds live children only, under the core
         // mutex, which we hold).
         match unsafe { last.as_ref() } {

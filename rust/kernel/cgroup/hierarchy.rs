@@ -1,98 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The core's global state, the life of hierarchies (creation, pins, destruction), binding
-//! controllers to them, and the creation and removal of groups.
+//! The life of hierarchies (creation, pins, destruction), binding controllers to them, and the
+//! creation and removal of groups.
 //!
 //! See the locking and lifetime rules in the [module documentation](super).
 
-use super::cset::{self, CsetTable};
+use super::cset;
 use super::dir::Dirs;
 use super::group::{Cgroup, Root, CGRP_CLONE_CHILDREN, CGRP_NOTIFY_ON_RELEASE};
+use super::state::{core, Core, LiveRoot, State};
 use super::subsys;
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox, KVec},
     error::{code::*, Result},
-    kernfs::{self, Attrs, DirHandle, RootFlags},
-    new_mutex, new_spinlock_irq,
+    kernfs::{self, Attrs, RootFlags},
     prelude::*,
-    sync::{Arc, Mutex, SpinLockIrq},
     types::ARef,
 };
-use core::{
-    cell::UnsafeCell,
-    ptr,
-    sync::atomic::{AtomicPtr, Ordering},
-};
-
-/// The global state of the core.
-#[pin_data]
-pub(super) struct Core {
-    /// The core mutex (C's `cgroup_mutex`); see the locking rules.
-    #[pin]
-    pub(super) state: Mutex<State>,
-    /// The css_set lock (C's `css_set_lock`); see [`super::cset`].
-    #[pin]
-    pub(super) csets: SpinLockIrq<CsetTable>,
-}
-
-static CORE: AtomicPtr<Core> = AtomicPtr::new(ptr::null_mut());
-
-/// The global state; `None` before `cgroup_init()` made it.
-pub(super) fn core() -> Option<&'static Core> {
-    let core = CORE.load(Ordering::Acquire);
-    // SAFETY: `init` stores a leaked, never freed `Arc<Core>`, once.
-    unsafe { core.as_ref() }
-}
-
-/// Data guarded by the core mutex but stored in objects other than [`State`].
-///
-/// # Invariants
-///
-/// There is at most one [`State`] (it is only made by [`init`], which runs once), so whoever
-/// has a `&mut State` holds the core mutex and has exclusive access to every `CoreCell`.
-pub(super) struct CoreCell<T>(UnsafeCell<T>);
-
-// SAFETY: Access is serialised by the core mutex (type invariants).
-unsafe impl<T: Send> Sync for CoreCell<T> {}
-
-impl<T> CoreCell<T> {
-    pub(super) const fn new(value: T) -> Self {
-        CoreCell(UnsafeCell::new(value))
-    }
-
-    /// The value, with the core mutex held.
-    pub(super) fn get<'a>(&'a self, _state: &'a State) -> &'a T {
-        // SAFETY: Whoever holds `&State` holds the core mutex, and nobody holds `&mut State`
-        // meanwhile (type invariants).
-        unsafe { &*self.0.get() }
-    }
-
-    /// The value, mutably, with the core mutex held.
-    pub(super) fn get_mut<'a>(&'a self, _state: &'a mut State) -> &'a mut T {
-        // SAFETY: Whoever holds `&mut State` holds the core mutex exclusively (type invariants).
-        unsafe { &mut *self.0.get() }
-    }
-}
-
-/// A live hierarchy: listed, possibly mounted.
-struct LiveRoot {
-    top: ARef<Cgroup>,
-    /// The kernfs tree; in a box, so that a mount can use it without the core mutex while the
-    /// hierarchy is pinned.
-    kf: KBox<kernfs::Root<Dirs>>,
-    /// Superblocks and mounts in progress that keep the hierarchy alive.
-    pins: u32,
-}
-
-/// The state guarded by the core mutex.
-pub struct State {
-    /// The live hierarchies, oldest first.
-    live: KVec<LiveRoot>,
-    next_id: i32,
-    /// The dummy hierarchy's top group: never mounted nor listed, it holds unbound
-    /// controllers.
-    dummy: ARef<Cgroup>,
-}
+use core::ptr;
 
 /// What a new hierarchy is made of.
 pub(super) struct NewRoot {
@@ -108,37 +33,6 @@ pub(super) struct NewRoot {
 pub(super) struct DeadRoot(LiveRoot);
 
 impl State {
-    /// The dummy hierarchy's top group.
-    pub(super) fn dummy(&self) -> &Cgroup {
-        &self.dummy
-    }
-
-    /// The top groups of the live hierarchies, oldest first.
-    pub(super) fn live_tops(&self) -> impl DoubleEndedIterator<Item = &ARef<Cgroup>> {
-        self.live.iter().map(|l| &l.top)
-    }
-
-    /// The number of live hierarchies.
-    pub(super) fn nr_live(&self) -> usize {
-        self.live.len()
-    }
-
-    fn live_index(&self, root: &Root) -> Option<usize> {
-        self.live.iter().position(|l| ptr::eq(l.top.root(), root))
-    }
-
-    /// The owner of the directory of `cgrp`, if it is alive.
-    pub(super) fn dir_of<'a>(&'a self, cgrp: &'a Cgroup) -> Option<&'a DirHandle<Dirs>> {
-        if cgrp.is_dead() {
-            return None;
-        }
-        if cgrp.is_top() {
-            let i = self.live_index(cgrp.root())?;
-            return Some(self.live[i].kf.dir());
-        }
-        cgrp.dir_slot_ref(self).as_ref()
-    }
-
     /// Creates and publishes a hierarchy, with one pin owned by the caller; returns its top
     /// group.
     pub(super) fn create_root(&mut self, core: &Core, new: NewRoot) -> Result<ARef<Cgroup>> {
@@ -155,7 +49,7 @@ impl State {
             .with(RootFlags::SUPPORT_USER_XATTR);
         let kf = KBox::new(kernfs::Root::<Dirs>::new(flags, top.clone())?, GFP_KERNEL)?;
         top.set_node(self, kf.dir().node().into());
-        let made = super::files::populate(kf.dir(), &top)
+        let made = super::cftype::populate_core(kf.dir(), &top)
             .and_then(|()| self.live.reserve(1, GFP_KERNEL).map_err(Into::into))
             .and_then(|()| cset::link_all_to_top(core, self, &top));
         if let Err(e) = made {
@@ -253,7 +147,7 @@ impl State {
     /// dummy hierarchy, with the threadgroup rwsem held for writing: fork and exit callbacks
     /// never see a root state change groups under them.
     fn switch(&self, top: &Cgroup, mask: u32, bind: bool) {
-        let _tg = super::migrate::threadgroup_rwsem().write();
+        let _tg = super::state::threadgroup_rwsem().write();
         let (from, to) = if bind {
             (&*self.dummy, top)
         } else {
@@ -262,7 +156,7 @@ impl State {
         for ops in subsys::each_in(mask) {
             from.set_css(self, ops.id, ptr::null());
             from.root().set_subsys(ops.id, false);
-            to.set_css(self, ops.id, ops.root_css());
+            to.set_css(self, ops.id, ops.root_css(self));
             ops.rebind(to);
             to.root().set_subsys(ops.id, true);
         }
@@ -294,9 +188,8 @@ impl State {
         let dir = parent_dir.create_dir(name, attrs, child.clone())?;
         child.set_node(self, dir.node().into());
         let files = super::cftype::Files::new(&dir, &child);
-        let populated = super::files::populate(&dir, &child).and_then(|()| {
-            subsys::each_in(mask).try_for_each(|ops| (ops.populate)(&files))
-        });
+        let populated = super::cftype::populate_core(&dir, &child)
+            .and_then(|()| subsys::each_in(mask).try_for_each(|ops| (ops.populate)(&files)));
         if let Err(e) = populated {
             drop(dir.remove());
             return Err(e);
@@ -361,21 +254,6 @@ impl State {
             _ => Err(ENODEV),
         }
     }
-
-    /// A live hierarchy named `name`, or with exactly the controllers `mask` if `name` is
-    /// `None`.
-    pub(super) fn find_root(&self, name: Option<&[u8]>, mask: u32) -> Option<&ARef<Cgroup>> {
-        self.live_tops().find(|top| match name {
-            Some(name) => top.root().name() == name,
-            None => top.root().subsys_mask() == mask,
-        })
-    }
-
-    /// The kernfs tree of the pinned hierarchy of `top`.
-    fn kf_of(&self, top: &Cgroup) -> Option<*const kernfs::Root<Dirs>> {
-        let i = self.live_index(top.root())?;
-        Some(ptr::from_ref(&*self.live[i].kf))
-    }
 }
 
 impl DeadRoot {
@@ -395,11 +273,13 @@ impl DeadRoot {
 ///
 /// # Invariants
 ///
-/// `kf` is the kernfs tree of the live hierarchy of `top`, on which the object holds a pin: the
-/// tree is not destroyed before the pin is dropped.
+/// `kf` is the kernfs tree of the live hierarchy of `top`, on which the object holds a pin
+/// (unless `kept`, when it was handed to a superblock): the tree is not destroyed before the
+/// pin is dropped.
 pub(super) struct MountPin {
     top: ARef<Cgroup>,
     kf: *const kernfs::Root<Dirs>,
+    kept: bool,
 }
 
 impl MountPin {
@@ -414,6 +294,7 @@ impl MountPin {
         Ok(MountPin {
             top: top.clone(),
             kf,
+            kept: false,
         })
     }
 
@@ -423,14 +304,17 @@ impl MountPin {
         unsafe { &*self.kf }
     }
 
-    /// Keeps the pin for a new superblock, until its `kill_sb`.
-    pub(super) fn keep(self) {
-        core::mem::forget(self);
+    /// Hands the pin to a new superblock, which drops it at its `kill_sb`.
+    pub(super) fn keep(mut self) {
+        self.kept = true;
     }
 }
 
 impl Drop for MountPin {
     fn drop(&mut self) {
+        if self.kept {
+            return;
+        }
         if let Some(core) = core() {
             let dead = core.state.lock().unpin(core, &self.top);
             if let Some(dead) = dead {
@@ -439,41 +323,6 @@ impl Drop for MountPin {
         }
     }
 }
-
-/// Sets up the global state, once, at boot.
-pub(super) fn init() -> Result<&'static Core> {
-    let dummy_root = Root::new(0, KVec::new(), 0, KVec::new())?;
-    let dummy = Cgroup::new(dummy_root, None, 0)?;
-    dummy.count_top();
-    let made = Arc::pin_init(
-        pin_init!(Core {
-            state <- new_mutex!(
-                State {
-                    live: KVec::new(),
-                    next_id: 1,
-                    dummy,
-                },
-                "cgroup_mutex"
-            ),
-            csets <- new_spinlock_irq!(CsetTable::new(), "css_set_lock"),
-        }),
-        GFP_KERNEL,
-    )?;
-    // Leaked: the core lives for ever.
-    let raw = Arc::into_raw(made).cast_mut();
-    // INVARIANT (`CoreCell`): the only `State`, published once.
-    if CORE
-        .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
-    {
-        // SAFETY: Never published: the reference made by `into_raw` above is ours to drop.
-        drop(unsafe { Arc::from_raw(raw) });
-        return Err(EBUSY);
-    }
-    core().ok_or(EINVAL)
-}
-
-// --- The in-kernel API. ---
 
 /// A hierarchy made from kernel code by [`create_hierarchy`]; it is not mounted but can be,
 /// with `-o none,name=<name>`. Dropping it (or [`release_hierarchy`]) releases it: the

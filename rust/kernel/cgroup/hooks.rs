@@ -7,7 +7,7 @@
 //! Each turns raw pointers into references, under the rules C guarantees at its call site, and
 //! calls safe code of the other modules.
 
-use super::{cset, hierarchy, proc, subsys};
+use super::{cset, proc, state, subsys};
 use crate::{
     bindings, c_str,
     cputime::CpuStat,
@@ -66,10 +66,10 @@ fn register_controllers() {
 #[no_mangle]
 extern "C" fn cgroup_init() -> c_int {
     let result = (|| -> Result {
-        let core = hierarchy::init()?;
+        let core = state::init()?;
         // SAFETY: `init_task` is static and valid for ever.
         let init_task = unsafe { &*core::ptr::addr_of_mut!(bindings::init_task).cast::<Task>() };
-        cset::init(core, init_task)?;
+        cset::init(core, &core.state.lock(), init_task)?;
         register_controllers();
         ProcEntry::new_single::<proc::ProcCgroups>(c_str!("cgroups"), 0o444)?.keep_forever();
         super::fs::register()?;
@@ -113,7 +113,7 @@ unsafe extern "C" fn cgroup_can_fork(
 ) -> c_int {
     // SAFETY: `p` is valid (caller) and `Task` is a transparent wrapper.
     let child = unsafe { &*p.cast::<Task>() };
-    let rwsem = super::migrate::threadgroup_rwsem();
+    let rwsem = super::state::threadgroup_rwsem();
     rwsem.read().leak();
     // The current task's set cannot change: moving it needs the rwsem for writing.
     let Some(set) = cset::task_cset_ref(crate::current!()) else {
@@ -144,7 +144,7 @@ unsafe extern "C" fn cgroup_cancel_fork(
         subsys::cancel_fork(&set, child, u32::MAX);
     }
     // SAFETY: The read lock taken by `cgroup_can_fork`.
-    unsafe { super::migrate::threadgroup_rwsem().read_unlock() };
+    unsafe { super::state::threadgroup_rwsem().read_unlock() };
 }
 
 /// Links the new task into its set (from now on it is listed in its groups) and runs the
@@ -160,7 +160,7 @@ unsafe extern "C" fn cgroup_post_fork(
 ) {
     // SAFETY: `p` is valid (caller) and `Task` is a transparent wrapper.
     let child = unsafe { &*p.cast::<Task>() };
-    if let Some(core) = hierarchy::core() {
+    if let Some(core) = state::core() {
         cset::fork_link(core, child);
         if subsys::has_task_hooks() {
             // The child's set cannot change before the rwsem is released: moving it needs the
@@ -171,7 +171,7 @@ unsafe extern "C" fn cgroup_post_fork(
         }
     }
     // SAFETY: The read lock taken by `cgroup_can_fork`.
-    unsafe { super::migrate::threadgroup_rwsem().read_unlock() };
+    unsafe { super::state::threadgroup_rwsem().read_unlock() };
 }
 
 /// Unlinks an exiting task (it leaves `tasks` and `cgroup.procs` at once) and runs the
@@ -184,14 +184,14 @@ unsafe extern "C" fn cgroup_post_fork(
 unsafe extern "C" fn cgroup_exit(tsk: *mut bindings::task_struct) {
     // SAFETY: `tsk` is valid (caller) and `Task` is a transparent wrapper.
     let task = unsafe { &*tsk.cast::<Task>() };
-    let Some(core) = hierarchy::core() else {
+    let Some(core) = state::core() else {
         return;
     };
     cset::exit_unlink(core, task);
     if subsys::has_task_hooks() {
         // An exiting task is not moved any more (moves skip it); holding the rwsem keeps root
         // states from changing groups under the callbacks.
-        let _tg = super::migrate::threadgroup_rwsem().read();
+        let _tg = super::state::threadgroup_rwsem().read();
         if let Some(set) = cset::task_cset_ref(task) {
             subsys::task_hook(&set, task, true);
         }

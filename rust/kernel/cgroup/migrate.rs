@@ -23,31 +23,21 @@
 
 use super::cset::{self, CssSet};
 use super::group::{Cgroup, Root};
-use super::hierarchy::{core, Core, State};
+use super::state::{core, Core, State};
 use super::subsys;
 use crate::{
     alloc::{
         flags::{GFP_ATOMIC, GFP_KERNEL},
         KVec,
     },
-    bindings,
     error::{code::*, Result},
     kernfs::Attrs,
     prelude::*,
-    sync::{percpu_rwsem::PercpuRwSem, rcu},
+    sync::rcu,
     task::{Kuid, Task},
     types::ARef,
 };
 use core::ptr;
-
-/// The rwsem that makes whole thread groups move atomically (C's
-/// `cgroup_threadgroup_rwsem`): fork (from `cgroup_can_fork()` to `cgroup_post_fork()`), exec,
-/// exit and the `exit` callbacks hold it for reading; moves and (un)binding for writing.
-pub(super) fn threadgroup_rwsem() -> &'static PercpuRwSem {
-    // SAFETY: `cgroup_threadgroup_rwsem` is defined and initialised statically in
-    // rust/helpers/cgroup.c (DEFINE_PERCPU_RWSEM) and lives for ever.
-    unsafe { PercpuRwSem::from_raw(ptr::addr_of_mut!(bindings::cgroup_threadgroup_rwsem)) }
-}
 
 /// One task of a move: the task, its set before the move and its set after.
 pub struct TaskMove {
@@ -157,7 +147,7 @@ pub(super) fn attach(
         return Err(ENODEV);
     }
     let result = {
-        let _tg = threadgroup_rwsem().write();
+        let _tg = super::state::threadgroup_rwsem().write();
         let task: ARef<Task> = {
             let guard = rcu::read_lock();
             let task = if pid == 0 {
@@ -332,7 +322,7 @@ pub fn clone_into_child(root: &Root, task: &Task, name: &CStr) -> Result<ARef<Cg
     };
     let child = state.create_group(&parent, name, Attrs::current_owner(0o755))?;
     let moved = {
-        let _tg = threadgroup_rwsem().write();
+        let _tg = super::state::threadgroup_rwsem().write();
         let mut one = KVec::with_capacity(1, GFP_KERNEL)?;
         one.push(ARef::from(task), GFP_KERNEL)?;
         migrate(core, &state, &child, one)

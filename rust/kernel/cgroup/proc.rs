@@ -2,7 +2,7 @@
 
 //! What the core shows in `/proc`: `/proc/cgroups` and `/proc/<pid>/cgroup`.
 
-use super::hierarchy::core;
+use super::state::core;
 use super::subsys;
 use crate::{
     alloc::{flags::GFP_KERNEL, KVec},
@@ -20,9 +20,9 @@ pub(super) struct ProcCgroups;
 impl ProcShow for ProcCgroups {
     fn show(m: &SeqFile) -> Result {
         m.write_bytes(b"#subsys_name\thierarchy\tnum_cgroups\tenabled\n");
-        let _state = core().ok_or(ENODEV)?.state.lock();
+        let state = core().ok_or(ENODEV)?.state.lock();
         for id in subsys::registered() {
-            let Some(css) = subsys::root_css(id) else {
+            let Some(css) = subsys::root_css(id, &state) else {
                 continue;
             };
             let root = css.cgroup().root();

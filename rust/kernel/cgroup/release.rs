@@ -9,7 +9,7 @@
 //! is already pending does nothing, so one emptying runs the agent once.
 
 use super::group::Cgroup;
-use super::hierarchy::core;
+use super::state::core;
 use crate::{
     alloc::{flags::GFP_KERNEL, KVec},
     bindings, c_str,
@@ -57,7 +57,10 @@ fn run_agent(cgrp: &Cgroup) -> Result {
     // Started, not waited for: the agent may take as long as it likes.
     umh::call_usermodehelper(
         &[agent, path],
-        &[c_str!("HOME=/"), c_str!("PATH=/sbin:/bin:/usr/sbin:/usr/bin")],
+        &[
+            c_str!("HOME=/"),
+            c_str!("PATH=/sbin:/bin:/usr/sbin:/usr/bin"),
+        ],
         umh::Wait::Exec,
     )
 }

@@ -20,11 +20,11 @@
 //! controller whenever its group in that controller's hierarchy is the top group.
 
 use super::cftype::Cftype;
-use super::css::{Css, RawCss};
 use super::cset::CssSet;
+use super::css::{Css, RawCss};
 use super::group::Cgroup;
-use super::hierarchy::State;
 use super::migrate::TaskMove;
+use super::state::State;
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox},
     c_str,
@@ -312,7 +312,9 @@ pub fn registered_mask() -> u32 {
 /// The ids of the registered controllers, in order.
 pub fn registered() -> impl Iterator<Item = SubsysId> {
     let mask = registered_mask();
-    SubsysId::ALL.into_iter().filter(move |id| mask & id.bit() != 0)
+    SubsysId::ALL
+        .into_iter()
+        .filter(move |id| mask & id.bit() != 0)
 }
 
 /// The registered controller with id `id`.
@@ -330,8 +332,9 @@ pub(super) fn each_in(mask: u32) -> impl Iterator<Item = &'static Ops> {
         .filter_map(ops)
 }
 
-/// The root state of controller `id`, if registered.
-pub(super) fn root_css(id: SubsysId) -> Option<&'static RawCss> {
+/// The root state of controller `id`, if registered. It is handed out under the core mutex
+/// (`_state`): its group may change once the mutex is released.
+pub(super) fn root_css(id: SubsysId, _state: &State) -> Option<&RawCss> {
     ops(id).map(|o| o.root_css)
 }
 
@@ -341,8 +344,9 @@ impl Ops {
         self.id.name()
     }
 
-    /// The root state.
-    pub(super) fn root_css(&self) -> &'static RawCss {
+    /// The root state, under the core mutex (`_state`): its group may change once the mutex is
+    /// released.
+    pub(super) fn root_css<'a>(&self, _state: &'a State) -> &'a RawCss {
         self.root_css
     }
 
@@ -448,7 +452,7 @@ fn account_field_thunk<S: Subsystem>(css: &RawCss, cpu: CpuId, stat: CpuStat, de
 /// task. Called once per controller at boot, by `cgroup_init()` through the function
 /// [`crate::cgroup_subsys!`] defines.
 pub fn register<S: Subsystem>() -> Result {
-    let core = super::hierarchy::core().ok_or(ENODEV)?;
+    let core = super::state::core().ok_or(ENODEV)?;
     let state = core.state.lock();
     if ops(S::ID).is_some() {
         return Err(EBUSY);

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The fields of a task that the Rust cgroup core keeps (`rust/kernel/cgroup/cset.rs`), added
+//! to `struct task_struct` under `CONFIG_RUST_CGROUPS`.
+
+use super::Task;
+use core::ptr;
+
+impl Task {
+    /// The task's css_set (`task_struct::rcg_cset`), a pointer only ever accessed atomically.
+    pub fn cgroup_cset(&self) -> &core::sync::atomic::AtomicPtr<crate::ffi::c_void> {
+        // SAFETY: `rcg_cset` is a pointer-sized, pointer-aligned field of a valid task (type
+        // invariants), only ever accessed atomically; the reference lives as long as the task.
+        unsafe { &*ptr::addr_of_mut!((*self.0.get()).rcg_cset).cast() }
+    }
+
+    /// The task's node in its css_set's task list (`task_struct::rcg_node`). It is initialised
+    /// by `cgroup_fork()`, before the new task is visible to anyone else.
+    pub fn cgroup_node(&self) -> &crate::clist::ListHead {
+        // SAFETY: A field of a valid task (type invariants), which lives as long as the task.
+        unsafe { crate::clist::ListHead::from_raw(ptr::addr_of_mut!((*self.0.get()).rcg_node)) }
+    }
+
+    /// The task whose [`Task::cgroup_node`] is `node`.
+    ///
+    /// # Safety
+    ///
+    /// `node` must be the `rcg_node` of a task that stays valid for `'a`.
+    pub unsafe fn from_cgroup_node<'a>(node: *mut bindings::list_head) -> &'a Task {
+        // SAFETY: `node` is the `rcg_node` field of a valid task (the caller's promise), and
+        // `Task` is a transparent wrapper of `task_struct`.
+        unsafe { &*crate::container_of!(node, bindings::task_struct, rcg_node).cast::<Task>() }
+    }
+}
