@@ -55,8 +55,8 @@
 //!    across `kernfs_get_tree()` or `kernfs_kill_sb()`, which wait for superblock locks held
 //!    around taking it: a mount pins its hierarchy under the mutex and mounts without it.
 //! 3. **The threadgroup rwsem** (`state`, C's `cgroup_threadgroup_rwsem`): fork (from
-//!    `cgroup_can_fork()` to `cgroup_post_fork()`), exec, exit and the `exit` callbacks hold it for reading; moves
-//!    and (un)binding for writing.
+//!    `cgroup_can_fork()` to `cgroup_post_fork()`), exec, exit and the `exit` callbacks hold it
+//!    for reading; moves and (un)binding for writing.
 //! 4. **The css_set lock** ([`cset`]), an IRQ-safe spinlock, last: held only for short, bounded
 //!    steps.
 //!
