@@ -149,7 +149,8 @@ impl Node {
     /// Writes the node's name into `buf` and returns it (`/` for a root directory).
     pub fn name_into<'b>(&self, buf: &'b mut [u8]) -> Result<&'b [u8]> {
         // SAFETY: The node is valid (type invariant) and `buf` is writable for its length.
-        let len = unsafe { bindings::kernfs_name(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+        let len =
+            unsafe { bindings::kernfs_name(self.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
         let len = usize::try_from(len).map_err(|_| Error::from_errno(len))?;
         buf.get(..len).ok_or(E2BIG)
     }
@@ -1016,7 +1017,9 @@ unsafe extern "C" fn reconfigure<T: FsType>(fc: *mut bindings::fs_context) -> c_
     // our superblocks, whose tree is mounted and so its root directory's data is in place.
     let (ctx, root) = unsafe {
         let sb = (*(*fc).root).d_sb;
-        let node = Node::from_raw(bindings::kernfs_root_to_node(bindings::kernfs_root_from_sb(sb)));
+        let node = Node::from_raw(bindings::kernfs_root_to_node(
+            bindings::kernfs_root_from_sb(sb),
+        ));
         (
             fs_ctx::<T>(fc),
             <T::Dirs as DirOps>::Data::borrow(node.private()),
@@ -1032,7 +1035,9 @@ unsafe extern "C" fn kill_sb<T: FsType>(sb: *mut bindings::super_block) {
     // SAFETY: `sb` is a kernfs superblock of one of our trees, still mounted until
     // `kernfs_kill_sb`; its root directory's data is in place until then.
     let token = unsafe {
-        let node = Node::from_raw(bindings::kernfs_root_to_node(bindings::kernfs_root_from_sb(sb)));
+        let node = Node::from_raw(bindings::kernfs_root_to_node(
+            bindings::kernfs_root_from_sb(sb),
+        ));
         T::before_kill_sb(<T::Dirs as DirOps>::Data::borrow(node.private()))
     };
     // SAFETY: `sb` is valid; this is the last thing done with it.

@@ -34,7 +34,8 @@
 //! `cgroup_free()`), plus temporary ones. The last one is dropped under the css_set lock, which
 //! unhashes and unlinks the set at the same time, so a lookup or a walk (under the lock) never
 //! finds a set whose count reached zero. The set is then freed after an RCU grace period (for
-//! lockless readers), in process context (dropping its groups may free them).
+//! lockless readers), in the RCU callback: dropping it frees its links and drops references on its
+//! groups, whose own freeing is deferred to process context.
 //!
 //! Each set also points to the state of every registered controller
 //! ([`super::css::RawCss`]): the state of its group in the controller's hierarchy, or the
@@ -57,7 +58,7 @@ use crate::{
     prelude::*,
     sync::{
         lock::{spinlock::SpinLockIrqBackend, Guard},
-        rcu::{self, RcuCounted, RcuWork},
+        rcu::{self, RcuCounted, RcuHead},
         Refcount,
     },
     task::Task,
@@ -224,17 +225,23 @@ pub struct CssSet {
     iters: ListHead,
     /// The number of tasks in `tasks`; written under the css_set lock.
     nr_tasks: AtomicU32,
-    rcu_work: RcuWork,
+    rcu_head: RcuHead,
 }
 
-crate::impl_has_rcu_work! {
-    impl HasRcuWork for CssSet { self.rcu_work }
+crate::impl_has_rcu_head! {
+    impl HasRcuHead for CssSet { self.rcu_head }
 }
 
 // SAFETY: `refcount` is the set's count, used as `RcuCounted` requires.
 unsafe impl RcuCounted for CssSet {
     fn refcount(&self) -> &Refcount {
         &self.refcount
+    }
+
+    /// Freed in the RCU callback: dropping a set frees its links and drops references on
+    /// groups, none of which sleeps (a group's own freeing is deferred to process context).
+    fn free(this: KBox<Self>) {
+        rcu::drop_in_rcu_callback(this);
     }
 }
 
@@ -351,12 +358,37 @@ impl CssSet {
             .map(|c| &**c)
     }
 
+    /// Whether the set's groups (those that are not top groups) are exactly `groups`, in order.
+    fn has_groups<'a>(&self, mut groups: impl Iterator<Item = &'a Cgroup>) -> bool {
+        let mut mine = self.cgroups.iter();
+        loop {
+            match (mine.next(), groups.next()) {
+                (None, None) => return true,
+                (Some(a), Some(b)) if ptr::eq::<Cgroup>(&**a, b) => continue,
+                _ => return false,
+            }
+        }
+    }
+
     /// Whether the tasks of this set are in `cgrp`.
     pub fn is_in(&self, cgrp: &Cgroup) -> bool {
         match self.group_in(cgrp.root()) {
             Some(g) => ptr::eq(g, cgrp),
             None => cgrp.is_top(),
         }
+    }
+
+    /// Hands `link` to this new set, not yet published: it goes on the set's list only.
+    fn adopt(&self, link: Pin<KBox<Link>>) {
+        // SAFETY: The link is not moved out of its box: it is freed as a box again by
+        // `CssSet::drop`.
+        let link: &Link = KBox::leak(unsafe { Pin::into_inner_unchecked(link) });
+        // INVARIANT: Owned by this set from here.
+        link.cset
+            .store(ptr::from_ref(self).cast_mut(), Ordering::Relaxed);
+        // SAFETY: Nobody else can see the set before it is published, so its list needs no
+        // lock; the new link is on no list and lives as long as the set.
+        unsafe { self.links.add_tail(&link.cset_node) };
     }
 
     /// Calls `f` with each task of the set. Under the css_set lock (`f` must not sleep).
@@ -583,23 +615,19 @@ fn unlink_task(guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) -> bool {
     true
 }
 
-/// Moves `task` from `from` to `to` if it is still linked to `from` (it did not exit). Returns
-/// the reference the task held on `from`, which the caller drops once the lock is released (the
-/// caller holds another one, so it is not the last).
-pub(super) fn move_task(
-    guard: &mut CsetGuard<'_>,
-    task: &Task,
-    from: &CssSet,
-    to: &ARef<CssSet>,
-) -> Option<ARef<CssSet>> {
+/// Moves `task` from `from` to `to` if it is still linked to `from` (it did not exit). The
+/// task's reference on `from` is dropped here, with the lock held.
+pub(super) fn move_task(guard: &mut CsetGuard<'_>, task: &Task, from: &CssSet, to: &ARef<CssSet>) {
     if !ptr::eq(cset_slot(task).load(Ordering::Relaxed), from) || !unlink_task(guard, from, task) {
-        return None;
+        return;
     }
     let old = swap_set(task, Some(to.clone()));
     // SAFETY: The node was just unlinked; `task` points to `to` now, whose new reference keeps
     // it alive while the task is linked; a linked task unlinks itself before it is freed.
     unsafe { link_task(guard, to, task) };
-    old
+    if let Some(old) = old {
+        put_locked(guard, old);
+    }
 }
 
 /// Takes the css_set lock, for [`move_task`].
@@ -609,8 +637,8 @@ pub(super) fn lock_for_moves(core: &Core) -> CsetGuard<'_> {
 
 // --- Creating sets. ---
 
-fn hash_of(cgroups: &[ARef<Cgroup>]) -> u64 {
-    cgroups.iter().fold(0xcbf29ce484222325, |h, c| {
+fn hash_of<'a>(cgroups: impl Iterator<Item = &'a Cgroup>) -> u64 {
+    cgroups.fold(0xcbf29ce484222325, |h, c| {
         (h ^ (ptr::from_ref::<Cgroup>(c) as u64)).wrapping_mul(0x100000001b3)
     })
 }
@@ -622,7 +650,7 @@ fn order(c: &Cgroup) -> usize {
 
 /// A new set of `cgroups`, not yet published. Under the core mutex (`state`).
 fn new_cset(state: &State, cgroups: KVec<ARef<Cgroup>>) -> Result<ARef<CssSet>> {
-    let hash = hash_of(&cgroups);
+    let hash = hash_of(cgroups.iter().map(|c| &**c));
     let subsys = states_of(state, &cgroups);
     rcu::new_counted(
         pin_init!(CssSet {
@@ -634,7 +662,7 @@ fn new_cset(state: &State, cgroups: KVec<ARef<Cgroup>>) -> Result<ARef<CssSet>> 
             links <- ListHead::new(),
             iters <- ListHead::new(),
             nr_tasks: AtomicU32::new(0),
-            rcu_work: RcuWork::new(),
+            rcu_head: RcuHead::new(),
         }),
         GFP_KERNEL,
     )
@@ -669,33 +697,23 @@ pub(super) fn find_or_create(
     base: &CssSet,
     target: &Cgroup,
 ) -> Result<ARef<CssSet>> {
-    let mut cgroups = KVec::with_capacity(base.cgroups.len() + 1, GFP_KERNEL)?;
-    let mut placed = target.is_top();
-    for c in base.cgroups.iter() {
-        if ptr::eq(c.root(), target.root()) {
-            continue;
-        }
-        if !placed && order(c) > order(target) {
-            cgroups.push(ARef::from(target), GFP_KERNEL)?;
-            placed = true;
-        }
-        cgroups.push(c.clone(), GFP_KERNEL)?;
-    }
-    if !placed {
-        cgroups.push(ARef::from(target), GFP_KERNEL)?;
-    }
-    let hash = hash_of(&cgroups);
+    // The groups of the set wanted: `base`'s, with `target` for its hierarchy (and none for a
+    // top group), in hierarchy order.
+    let wanted = || {
+        let others = base
+            .cgroups
+            .iter()
+            .map(|c| &**c)
+            .filter(move |c| !ptr::eq(c.root(), target.root()));
+        let before = others.clone().take_while(move |c| order(c) < order(target));
+        let after = others.skip_while(move |c| order(c) < order(target));
+        let mine = (!target.is_top()).then_some(target);
+        Iterator::chain(Iterator::chain(before, mine), after)
+    };
+    let hash = hash_of(wanted());
     {
         let guard = lock(core);
-        let same = |set: &&CssSet| {
-            set.hash == hash
-                && set.cgroups.len() == cgroups.len()
-                && set
-                    .cgroups
-                    .iter()
-                    .zip(cgroups.iter())
-                    .all(|(a, b)| ptr::eq::<Cgroup>(&**a, &**b))
-        };
+        let same = |set: &&CssSet| set.hash == hash && set.has_groups(wanted());
         // Taking a reference on a set in the table, whose count is not zero, is allowed.
         let found = guard.sets().find(same).map(ARef::from);
         drop(guard);
@@ -703,23 +721,30 @@ pub(super) fn find_or_create(
             return Ok(set);
         }
     }
-    // One link per live hierarchy: to the set's group there, or to the top group.
-    let mut links = KVec::with_capacity(state.nr_live(), GFP_KERNEL)?;
-    for top in state.live_tops() {
-        let group = cgroups
-            .iter()
-            .find(|c| ptr::eq(c.root(), top.root()))
-            .unwrap_or(top);
-        links.push(Link::new(group.clone())?, GFP_KERNEL)?;
+    let mut cgroups = KVec::with_capacity(base.cgroups.len() + 1, GFP_KERNEL)?;
+    for c in wanted() {
+        cgroups.push(ARef::from(c), GFP_KERNEL)?;
     }
     let set = new_cset(state, cgroups)?;
+    // One link per live hierarchy: to the set's group there, or to the top group. They go on
+    // the new set's list first (nobody else sees the set yet: no lock needed), and on their
+    // groups' lists once it is published.
+    for top in state.live_tops() {
+        let group = set.group_in(top.root()).unwrap_or(top);
+        set.adopt(Link::new(group.into())?);
+    }
     let mut guard = lock(core);
     if publish(&mut guard, &set).is_err() {
         drop(guard);
         return Err(ENOMEM);
     }
-    for link in links {
-        Link::attach(&mut guard, link, &set);
+    // SAFETY: The set's link list and the groups' are guarded by the lock we hold; each link
+    // on the set's list is owned by it and on no group's list yet.
+    unsafe {
+        for node in set.links.iter() {
+            let link = Link::from_node(node, true);
+            link.cgrp.cset_links.add_tail(&link.cgrp_node);
+        }
     }
     drop(guard);
     Ok(set)

@@ -238,6 +238,11 @@ unsafe impl RcuCounted for Cgroup {
     fn refcount(&self) -> &Refcount {
         &self.refcount
     }
+
+    /// Freed in process context: its kernfs node and controller states go with it.
+    fn free(this: KBox<Self>) {
+        rcu::drop_after_grace_period(this);
+    }
 }
 
 // SAFETY: Every `Cgroup` is made by `rcu::new_counted` and counted by `refcount` (type

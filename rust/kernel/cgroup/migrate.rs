@@ -39,60 +39,81 @@ use crate::{
 };
 use core::ptr;
 
-/// One task of a move: the task, its set before the move and its set after.
-pub struct TaskMove {
-    task: ARef<Task>,
-    from: ARef<CssSet>,
-    to: ARef<CssSet>,
+/// A move being made: the tasks that move. Each refers to the entry (its own or an earlier
+/// one) that holds the pair of sets for the set it comes from: before and after the move. The
+/// threads of a group are usually all in one set: they share one pair.
+pub struct Migration<'a> {
+    moves: KVec<Move<'a>>,
 }
 
-impl TaskMove {
-    /// The task.
-    pub(super) fn task(&self) -> &Task {
-        &self.task
+struct Move<'a> {
+    task: &'a Task,
+    pair: usize,
+    sets: Option<(ARef<CssSet>, ARef<CssSet>)>,
+}
+
+impl<'a> Migration<'a> {
+    /// The sets before and after the move of the task in entry `i`.
+    fn sets(&self, i: usize) -> Option<&(ARef<CssSet>, ARef<CssSet>)> {
+        self.moves.get(self.moves.get(i)?.pair)?.sets.as_ref()
     }
 
-    /// Its set before the move.
-    pub(super) fn from(&self) -> &CssSet {
-        &self.from
+    /// Each task that moves, with its set before the move.
+    pub(super) fn tasks(&self) -> impl Iterator<Item = (&'a Task, &CssSet)> + '_ {
+        (0..self.moves.len()).filter_map(|i| Some((self.moves[i].task, &*self.sets(i)?.0)))
+    }
+
+    /// The number of tasks that move.
+    pub(super) fn len(&self) -> usize {
+        self.moves.len()
     }
 }
 
 /// Moves `tasks` into `target`. Called with the core mutex (`state`) and the threadgroup rwsem
 /// (write) held; the caller releases the rwsem and then runs [`subsys::post_attach`].
-fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: KVec<ARef<Task>>) -> Result {
-    // The tasks that really move: not exiting, and not already in `target`.
-    let mut sources = KVec::with_capacity(tasks.len(), GFP_KERNEL)?;
+fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: &[ARef<Task>]) -> Result {
+    let mut mig = Migration { moves: KVec::new() };
+    // 1. Prepare: the tasks that really move (not exiting, not already in `target`), and the
+    // destination set of each set they come from; only a new source set costs a lookup and
+    // references.
     for task in tasks {
         if task.is_exiting() {
             continue;
         }
-        let Some(from) = cset::task_cset_ref(&task) else {
-            continue;
-        };
-        if !from.is_in(target) {
-            sources.push((task, from), GFP_KERNEL)?;
-        }
-    }
-    if sources.is_empty() {
-        return Ok(());
-    }
-    // 1. Prepare. The threads of a group are usually all in one set: reuse the last lookup.
-    let mut moves = KVec::with_capacity(sources.len(), GFP_KERNEL)?;
-    let mut last: Option<(ARef<CssSet>, ARef<CssSet>)> = None;
-    for (task, from) in sources {
-        let to = match &last {
-            Some((f, t)) if ptr::eq::<CssSet>(&**f, &*from) => t.clone(),
-            _ => {
-                let to = cset::find_or_create(core, state, &from, target)?;
-                last = Some((from.clone(), to.clone()));
-                to
+        let from = {
+            let guard = rcu::read_lock();
+            let Some(set) = cset::task_cset(task, &guard) else {
+                continue;
+            };
+            if set.is_in(target) {
+                continue;
+            }
+            let known = mig.moves.iter().position(|m| {
+                m.sets
+                    .as_ref()
+                    .is_some_and(|(f, _)| ptr::eq::<CssSet>(&**f, set))
+            });
+            match known {
+                Some(i) => Err(i),
+                // The task's reference keeps the set's count above zero: taking one is allowed.
+                None => Ok(ARef::from(set)),
             }
         };
-        moves.push(TaskMove { task, from, to }, GFP_KERNEL)?;
+        let (pair, sets) = match from {
+            Err(i) => (i, None),
+            Ok(from) => {
+                let to = cset::find_or_create(core, state, &from, target)?;
+                (mig.moves.len(), Some((from, to)))
+            }
+        };
+        if mig.moves.is_empty() {
+            mig.moves.reserve(tasks.len(), GFP_KERNEL)?;
+        }
+        mig.moves.push(Move { task, pair, sets }, GFP_KERNEL)?;
     }
-    drop(last);
-    let mut olds = KVec::with_capacity(moves.len(), GFP_KERNEL)?;
+    if mig.moves.is_empty() {
+        return Ok(());
+    }
     // 2. Ask.
     let mask = target.root().subsys_mask();
     let mut accepted = 0u32;
@@ -100,31 +121,28 @@ fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: KVec<ARef<Task>>)
         let Some(css) = target.css(ops.id) else {
             continue;
         };
-        if let Err(e) = ops.can_attach(&moves, css) {
+        if let Err(e) = ops.can_attach(&mig, css) {
             for done in subsys::each_in(accepted) {
                 if let Some(css) = target.css(done.id) {
-                    done.cancel_attach(&moves, css);
+                    done.cancel_attach(&mig, css);
                 }
             }
             return Err(e);
         }
         accepted |= ops.id.bit();
     }
-    // 3. Commit: no allocation (`olds` has room for every move), nothing can fail.
+    // 3. Commit: nothing allocates, nothing can fail.
     {
         let mut guard = cset::lock_for_moves(core);
-        for m in moves.iter() {
-            if let Some(old) = cset::move_task(&mut guard, &m.task, &m.from, &m.to) {
-                // Within capacity: does not allocate.
-                let _ = olds.push(old, GFP_ATOMIC);
+        for (i, m) in mig.moves.iter().enumerate() {
+            if let Some((from, to)) = mig.sets(i) {
+                cset::move_task(&mut guard, m.task, from, to);
             }
         }
     }
-    // The tasks' references on their old sets go once the lock is released.
-    drop(olds);
     for ops in subsys::each_in(mask) {
         if let Some(css) = target.css(ops.id) {
-            ops.attach(&moves, css);
+            ops.attach(&mig, css);
         }
     }
     Ok(())
@@ -165,18 +183,19 @@ pub(super) fn attach(
             return Err(EINVAL);
         }
         // The v1 rule: root, or the owner of the task (its real or saved uid).
-        let cred = task.real_cred();
-        if opener_euid != Kuid::root() && opener_euid != cred.uid() && opener_euid != cred.suid() {
+        let allowed = opener_euid == Kuid::root() || {
+            let guard = rcu::read_lock();
+            let cred = task.real_cred_rcu(&guard);
+            opener_euid == cred.uid() || opener_euid == cred.suid()
+        };
+        if !allowed {
             return Err(EACCES);
         }
-        let threads = if threadgroup {
-            threads_of(&task)?
+        if threadgroup {
+            migrate(core, state, target, &threads_of(&task)?)
         } else {
-            let mut one = KVec::with_capacity(1, GFP_KERNEL)?;
-            one.push(task, GFP_KERNEL)?;
-            one
-        };
-        migrate(core, state, target, threads)
+            migrate(core, state, target, core::slice::from_ref(&task))
+        }
     };
     subsys::post_attach();
     result
@@ -323,9 +342,7 @@ pub fn clone_into_child(root: &Root, task: &Task, name: &CStr) -> Result<ARef<Cg
     let child = state.create_group(&parent, name, Attrs::current_owner(0o755))?;
     let moved = {
         let _tg = super::state::threadgroup_rwsem().write();
-        let mut one = KVec::with_capacity(1, GFP_KERNEL)?;
-        one.push(ARef::from(task), GFP_KERNEL)?;
-        migrate(core, &state, &child, one)
+        migrate(core, &state, &child, &[ARef::from(task)])
     };
     subsys::post_attach();
     let in_child = {

@@ -105,11 +105,6 @@ impl State {
         self.live.iter().map(|l| &l.top)
     }
 
-    /// The number of live hierarchies.
-    pub(super) fn nr_live(&self) -> usize {
-        self.live.len()
-    }
-
     pub(super) fn live_index(&self, root: &Root) -> Option<usize> {
         self.live.iter().position(|l| ptr::eq(l.top.root(), root))
     }

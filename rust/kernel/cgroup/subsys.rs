@@ -23,7 +23,7 @@ use super::cftype::Cftype;
 use super::cset::CssSet;
 use super::css::{Css, RawCss};
 use super::group::Cgroup;
-use super::migrate::TaskMove;
+use super::migrate::Migration;
 use super::state::State;
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox},
@@ -118,7 +118,7 @@ impl SubsysId {
 /// The tasks of one migration, as seen by controller `S`: every task moves into the group of
 /// [`TaskSet::dst`].
 pub struct TaskSet<'a, S: Subsystem> {
-    moves: &'a [TaskMove],
+    mig: &'a Migration<'a>,
     dst: &'a Css<S>,
 }
 
@@ -130,19 +130,19 @@ impl<'a, S: Subsystem> TaskSet<'a, S> {
 
     /// Each task that moves, with its state of `S` before the move.
     pub fn iter(&self) -> impl Iterator<Item = (&'a Task, &'a Css<S>)> + 'a {
-        self.moves
-            .iter()
-            .filter_map(|m| Some((m.task(), m.from().css(S::ID).and_then(Css::from_raw)?)))
+        self.mig
+            .tasks()
+            .filter_map(|(task, from)| Some((task, from.css(S::ID).and_then(Css::from_raw)?)))
     }
 
     /// The number of tasks that move.
     pub fn len(&self) -> usize {
-        self.moves.len()
+        self.mig.len()
     }
 
     /// Whether no task moves.
     pub fn is_empty(&self) -> bool {
-        self.moves.is_empty()
+        self.mig.len() == 0
     }
 }
 
@@ -275,9 +275,9 @@ pub(super) struct Ops {
     online: fn(&RawCss) -> Result,
     offline: fn(&RawCss),
     bind: fn(&RawCss),
-    can_attach: fn(&[TaskMove], &RawCss) -> Result,
-    cancel_attach: fn(&[TaskMove], &RawCss),
-    attach: fn(&[TaskMove], &RawCss),
+    can_attach: fn(&Migration<'_>, &RawCss) -> Result,
+    cancel_attach: fn(&Migration<'_>, &RawCss),
+    attach: fn(&Migration<'_>, &RawCss),
     post_attach: fn(),
     can_fork: fn(&RawCss, &Task) -> Result,
     cancel_fork: fn(&RawCss, &Task),
@@ -374,16 +374,16 @@ impl Ops {
         (self.bind)(self.root_css);
     }
 
-    pub(super) fn can_attach(&self, moves: &[TaskMove], dst: &RawCss) -> Result {
-        (self.can_attach)(moves, dst)
+    pub(super) fn can_attach(&self, mig: &Migration<'_>, dst: &RawCss) -> Result {
+        (self.can_attach)(mig, dst)
     }
 
-    pub(super) fn cancel_attach(&self, moves: &[TaskMove], dst: &RawCss) {
-        (self.cancel_attach)(moves, dst)
+    pub(super) fn cancel_attach(&self, mig: &Migration<'_>, dst: &RawCss) {
+        (self.cancel_attach)(mig, dst)
     }
 
-    pub(super) fn attach(&self, moves: &[TaskMove], dst: &RawCss) {
-        (self.attach)(moves, dst)
+    pub(super) fn attach(&self, mig: &Migration<'_>, dst: &RawCss) {
+        (self.attach)(mig, dst)
     }
 }
 
@@ -411,17 +411,17 @@ fn bind_thunk<S: Subsystem>(css: &RawCss) {
     typed::<S, ()>(css, S::bind)
 }
 
-fn can_attach_thunk<S: Subsystem>(moves: &[TaskMove], dst: &RawCss) -> Result {
+fn can_attach_thunk<S: Subsystem>(mig: &Migration<'_>, dst: &RawCss) -> Result {
     let dst = Css::<S>::from_raw(dst).ok_or(EINVAL)?;
-    S::can_attach(&TaskSet { moves, dst })
+    S::can_attach(&TaskSet { mig, dst })
 }
 
-fn cancel_attach_thunk<S: Subsystem>(moves: &[TaskMove], dst: &RawCss) {
-    typed::<S, ()>(dst, |dst| S::cancel_attach(&TaskSet { moves, dst }))
+fn cancel_attach_thunk<S: Subsystem>(mig: &Migration<'_>, dst: &RawCss) {
+    typed::<S, ()>(dst, |dst| S::cancel_attach(&TaskSet { mig, dst }))
 }
 
-fn attach_thunk<S: Subsystem>(moves: &[TaskMove], dst: &RawCss) {
-    typed::<S, ()>(dst, |dst| S::attach(&TaskSet { moves, dst }))
+fn attach_thunk<S: Subsystem>(mig: &Migration<'_>, dst: &RawCss) {
+    typed::<S, ()>(dst, |dst| S::attach(&TaskSet { mig, dst }))
 }
 
 fn can_fork_thunk<S: Subsystem>(css: &RawCss, child: &Task) -> Result {

@@ -370,6 +370,10 @@ pub fn drop_after_grace_period<T: HasRcuWork>(obj: KBox<T>) {
 ///     fn refcount(&self) -> &Refcount {
 ///         &self.refs
 ///     }
+///
+///     fn free(this: KBox<Self>) {
+///         rcu::drop_after_grace_period(this);
+///     }
 /// }
 ///
 /// // SAFETY: Nodes are made by `new_counted` and counted by `refs`.
@@ -396,9 +400,14 @@ pub fn drop_after_grace_period<T: HasRcuWork>(obj: KBox<T>) {
 /// rcu::barrier();
 /// # Ok::<(), Error>(())
 /// ```
-pub unsafe trait RcuCounted: HasRcuWork {
+pub unsafe trait RcuCounted: Sized + Send + 'static {
     /// The object's count of references.
     fn refcount(&self) -> &Refcount;
+
+    /// Frees `this`, whose count dropped to zero, after a grace period: with
+    /// [`drop_after_grace_period`] (in process context), or, for types whose destructor does not
+    /// sleep, with [`drop_in_rcu_callback`].
+    fn free(this: KBox<Self>);
 }
 
 /// Allocates `init` in a pinned box and returns the first reference to it (the count is set to
@@ -444,6 +453,117 @@ pub unsafe fn dec_counted<T: RcuCounted>(obj: core::ptr::NonNull<T>) {
 /// nothing but RCU readers may use it any more.
 pub unsafe fn free_counted<T: RcuCounted>(obj: core::ptr::NonNull<T>) {
     // SAFETY: A pinned box made by `new_counted`, which nobody owns any more (the caller's
-    // promise); it is dropped in place, not moved.
-    drop_after_grace_period(unsafe { KBox::from_raw(obj.as_ptr()) });
+    // promise); `free` drops it in place after a grace period, without moving it.
+    T::free(unsafe { KBox::from_raw(obj.as_ptr()) });
+}
+
+/// A `struct rcu_head`: lets its containing object be dropped in an RCU callback, after a
+/// grace period ([`drop_in_rcu_callback`]).
+#[repr(transparent)]
+pub struct RcuHead(Opaque<bindings::callback_head>);
+
+impl RcuHead {
+    /// Creates a new, not yet initialised, `RcuHead`.
+    #[inline]
+    pub const fn new() -> Self {
+        Self(Opaque::uninit())
+    }
+}
+
+impl Default for RcuHead {
+    #[inline]
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: An `RcuHead` has no methods; only `drop_in_rcu_callback` uses the C object, when it owns
+// the object that holds it.
+unsafe impl Send for RcuHead {}
+// SAFETY: No method takes `&RcuHead`.
+unsafe impl Sync for RcuHead {}
+
+/// Types that embed an [`RcuHead`], and can so be dropped with [`drop_in_rcu_callback`].
+///
+/// # Safety
+///
+/// `RCU_HEAD_OFFSET` must be the offset, in bytes, of a field of type [`RcuHead`] within `Self`.
+pub unsafe trait HasRcuHead: Sized + Send + 'static {
+    /// The offset of the [`RcuHead`] field within `Self`.
+    const RCU_HEAD_OFFSET: usize;
+}
+
+/// Implements [`HasRcuHead`] for a type, given the name of its [`RcuHead`] field.
+#[macro_export]
+macro_rules! impl_has_rcu_head {
+    ($(impl$({$($generics:tt)*})? HasRcuHead for $self:ty { self.$field:ident })*) => {$(
+        // SAFETY: `RCU_HEAD_OFFSET` is the offset of the field `$field` of `Self`, and the check
+        // before it only compiles if that field is an `RcuHead`.
+        unsafe impl$(<$($generics)*>)? $crate::sync::rcu::HasRcuHead for $self {
+            const RCU_HEAD_OFFSET: usize = {
+                let _: fn(*const Self) -> *const $crate::sync::rcu::RcuHead =
+                    // SAFETY: The closure is never called: it only checks the field's type.
+                    |this| unsafe { ::core::ptr::addr_of!((*this).$field) };
+                ::core::mem::offset_of!(Self, $field)
+            };
+        }
+    )*};
+}
+pub use impl_has_rcu_head;
+
+/// The RCU callback of [`drop_in_rcu_callback`]: drops the object and frees its box.
+///
+/// # Safety
+///
+/// `head` must be the `RcuHead` of an object that [`drop_in_rcu_callback`] owns and queued
+/// with this function.
+unsafe extern "C" fn drop_rcu_head<T: HasRcuHead>(head: *mut bindings::callback_head) {
+    // SAFETY: By the safety requirements, `head` is inside a `T` at `RCU_HEAD_OFFSET`.
+    let ptr = unsafe { head.cast::<u8>().sub(T::RCU_HEAD_OFFSET) }.cast::<T>();
+    // SAFETY: `ptr` came from `KBox::into_raw` in `drop_in_rcu_callback`, which gave its
+    // ownership to this callback, which runs once and does not touch `head` afterwards.
+    drop(unsafe { KBox::from_raw(ptr) });
+}
+
+/// Drops `*obj` and frees `obj` after an RCU grace period, in the RCU callback (softirq
+/// context, C's `call_rcu()`): `T`'s destructor must not sleep. Cheaper than
+/// [`drop_after_grace_period`], which wakes a worker. Any context.
+///
+/// # Examples
+///
+/// ```
+/// use core::sync::atomic::{AtomicU32, Ordering};
+/// use kernel::sync::rcu::{self, RcuHead};
+///
+/// static DROPPED: AtomicU32 = AtomicU32::new(0);
+///
+/// struct Node {
+///     value: u32,
+///     rcu: RcuHead,
+/// }
+///
+/// kernel::impl_has_rcu_head! {
+///     impl HasRcuHead for Node { self.rcu }
+/// }
+///
+/// impl Drop for Node {
+///     fn drop(&mut self) {
+///         // Softirq context: only what does not sleep.
+///         DROPPED.fetch_add(self.value, Ordering::Relaxed);
+///     }
+/// }
+///
+/// rcu::drop_in_rcu_callback(KBox::new(Node { value: 5, rcu: RcuHead::new() }, GFP_KERNEL)?);
+/// rcu::barrier();
+/// assert_eq!(DROPPED.load(Ordering::Relaxed), 5);
+/// # Ok::<(), Error>(())
+/// ```
+pub fn drop_in_rcu_callback<T: HasRcuHead>(obj: KBox<T>) {
+    let ptr = KBox::into_raw(obj);
+    // SAFETY: `ptr` points to a valid `T`; `RCU_HEAD_OFFSET` is the offset of its `RcuHead`.
+    let head =
+        unsafe { ptr.cast::<u8>().add(T::RCU_HEAD_OFFSET) }.cast::<bindings::callback_head>();
+    // SAFETY: `head` is valid for writes and not queued (the box was owned uniquely); the
+    // callback takes the ownership of the box, once the grace period has elapsed.
+    unsafe { bindings::call_rcu(head, Some(drop_rcu_head::<T>)) };
 }
