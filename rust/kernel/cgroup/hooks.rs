@@ -210,6 +210,18 @@ unsafe extern "C" fn cgroup_free(tsk: *mut bindings::task_struct) {
     cset::free(unsafe { &*tsk.cast::<Task>() });
 }
 
+/// Whether `task` must freeze because of its freezer group (`include/linux/freezer.h`).
+///
+/// # Safety
+///
+/// `task` must be valid.
+#[cfg(CONFIG_RUST_CGROUP_FREEZER)]
+#[no_mangle]
+unsafe extern "C" fn cgroup_freezing(task: *mut bindings::task_struct) -> bool {
+    // SAFETY: `task` is valid (caller) and `Task` is a transparent wrapper.
+    super::api::freezing(unsafe { &*task.cast::<Task>() })
+}
+
 /// `/proc/<pid>/cgroup`.
 ///
 /// # Safety

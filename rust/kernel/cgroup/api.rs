@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C interfaces of particular controllers: what the rest of the kernel asks a controller,
+//! often with only a task in hand (C's `include/linux/freezer.h`, `include/linux/cpuset.h`).
+//!
+//! Each interface is a trait that a controller implements besides [`Subsystem`], registered
+//! with it (`cgroup_subsys!(Type, register_fn, api_register_fn...)`); the C entry points in
+//! `hooks` call through the registered implementation, or answer as the C kernel does without
+//! the controller when it is not built in or not registered. Each method documents the context
+//! it runs in.
+
+use super::css::{Css, RawCss};
+use super::cset;
+use super::subsys::{SubsysId, Subsystem};
+use crate::{
+    alloc::{flags::GFP_KERNEL, KBox},
+    error::{code::EBUSY, Result},
+    sync::rcu,
+    task::Task,
+};
+use core::{
+    ptr,
+    sync::atomic::{AtomicPtr, Ordering},
+};
+
+/// A table of type-erased functions, set once by a registration and never freed.
+struct Table<T: 'static>(AtomicPtr<T>);
+
+impl<T> Table<T> {
+    const fn new() -> Self {
+        Table(AtomicPtr::new(ptr::null_mut()))
+    }
+
+    /// Publishes `table`, once.
+    fn set(&self, table: T) -> Result {
+        let raw = KBox::into_raw(KBox::new(table, GFP_KERNEL)?);
+        if self
+            .0
+            .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // SAFETY: Never published: the box made above is ours to free.
+            drop(unsafe { KBox::from_raw(raw) });
+            return Err(EBUSY);
+        }
+        Ok(())
+    }
+
+    /// The table, if set.
+    fn get(&self) -> Option<&'static T> {
+        // SAFETY: A published table is a leaked box, never freed.
+        unsafe { self.0.load(Ordering::Acquire).as_ref() }
+    }
+}
+
+/// The state of controller `id` of `task`, valid until `rcu` ends.
+fn task_css<'a>(task: &Task, id: SubsysId, rcu: &'a rcu::Guard) -> Option<&'a RawCss> {
+    cset::task_cset(task, rcu)?.css(id)
+}
+
+// --- The freezer (`include/linux/freezer.h`). ---
+
+/// What the kernel's freezer asks the freezer controller.
+pub trait FreezerApi: Subsystem {
+    /// Whether `task`, in the group of `css`, must freeze (C's `cgroup_freezing()`).
+    ///
+    /// Context: any (the freezer asks from `freezing_slow_path()`, in the task itself or in
+    /// whoever freezes it), under RCU; must not sleep.
+    fn freezing(css: &Css<Self>, task: &Task) -> bool;
+}
+
+struct FreezerTable {
+    freezing: fn(&RawCss, &Task) -> bool,
+}
+
+static FREEZER: Table<FreezerTable> = Table::new();
+
+fn freezing_thunk<S: FreezerApi>(css: &RawCss, task: &Task) -> bool {
+    Css::<S>::from_raw(css).is_some_and(|c| S::freezing(c, task))
+}
+
+/// Registers `S` as the controller the kernel's freezer asks; with its registration.
+pub fn freezer_api<S: FreezerApi>() -> Result {
+    FREEZER.set(FreezerTable {
+        freezing: freezing_thunk::<S>,
+    })
+}
+
+/// Whether `task` must freeze because of its freezer group (`false` without the controller).
+#[cfg_attr(not(CONFIG_RUST_CGROUP_FREEZER), expect(dead_code))]
+pub(super) fn freezing(task: &Task) -> bool {
+    let Some(table) = FREEZER.get() else {
+        return false;
+    };
+    let guard = rcu::read_lock();
+    task_css(task, SubsysId::Freezer, &guard).is_some_and(|css| (table.freezing)(css, task))
+}
