@@ -35,44 +35,11 @@ use crate::{
 };
 use core::{marker::PhantomData, mem, ptr};
 
-/// The id of a possible CPU.
-///
-/// # Invariants
-///
-/// The id is below `nr_cpu_ids` and names a possible CPU.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub struct CpuId(u32);
+pub use crate::cpu::{possible_cpus, CpuId};
 
-impl CpuId {
-    /// The id as a number.
-    pub fn as_u32(self) -> u32 {
-        self.0
-    }
-
-    /// The CPU with id `id`, if it is possible.
-    pub fn from_u32(id: u32) -> Option<Self> {
-        // SAFETY: Reading `nr_cpu_ids`, set once at boot.
-        let nr = unsafe { bindings::nr_cpu_ids };
-        // SAFETY: `cpu_possible` only tests a bit of the possible mask, for an id in range.
-        // INVARIANT: Checked here.
-        (id < nr && unsafe { bindings::cpu_possible(id) }).then_some(CpuId(id))
-    }
-}
-
-/// The possible CPUs, in increasing order.
-pub fn possible_cpus() -> impl Iterator<Item = CpuId> {
-    // SAFETY: Reading `nr_cpu_ids`, set once at boot.
-    let nr = unsafe { bindings::nr_cpu_ids };
-    (0..nr).filter_map(CpuId::from_u32)
-}
-
-/// The CPU the caller runs on. Unless preemption is disabled it may be another one by the time
-/// it is used, but it stays a possible CPU.
+/// The CPU the caller runs on (see [`CpuId::current`]).
 pub fn current_cpu() -> CpuId {
-    // SAFETY: Reads the current CPU's id, with no other effect.
-    let id = unsafe { bindings::raw_smp_processor_id() };
-    // INVARIANT: A CPU that runs code is possible.
-    CpuId(id)
+    CpuId::current()
 }
 
 /// The address of CPU `cpu`'s copy of the per-CPU object at `ptr` (C's `per_cpu_ptr()`).
@@ -87,7 +54,7 @@ fn per_cpu_ptr<T>(ptr: *mut T, cpu: CpuId) -> *mut T {
         let offset = unsafe {
             ptr::addr_of!(bindings::__per_cpu_offset)
                 .cast::<crate::ffi::c_ulong>()
-                .add(cpu.0 as usize)
+                .add(cpu.as_u32() as usize)
                 .read()
         };
         ptr.cast::<u8>().wrapping_add(offset).cast()

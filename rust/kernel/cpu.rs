@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! CPUs: ids, the possible CPUs, and the CPU-hotplug lock.
+//!
+//! C header: [`include/linux/cpu.h`](srctree/include/linux/cpu.h)
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::cpu::{self, CpuId};
+//!
+//! let me = CpuId::current();
+//! assert!(cpu::possible_cpus().any(|c| c == me));
+//! assert_eq!(CpuId::from_u32(me.as_u32()), Some(me));
+//! assert_eq!(CpuId::from_u32(u32::MAX), None);
+//! {
+//!     // CPUs neither come nor go while the guard is held.
+//!     let _hotplug = cpu::hotplug_read_lock();
+//!     assert!(kernel::cpumask::Cpumask::online().test(me));
+//! }
+//! ```
+
+use crate::bindings;
+use core::marker::PhantomData;
+
+/// The id of a possible CPU.
+///
+/// # Invariants
+///
+/// The id is below `nr_cpu_ids` and names a possible CPU.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub struct CpuId(u32);
+
+impl CpuId {
+    /// The id as a number.
+    pub fn as_u32(self) -> u32 {
+        self.0
+    }
+
+    /// The CPU with id `id`, if it is possible.
+    pub fn from_u32(id: u32) -> Option<Self> {
+        // SAFETY: Reading `nr_cpu_ids`, set once at boot.
+        let nr = unsafe { bindings::nr_cpu_ids };
+        // SAFETY: `cpu_possible` only tests a bit of the possible mask, for an id in range.
+        // INVARIANT: Checked here.
+        (id < nr && unsafe { bindings::cpu_possible(id) }).then_some(CpuId(id))
+    }
+
+    /// The CPU with id `id`, if it is possible (a negative id is not).
+    pub fn from_i32(id: i32) -> Option<Self> {
+        u32::try_from(id).ok().and_then(Self::from_u32)
+    }
+
+    /// The CPU the caller runs on. Unless preemption is disabled it may be another one by the
+    /// time it is used, but it stays a possible CPU.
+    pub fn current() -> Self {
+        // SAFETY: Reads the current CPU's id, with no other effect.
+        let id = unsafe { bindings::raw_smp_processor_id() };
+        // INVARIANT: A CPU that runs code is possible.
+        CpuId(id)
+    }
+}
+
+/// The possible CPUs, in increasing order.
+pub fn possible_cpus() -> impl Iterator<Item = CpuId> {
+    // SAFETY: Reading `nr_cpu_ids`, set once at boot.
+    let nr = unsafe { bindings::nr_cpu_ids };
+    (0..nr).filter_map(CpuId::from_u32)
+}
+
+/// Holds the CPU-hotplug lock for reading (C's `cpus_read_lock()`): no CPU comes online or goes
+/// offline until it is dropped. It may sleep.
+pub struct HotplugReadGuard(PhantomData<*mut ()>);
+
+/// Takes the CPU-hotplug lock for reading.
+pub fn hotplug_read_lock() -> HotplugReadGuard {
+    // SAFETY: Paired with the unlock in `drop`; may sleep, in process context.
+    unsafe { bindings::cpus_read_lock() };
+    HotplugReadGuard(PhantomData)
+}
+
+impl Drop for HotplugReadGuard {
+    fn drop(&mut self) {
+        // SAFETY: Taken by `hotplug_read_lock`.
+        unsafe { bindings::cpus_read_unlock() };
+    }
+}
