@@ -68,15 +68,41 @@ pub fn possible_cpus() -> impl Iterator<Item = CpuId> {
     (0..nr).filter_map(CpuId::from_u32)
 }
 
+/// Proof that the CPU-hotplug lock is held, for reading or for writing (C's
+/// `lockdep_assert_cpus_held()`): no CPU comes online or goes offline while it exists. Functions
+/// that C documents as "call with the hotplug lock held" take a `&HotplugHeld`.
+pub struct HotplugHeld(PhantomData<*mut ()>);
+
+impl HotplugHeld {
+    /// Asserts that the caller holds the CPU-hotplug lock.
+    ///
+    /// # Safety
+    ///
+    /// The current task must hold the CPU-hotplug lock, for reading or writing, for as long as
+    /// the returned value exists (for example, in a callback that C runs under
+    /// `cpus_write_lock()`).
+    pub unsafe fn assume_held() -> Self {
+        HotplugHeld(PhantomData)
+    }
+}
+
 /// Holds the CPU-hotplug lock for reading (C's `cpus_read_lock()`): no CPU comes online or goes
 /// offline until it is dropped. It may sleep.
-pub struct HotplugReadGuard(PhantomData<*mut ()>);
+pub struct HotplugReadGuard(HotplugHeld);
 
 /// Takes the CPU-hotplug lock for reading.
 pub fn hotplug_read_lock() -> HotplugReadGuard {
     // SAFETY: Paired with the unlock in `drop`; may sleep, in process context.
     unsafe { bindings::cpus_read_lock() };
-    HotplugReadGuard(PhantomData)
+    HotplugReadGuard(HotplugHeld(PhantomData))
+}
+
+impl core::ops::Deref for HotplugReadGuard {
+    type Target = HotplugHeld;
+
+    fn deref(&self) -> &HotplugHeld {
+        &self.0
+    }
 }
 
 impl Drop for HotplugReadGuard {

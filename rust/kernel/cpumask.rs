@@ -28,6 +28,11 @@
 //! let mut other = CpumaskVar::try_clone(Cpumask::possible())?;
 //! assert!(other.intersects(&mask) && !other.equal(&mask) || other.weight() == 1);
 //! other.andnot(Cpumask::possible(), &mask);
+//! let mut again = CpumaskVar::try_clone(&other)?;
+//! again.or_with(&mask);
+//! assert!(again.equal(Cpumask::possible()));
+//! let empty = CpumaskVar::new_zero(GFP_KERNEL)?;
+//! assert!(!again.and_with(&empty));
 //! assert!(!other.test(cpu0) && !other.intersects(&mask));
 //! other.clear_all();
 //! assert!(other.is_empty());
@@ -66,6 +71,9 @@ use crate::{
     types::Opaque,
 };
 use core::ops::{Deref, DerefMut};
+
+/// The most CPUs the kernel was built for (`CONFIG_NR_CPUS`); `nr_cpu_ids` may be fewer.
+pub const NR_CPUS: u32 = bindings::NR_CPUS;
 
 /// A CPU mask (C's `struct cpumask`).
 ///
@@ -179,6 +187,20 @@ impl Cpumask {
     pub fn and(&mut self, a: &Cpumask, b: &Cpumask) -> bool {
         // SAFETY: The masks are valid (type invariants).
         unsafe { bindings::cpumask_and(self.as_raw(), a.as_raw(), b.as_raw()) }
+    }
+
+    /// Keeps only the CPUs that are also in `other`; returns whether the mask is not empty.
+    pub fn and_with(&mut self, other: &Cpumask) -> bool {
+        // SAFETY: The masks are valid (type invariants); C allows the destination to be a
+        // source.
+        unsafe { bindings::cpumask_and(self.as_raw(), self.as_raw(), other.as_raw()) }
+    }
+
+    /// Adds the CPUs of `other`.
+    pub fn or_with(&mut self, other: &Cpumask) {
+        // SAFETY: The masks are valid (type invariants); C allows the destination to be a
+        // source.
+        unsafe { bindings::cpumask_or(self.as_raw(), self.as_raw(), other.as_raw()) }
     }
 
     /// Sets this mask to `a | b`.

@@ -33,6 +33,11 @@
 //! assert_eq!(both.and(&mask), mask);
 //! assert!(both.andnot(&mask).test(n0));
 //!
+//! assert_eq!(both.next_in(Some(n0)), Some(n1));
+//! assert_eq!(both.next_in(Some(n1)), Some(n0));
+//! assert_eq!(mask.next_in(None), Some(n1));
+//! assert_eq!(Nodemask::new().next_in(Some(n0)), None);
+//! assert_eq!(Nodemask::full().weight(), kernel::nodemask::MAX_NUMNODES);
 //! assert_eq!(Nodemask::parse_list(b"0-1\n")?, both);
 //! assert_eq!(CString::try_from_fmt(fmt!("{}", both.list()))?.as_bytes(), b"0-1");
 //! let sparse = Nodemask::parse_list(b"0,2-4,7")?;
@@ -134,6 +139,24 @@ impl Nodemask {
         Nodemask(bindings::nodemask_t {
             bits: [0; (MAX_NUMNODES as usize).div_ceil(BITS as usize)],
         })
+    }
+
+    /// The mask of every node id below [`MAX_NUMNODES`] (C's `nodes_setall()`).
+    pub fn full() -> Self {
+        let mut m = Self::new();
+        for node in (0..MAX_NUMNODES).filter_map(NodeId::new) {
+            m.set(node);
+        }
+        m
+    }
+
+    /// The node after `node` in the mask, wrapping around to the first one (C's
+    /// `next_node_in()`); `None` for the empty mask.
+    pub fn next_in(&self, node: Option<NodeId>) -> Option<NodeId> {
+        let after = node.map_or(0, |n| n.as_u32() + 1);
+        self.iter()
+            .find(|n| n.as_u32() >= after)
+            .or_else(|| self.first())
     }
 
     /// The mask of one node.

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+
+#include <linux/cpuset.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+
+void rust_helper_task_lock(struct task_struct *p)
+{
+	task_lock(p);
+}
+
+void rust_helper_task_unlock(struct task_struct *p)
+{
+	task_unlock(p);
+}
+
+void rust_helper_task_set_spread_page(struct task_struct *p)
+{
+	task_set_spread_page(p);
+}
+
+void rust_helper_task_clear_spread_page(struct task_struct *p)
+{
+	task_clear_spread_page(p);
+}
+
+void rust_helper_task_set_spread_slab(struct task_struct *p)
+{
+	task_set_spread_slab(p);
+}
+
+void rust_helper_task_clear_spread_slab(struct task_struct *p)
+{
+	task_clear_spread_slab(p);
+}
+
+void rust_helper_mmget(struct mm_struct *mm)
+{
+	mmget(mm);
+}
+
+bool rust_helper_in_interrupt(void)
+{
+	return in_interrupt();
+}
+
+#if defined(CONFIG_CPUSETS) || defined(CONFIG_RUST_CGROUP_CPUSET)
+/*
+ * The writer's side of a task's mems_allowed sequence count, with interrupts
+ * off as cpuset.c has them: called with the task's alloc_lock held.
+ */
+void rust_helper_task_mems_write_begin(struct task_struct *p)
+{
+	local_irq_disable();
+	write_seqcount_begin(&p->mems_allowed_seq);
+}
+
+void rust_helper_task_mems_write_end(struct task_struct *p)
+{
+	write_seqcount_end(&p->mems_allowed_seq);
+	local_irq_enable();
+}
+
+unsigned int rust_helper_task_mems_read_begin(struct task_struct *p)
+{
+	return read_seqcount_begin(&p->mems_allowed_seq);
+}
+
+bool rust_helper_task_mems_read_retry(struct task_struct *p, unsigned int seq)
+{
+	return read_seqcount_retry(&p->mems_allowed_seq, seq);
+}
+#endif
