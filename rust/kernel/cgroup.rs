@@ -56,10 +56,14 @@
 //!    group's children), the creation of css_sets, and every move of a task. It is never held
 //!    across `kernfs_get_tree()` or `kernfs_kill_sb()`, which wait for superblock locks held
 //!    around taking it: a mount pins its hierarchy under the mutex and mounts without it.
-//! 3. **The threadgroup rwsem** (`state`, C's `cgroup_threadgroup_rwsem`): fork (from
+//! 3. **The CPU-hotplug lock** (C's `cpus_read_lock()`), taken for reading by moves and
+//!    (un)binding just before the threadgroup rwsem (`state::attach_lock`), so that cpuset
+//!    can change CPU affinities while CPUs stay put.
+//! 4. **The threadgroup rwsem** (`state`, C's `cgroup_threadgroup_rwsem`): fork (from
 //!    `cgroup_can_fork()` to `cgroup_post_fork()`), exec, exit and the `exit` callbacks hold it
 //!    for reading; moves and (un)binding for writing.
-//! 4. **The css_set lock** ([`cset`]), an IRQ-safe spinlock, last: held only for short, bounded
+//! 5. **Controllers' own locks** (cpuset's mutex, then its spinlocks), inside the above.
+//! 6. **The css_set lock** ([`cset`]), an IRQ-safe spinlock, last: held only for short, bounded
 //!    steps.
 //!
 //! Leaf locks, taken last and never while taking another: each hierarchy's release agent

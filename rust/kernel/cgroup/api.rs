@@ -9,49 +9,19 @@
 //! the controller when it is not built in or not registered. Each method documents the context
 //! it runs in.
 
-use super::css::{Css, RawCss};
 use super::cset;
+use super::css::{Css, RawCss};
 use super::subsys::{SubsysId, Subsystem};
 use crate::{
-    alloc::{flags::GFP_KERNEL, KBox},
-    error::{code::EBUSY, Result},
-    sync::rcu,
+    error::Result,
+    sync::{rcu, OnceBox},
     task::Task,
 };
-use core::{
-    ptr,
-    sync::atomic::{AtomicPtr, Ordering},
-};
 
-/// A table of type-erased functions, set once by a registration and never freed.
-struct Table<T: 'static>(AtomicPtr<T>);
-
-impl<T> Table<T> {
-    const fn new() -> Self {
-        Table(AtomicPtr::new(ptr::null_mut()))
-    }
-
-    /// Publishes `table`, once.
-    fn set(&self, table: T) -> Result {
-        let raw = KBox::into_raw(KBox::new(table, GFP_KERNEL)?);
-        if self
-            .0
-            .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
-            // SAFETY: Never published: the box made above is ours to free.
-            drop(unsafe { KBox::from_raw(raw) });
-            return Err(EBUSY);
-        }
-        Ok(())
-    }
-
-    /// The table, if set.
-    fn get(&self) -> Option<&'static T> {
-        // SAFETY: A published table is a leaked box, never freed.
-        unsafe { self.0.load(Ordering::Acquire).as_ref() }
-    }
-}
+#[cfg(CONFIG_RUST_CGROUP_CPUSET)]
+mod cpuset;
+#[cfg(CONFIG_RUST_CGROUP_CPUSET)]
+pub use cpuset::*;
 
 /// The state of controller `id` of `task`, valid until `rcu` ends.
 fn task_css<'a>(task: &Task, id: SubsysId, rcu: &'a rcu::Guard) -> Option<&'a RawCss> {
@@ -73,7 +43,7 @@ struct FreezerTable {
     freezing: fn(&RawCss, &Task) -> bool,
 }
 
-static FREEZER: Table<FreezerTable> = Table::new();
+static FREEZER: OnceBox<FreezerTable> = OnceBox::new();
 
 fn freezing_thunk<S: FreezerApi>(css: &RawCss, task: &Task) -> bool {
     Css::<S>::from_raw(css).is_some_and(|c| S::freezing(c, task))
@@ -83,7 +53,8 @@ fn freezing_thunk<S: FreezerApi>(css: &RawCss, task: &Task) -> bool {
 pub fn freezer_api<S: FreezerApi>() -> Result {
     FREEZER.set(FreezerTable {
         freezing: freezing_thunk::<S>,
-    })
+    })?;
+    Ok(())
 }
 
 /// Whether `task` must freeze because of its freezer group (`false` without the controller).

@@ -43,6 +43,7 @@ pub struct Cftype<S: Subsystem> {
     write_u64: Option<WriteFn<S, u64>>,
     write_s64: Option<WriteFn<S, i64>>,
     write: Option<WriteBytesFn<S>>,
+    max_write_len: usize,
 }
 
 /// A control file's numeric read callback.
@@ -66,6 +67,7 @@ impl<S: Subsystem> Cftype<S> {
             write_u64: None,
             write_s64: None,
             write: None,
+            max_write_len: 0,
         }
     }
 
@@ -108,6 +110,13 @@ impl<S: Subsystem> Cftype<S> {
     /// Sets the free-form write callback.
     pub const fn write(mut self, f: WriteBytesFn<S>) -> Self {
         self.write = Some(f);
+        self
+    }
+
+    /// Limits writes to `len` bytes: a longer one fails with `E2BIG` (C's `max_write_len`;
+    /// without a limit, a page).
+    pub const fn max_write_len(mut self, len: usize) -> Self {
+        self.max_write_len = len;
         self
     }
 
@@ -426,11 +435,14 @@ impl<S: Subsystem> FileOps for SsFile<S> {
     }
 
     fn write(file: ActiveFile<'_, Self>, buf: &[u8]) -> Result<usize> {
+        let cft = file.data();
+        if cft.max_write_len != 0 && buf.len() > cft.max_write_len {
+            return Err(E2BIG);
+        }
         if buf.is_empty() {
             return Ok(0);
         }
         let css = Self::css(&file)?;
-        let cft = file.data();
         if let Some(f) = cft.write_u64 {
             f(css, kstrtoull(buf)?)?;
         } else if let Some(f) = cft.write_s64 {

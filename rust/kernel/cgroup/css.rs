@@ -203,6 +203,22 @@ impl<S: Subsystem> Css<S> {
             .and_then(Css::from_raw)
     }
 
+    /// The root state of `S`, if `S` is registered: the state of the top group of the
+    /// hierarchy `S` is bound to. Its group may change once `rcu` ends.
+    pub fn root<'a>(_rcu: &'a rcu::Guard) -> Option<&'a Css<S>> {
+        super::subsys::root_css_any(S::ID).and_then(Css::from_raw)
+    }
+
+    /// The state of `S` in the child group `cgrp`, if `S` is bound to its hierarchy; `None` for
+    /// a top group (whose state, a root state, is reached through [`Css::root`]). It lives as
+    /// long as the group.
+    pub fn of_group(cgrp: &Cgroup) -> Option<&Css<S>> {
+        if cgrp.is_top() {
+            return None;
+        }
+        cgrp.css(S::ID).and_then(Css::from_raw)
+    }
+
     /// The states of the live child groups, oldest first, under RCU; one being removed may
     /// still be seen (check [`Css::is_online`]).
     pub fn children<'a>(&'a self, rcu: &'a rcu::Guard) -> impl Iterator<Item = &'a Css<S>> + 'a {

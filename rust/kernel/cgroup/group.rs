@@ -258,6 +258,40 @@ unsafe impl AlwaysRefCounted for Cgroup {
     }
 }
 
+/// A reference to a group, dropped after an RCU grace period.
+struct DeferredPut {
+    _group: ARef<Cgroup>,
+    rcu_work: RcuWork,
+}
+
+crate::impl_has_rcu_work! {
+    impl HasRcuWork for DeferredPut { self.rcu_work }
+}
+
+/// Drops `group`, a reference that kept it in the tree (its directory's, or its hierarchy's for
+/// a top group), once every RCU reader that may have found it through the tree is done.
+///
+/// So a group found under `rcu_read_lock()` by a walk of the tree ([`Cgroup::children`],
+/// [`Cgroup::descendants_pre`]) or as a root state's group keeps a non-zero count until the
+/// read-side section ends, and taking a reference on it (`ARef::from`) is allowed then, as for
+/// a group found through a css_set, whose references are dropped after a grace period too.
+pub(super) fn put_after_grace_period(group: ARef<Cgroup>) {
+    // The box holds a reference of its own, so that `group` is still ours if allocating fails.
+    let deferred = KBox::new(
+        DeferredPut {
+            _group: group.clone(),
+            rcu_work: RcuWork::new(),
+        },
+        GFP_KERNEL,
+    );
+    match deferred {
+        Ok(b) => rcu::drop_after_grace_period(b),
+        // Out of memory: wait for the readers here instead.
+        Err(_) => rcu::synchronize_rcu(),
+    }
+    drop(group);
+}
+
 impl Cgroup {
     /// A new group of `root`, child of `parent`, with flags `flags`; one reference, the
     /// caller's.
@@ -471,7 +505,8 @@ impl Cgroup {
     }
 
     /// The live children of the group, oldest first, under `rcu_read_lock()`. A child removed
-    /// during the walk may still be seen (see [`Cgroup::is_dead`]).
+    /// during the walk may still be seen (see [`Cgroup::is_dead`]); a reference may be taken on
+    /// any child seen, to use it after the read-side section (see [`put_after_grace_period`]).
     pub fn children<'a>(&'a self, _rcu: &'a rcu::Guard) -> Children<'a> {
         Children {
             next: self.tree.first_child.load(Ordering::Acquire),

@@ -147,7 +147,7 @@ impl State {
     /// dummy hierarchy, with the threadgroup rwsem held for writing: fork and exit callbacks
     /// never see a root state change groups under them.
     fn switch(&self, top: &Cgroup, mask: u32, bind: bool) {
-        let _tg = super::state::threadgroup_rwsem().write();
+        let _locks = super::state::attach_lock();
         let (from, to) = if bind {
             (&*self.dummy, top)
         } else {
@@ -241,7 +241,9 @@ impl State {
         }
         parent.unlink_child(self, cgrp);
         parent.check_release();
-        drop(dir_ref);
+        // RCU walkers of the tree may still see the group: its count stays above zero until
+        // they are done.
+        super::group::put_after_grace_period(dir_ref);
         Ok(())
     }
 
@@ -264,8 +266,10 @@ impl DeadRoot {
         // SAFETY: The hierarchy is unlisted and its last superblock is gone (callers): nothing
         // mounts the tree any more.
         let top_ref = unsafe { kernfs::Root::destroy(KBox::into_inner(dead.kf)) };
-        drop(top_ref);
-        drop(dead.top);
+        // A root state's group may have been read under RCU just before it moved back to the
+        // dummy hierarchy: the top group's count stays above zero until such readers are done.
+        super::group::put_after_grace_period(top_ref);
+        super::group::put_after_grace_period(dead.top);
     }
 }
 

@@ -8,6 +8,9 @@
 //! calls safe code of the other modules.
 
 use super::{cset, proc, state, subsys};
+
+#[cfg(CONFIG_RUST_CGROUP_CPUSET)]
+pub(super) mod cpuset;
 use crate::{
     bindings, c_str,
     cputime::CpuStat,

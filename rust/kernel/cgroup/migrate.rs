@@ -3,8 +3,8 @@
 //! Moving tasks between groups: writes to `tasks` and `cgroup.procs`, and moves made by the
 //! kernel itself.
 //!
-//! A move is all or nothing. It runs with the core mutex and the threadgroup rwsem (write)
-//! held, so no task of the moving thread group forks, execs or starts exiting meanwhile, and
+//! A move is all or nothing. It runs with the core mutex, the CPU-hotplug lock (read) and the
+//! threadgroup rwsem (write) held, so no task of the moving thread group forks, execs or starts exiting meanwhile, and
 //! in three steps:
 //!
 //! 1. **Prepare**: the destination css_set of every source set is found or made. This is the
@@ -28,7 +28,7 @@ use super::subsys;
 use crate::{
     alloc::{
         flags::{GFP_ATOMIC, GFP_KERNEL},
-        KVec,
+        KBox, KVec,
     },
     error::{code::*, Result},
     kernfs::Attrs,
@@ -165,7 +165,7 @@ pub(super) fn attach(
         return Err(ENODEV);
     }
     let result = {
-        let _tg = super::state::threadgroup_rwsem().write();
+        let _locks = super::state::attach_lock();
         let task: ARef<Task> = {
             let guard = rcu::read_lock();
             let task = if pid == 0 {
@@ -341,7 +341,7 @@ pub fn clone_into_child(root: &Root, task: &Task, name: &CStr) -> Result<ARef<Cg
     };
     let child = state.create_group(&parent, name, Attrs::current_owner(0o755))?;
     let moved = {
-        let _tg = super::state::threadgroup_rwsem().write();
+        let _locks = super::state::attach_lock();
         migrate(core, &state, &child, &[ARef::from(task)])
     };
     subsys::post_attach();
@@ -355,6 +355,71 @@ pub fn clone_into_child(root: &Root, task: &Task, name: &CStr) -> Result<ARef<Cg
             // Leave no half-made group behind.
             let _ = state.remove_group(&child);
             other.and(Err(ESRCH))
+        }
+    }
+}
+
+/// Moves every task of `from` into `to`, a batch at a time (C's `cgroup_transfer_tasks()`):
+/// for controllers that must empty a group, as cpuset does when CPU hotplug leaves one without
+/// CPUs. Both groups must be in the same hierarchy. Tasks that are exiting stay; a task that
+/// forks meanwhile may leave its child behind. Stops at the first move that fails (a
+/// controller refused it, or memory ran out) and returns its error; `ENODEV` if `to` has been
+/// removed.
+///
+/// Context: process; may sleep; takes the core mutex, so the caller must not hold it (nor
+/// anything taken after it, such as a controller's own mutex).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::c_str;
+/// use kernel::cgroup::{hierarchy, migrate};
+///
+/// let h = hierarchy::create_hierarchy(b"kunit_transfer")?;
+/// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
+/// let b = hierarchy::mkdir(h.top(), c_str!("b"))?;
+/// migrate::attach_current(&a)?;
+/// migrate::transfer_tasks(&b, &a)?;
+/// assert_eq!((a.nr_tasks(), b.nr_tasks()), (0, 1));
+/// // Nothing to move is not an error.
+/// migrate::transfer_tasks(&b, &a)?;
+/// migrate::transfer_tasks(h.top(), &b)?;
+/// assert_eq!(b.nr_tasks(), 0);
+/// hierarchy::rmdir(&a)?;
+/// assert_eq!(migrate::transfer_tasks(&a, &b), Err(ENODEV));
+/// hierarchy::rmdir(&b)?;
+/// hierarchy::release_hierarchy(h);
+/// # Ok::<(), Error>(())
+/// ```
+pub fn transfer_tasks(to: &Cgroup, from: &Cgroup) -> Result {
+    if !ptr::eq(to.root(), from.root()) {
+        return Err(EINVAL);
+    }
+    let core = core().ok_or(ENODEV)?;
+    let state = core.state.lock();
+    if to.is_dead() {
+        return Err(ENODEV);
+    }
+    let mut cursor = KBox::pin_init(cset::TaskCursor::new(from), GFP_KERNEL)?;
+    let mut batch = KVec::with_capacity(cset::TASK_BATCH, GFP_KERNEL)?;
+    loop {
+        while batch.pop().is_some() {}
+        // The capacity is reserved: no push below allocates.
+        let more = cursor.as_mut().next_batch(cset::TASK_BATCH, |t| {
+            batch.push(ARef::from(t), GFP_ATOMIC).is_ok()
+        });
+        if !batch.is_empty() {
+            // The cursor stays parked in `from` while its tasks leave: it is moved on past
+            // every task that leaves its set.
+            let moved = {
+                let _locks = super::state::attach_lock();
+                migrate(core, &state, to, &batch)
+            };
+            subsys::post_attach();
+            moved?;
+        }
+        if !more {
+            return Ok(());
         }
     }
 }

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What the core shows in `/proc`: `/proc/cgroups` and `/proc/<pid>/cgroup`.
+//! What the core shows in `/proc`: `/proc/cgroups`, `/proc/<pid>/cgroup` and
+//! `/proc/<pid>/cpuset`.
 
 use super::state::core;
-use super::subsys;
+use super::subsys::{self, SubsysId};
 use crate::{
     alloc::{flags::GFP_KERNEL, KVec},
     bindings,
-    error::{code::ENODEV, Result},
+    error::{
+        code::{E2BIG, ENODEV},
+        Result,
+    },
     proc_fs::ProcShow,
     seq_file::SeqFile,
     sync::rcu,
@@ -68,5 +72,34 @@ pub(super) fn show_task_cgroups(m: &SeqFile, task: &Task) -> Result {
         m.write_bytes(group.path_into(&mut path)?);
         m.write_bytes(b"\n");
     }
+    Ok(())
+}
+
+/// `/proc/<pid>/cpuset` of `task`: the path of its group in the hierarchy cpuset is bound to
+/// (`/` while cpuset is not mounted), then a newline. `ENAMETOOLONG` if the path does not fit
+/// in `PATH_MAX` bytes.
+#[cfg_attr(not(CONFIG_RUST_CGROUP_CPUSET), expect(dead_code))]
+pub(super) fn show_task_cpuset(m: &SeqFile, task: &Task) -> Result {
+    let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
+    let _state = core().ok_or(ENODEV)?.state.lock();
+    let guard = rcu::read_lock();
+    // Moves and (un)binding need the core mutex: neither the set nor the state's group can
+    // change meanwhile.
+    let Some(css) = super::cset::task_cset(task, &guard).and_then(|s| s.css(SubsysId::Cpuset))
+    else {
+        return Err(ENODEV);
+    };
+    let text =
+        css.cgroup()
+            .path_into(&mut path)
+            .map_err(|e| {
+            if e == E2BIG {
+                crate::error::Error::from_errno(-(bindings::ENAMETOOLONG as i32))
+            } else {
+                e
+            }
+        })?;
+    m.write_bytes(text);
+    m.write_bytes(b"\n");
     Ok(())
 }

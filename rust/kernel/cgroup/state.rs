@@ -178,3 +178,24 @@ pub(super) fn threadgroup_rwsem() -> &'static PercpuRwSem {
     // rust/helpers/cgroup.c (DEFINE_PERCPU_RWSEM) and lives for ever.
     unsafe { PercpuRwSem::from_raw(ptr::addr_of_mut!(bindings::cgroup_threadgroup_rwsem)) }
 }
+
+/// The locks that moving tasks between groups takes (C's `cgroup_attach_lock()`): the
+/// CPU-hotplug lock for reading, then the threadgroup rwsem for writing; released in the
+/// reverse order.
+///
+/// CPUs must stay put while controllers change the CPU affinity of moving tasks (cpuset), and
+/// the hotplug lock comes first because CPU hotplug waits for tasks that may be forking with
+/// the rwsem held for reading.
+pub(super) struct AttachLock {
+    _tg: crate::sync::percpu_rwsem::PercpuWriteGuard<'static>,
+    _hotplug: crate::cpu::HotplugReadGuard,
+}
+
+/// Takes the [`AttachLock`]. Context: the core mutex held; may sleep.
+pub(super) fn attach_lock() -> AttachLock {
+    let hotplug = crate::cpu::hotplug_read_lock();
+    AttachLock {
+        _tg: threadgroup_rwsem().write(),
+        _hotplug: hotplug,
+    }
+}

@@ -186,12 +186,12 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
 
     /// The root state `root` moved to another hierarchy's top group.
     ///
-    /// Context: core mutex and rwsem (write) held; may sleep, but keep it short: forks wait.
+    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held; may sleep, but keep it short: forks wait.
     fn bind(_root: &Css<Self>) {}
 
     /// May refuse to move `tasks` into the group of `tasks.dst()`.
     ///
-    /// Context: core mutex and rwsem (write) held; may sleep; may fail (the move fails and the
+    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held; may sleep; may fail (the move fails and the
     /// controllers that accepted it get [`Subsystem::cancel_attach`]).
     fn can_attach(_tasks: &TaskSet<'_, Self>) -> Result {
         Ok(())
@@ -199,12 +199,12 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
 
     /// Undoes [`Subsystem::can_attach`] when a later controller refused the move.
     ///
-    /// Context: core mutex and rwsem (write) held; may sleep; must not fail.
+    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held; may sleep; must not fail.
     fn cancel_attach(_tasks: &TaskSet<'_, Self>) {}
 
     /// `tasks` have moved into the group of `tasks.dst()` (exiting tasks may have stayed).
     ///
-    /// Context: core mutex and rwsem (write) held, after the move; may sleep; must not fail.
+    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held, after the move; may sleep; must not fail.
     fn attach(_tasks: &TaskSet<'_, Self>) {}
 
     /// A move is over, successful or not.
@@ -339,6 +339,12 @@ pub(super) fn each_in(mask: u32) -> impl Iterator<Item = &'static Ops> {
 /// The root state of controller `id`, if registered. It is handed out under the core mutex
 /// (`_state`): its group may change once the mutex is released.
 pub(super) fn root_css(id: SubsysId, _state: &State) -> Option<&RawCss> {
+    ops(id).map(|o| o.root_css)
+}
+
+/// The root state of controller `id`, if registered, for use under RCU: its group is valid
+/// until the read-side section ends (see [`RawCss::cgroup`]).
+pub(super) fn root_css_any(id: SubsysId) -> Option<&'static RawCss> {
     ops(id).map(|o| o.root_css)
 }
 
