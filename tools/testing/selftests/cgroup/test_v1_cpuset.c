@@ -1662,6 +1662,31 @@ TEST_F(cs, cpu_offline_empties_cpusets_and_moves_tasks_up)
 	close(kmsg);
 }
 
+TEST_F(cs, cpu_alone_in_a_root_domain_stays_online)
+{
+	if (access("/sys/devices/system/cpu/cpu3/online", W_OK))
+		SKIP(return, "CPU 3 cannot go offline (no CONFIG_HOTPLUG_CPU?)");
+	/* The root not balancing, CPU 3 alone in a balancing cpuset: its own root domain. */
+	ASSERT_EQ(0, make_cpuset(MNT "/x", "3", "0"));
+	ASSERT_EQ(0, write_text(MNT "/cpuset.sched_load_balance", "0"));
+	/* Taking it offline would leave the domain no deadline bandwidth. */
+	EXPECT_EQ(-EBUSY, cpu3_online(0));
+	EXPECT_FILE("/sys/devices/system/cpu/online", "0-3\n");
+	EXPECT_FILE(MNT "/x/cpuset.cpus", "3\n");
+	/* Not balancing, it joins the others in the default root domain. */
+	ASSERT_EQ(0, write_text(MNT "/x/cpuset.sched_load_balance", "0"));
+	EXPECT_EQ(0, cpu3_online(0));
+	EXPECT_FILE(MNT "/x/cpuset.cpus", "\n");
+	EXPECT_EQ(0, cpu3_online(1));
+	/* Balanced with CPU 2, it may go too. */
+	ASSERT_EQ(0, write_text(MNT "/x/cpuset.cpus", "2-3"));
+	ASSERT_EQ(0, write_text(MNT "/x/cpuset.sched_load_balance", "1"));
+	EXPECT_EQ(0, cpu3_online(0));
+	EXPECT_FILE(MNT "/x/cpuset.cpus", "2\n");
+	EXPECT_EQ(0, cpu3_online(1));
+	EXPECT_FILE(MNT "/cpuset.cpus", "0-3\n");
+}
+
 /* ------------------------------------------------------------ with cpuacct */
 
 TEST(with_cpuacct)
