@@ -4,12 +4,16 @@
  * (the Rust series, the C implementation, no cgroups) by `harness/cgv1 bench`.
  *
  * Mounts two hierarchies: with "controllers" as argv[2], cpuacct on one
- * and debug on another; otherwise (the default while the Rust series has no
- * controllers) two named hierarchies without controllers, which every cgroup
- * kernel can mount the same way. Prints one line
+ * and debug on another; with "cpuset", cpuset (clone_children set, so every
+ * group gets all CPUs and nodes) on one and a named hierarchy on the other,
+ * and then also runs the cpuset cases; otherwise (the default) two named
+ * hierarchies without controllers, which every cgroup kernel can mount the
+ * same way. Prints one line
  * per case, "bench <case> <nanoseconds per op> <ops>", or
  * "bench <case> absent <why>" where the kernel cannot run the case (no cgroup
- * filesystem). Time is CLOCK_MONOTONIC, which counts instructions when QEMU
+ * filesystem; no cpuset controller, for the cpuset cases: attach into a
+ * cpuset, a cpuset.cpus write on 1,000 tasks, page faults in a cpuset of
+ * node 1, with page faults before any hierarchy exists as their floor). Time is CLOCK_MONOTONIC, which counts instructions when QEMU
  * runs with -icount, so repeated runs agree closely.
  */
 #define _GNU_SOURCE
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -33,6 +38,7 @@
 #define DBG "/bench/dbg"	/* debug */
 
 static int have_cgroups;
+static int have_cpuset;
 static char buf[1 << 20];
 
 static long long now_ns(void)
@@ -134,16 +140,26 @@ static void enter_group(const char *rel)
 	write_pid(path, "tasks", getpid());
 }
 
-static void setup(int controllers)
+static void setup(const char *mode)
 {
 	/* cpuacct puts the charge path on every context switch of the cases. */
-	const char *first = controllers ? "cpuacct" : "none,name=bench1";
-	const char *second = controllers ? "debug" : "none,name=bench2";
+	const char *first = !strcmp(mode, "controllers") ? "cpuacct" :
+			    !strcmp(mode, "cpuset") ? "cpuset" : "none,name=bench1";
+	const char *second = !strcmp(mode, "controllers") ? "debug" : "none,name=bench2";
 
 	mkdir_p("/bench");
 	mkdir_p(CS);
 	mkdir_p(DBG);
-	if (mount("none", CS, "cgroup", 0, first)) {
+	if (!strcmp(first, "cpuset")) {
+		if (!mount("none", CS, "cgroup", 0, first)) {
+			have_cpuset = 1;
+		} else {
+			/* No cpuset: the other cases still run, on a named hierarchy. */
+			printf("bench-info: cannot mount -o %s (%s)\n", first, strerror(errno));
+			first = "none,name=bench1";
+		}
+	}
+	if (!have_cpuset && mount("none", CS, "cgroup", 0, first)) {
 		printf("bench-info: cannot mount -o %s (%s)\n", first, strerror(errno));
 		return;
 	}
@@ -420,13 +436,119 @@ static void make_siblings(int from, int to)
 	}
 }
 
+/*
+ * Page faults: maps 2,000 pages at a time, writes one byte to each (a fault
+ * that allocates a zeroed page: in a cpuset kernel, through the allocator's
+ * node check) and unmaps them; ns per page.
+ */
+static void bench_pagefault(const char *name, long pages)
+{
+	const long chunk = 2000, psize = sysconf(_SC_PAGESIZE);
+	long long t0;
+	long done, i;
+
+	t0 = now_ns();
+	for (done = 0; done < pages; done += chunk) {
+		char *p = mmap(NULL, chunk * psize, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			die("mmap");
+		for (i = 0; i < chunk; i++)
+			p[i * psize] = 1;
+		if (munmap(p, chunk * psize))
+			die("munmap");
+	}
+	report(name, now_ns() - t0, done);
+}
+
+static void make_cpuset(const char *rel, const char *cpus, const char *mems)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), CS "/%s", rel);
+	mkdir_p(path);
+	snprintf(path, sizeof(path), CS "/%s/cpuset.cpus", rel);
+	write_file(path, "%s\n", cpus);
+	snprintf(path, sizeof(path), CS "/%s/cpuset.mems", rel);
+	write_file(path, "%s\n", mems);
+}
+
+/* Attach of one sleeping task, alternating between cpusets on CPUs 0-1 and 2-3. */
+static void bench_attach_cpuset(long ops)
+{
+	long long t0;
+	pid_t pid;
+	long i;
+
+	make_cpuset("cs_x", "0-1", "0-1");
+	make_cpuset("cs_y", "2-3", "0-1");
+	pid = spawn_sleeper();
+	t0 = now_ns();
+	for (i = 0; i < ops; i++)
+		write_pid(i & 1 ? CS "/cs_y" : CS "/cs_x", "tasks", pid);
+	report("attach_cpuset", now_ns() - t0, ops);
+	reap(pid);
+}
+
+/* A cpuset.cpus write that changes the affinity of each of @ntasks sleepers. */
+static void bench_cpus_write(int ntasks, long ops)
+{
+	char name[64];
+	pid_t *pids;
+	long long t0;
+	long i;
+	int n;
+
+	make_cpuset("cs_w", "0-3", "0-1");
+	pids = calloc(ntasks, sizeof(*pids));
+	if (!pids)
+		die("calloc");
+	for (n = 0; n < ntasks; n++) {
+		pids[n] = spawn_sleeper();
+		write_pid(CS "/cs_w", "tasks", pids[n]);
+	}
+	t0 = now_ns();
+	for (i = 0; i < ops; i++)
+		write_file(CS "/cs_w/cpuset.cpus", i & 1 ? "0-3\n" : "1-2\n");
+	snprintf(name, sizeof(name), "cpuset_cpus_write_%d", ntasks);
+	report(name, now_ns() - t0, ops);
+	for (n = 0; n < ntasks; n++)
+		kill(pids[n], SIGKILL);
+	for (n = 0; n < ntasks; n++)
+		waitpid(pids[n], NULL, 0);
+	free(pids);
+}
+
+/* The cpuset cases ("cpuset" mode); absent where the kernel has no cpuset. */
+static void bench_cpuset(long scale)
+{
+	if (!have_cpuset) {
+		absent("attach_cpuset", "no cpuset controller");
+		absent("cpuset_cpus_write_1000", "no cpuset controller");
+		absent("pagefault_in_cpuset", "no cpuset controller");
+		return;
+	}
+	bench_attach_cpuset(2000 * scale);
+	bench_cpus_write(1000, 50 * scale);
+	/* The benchmark process moves into a cpuset of node 1 only. */
+	make_cpuset("cs_pf", "0-3", "1");
+	write_pid(CS "/cs_pf", "tasks", getpid());
+	bench_pagefault("pagefault_in_cpuset", 40000 * scale);
+	write_pid(CS "/a/b/c", "tasks", getpid());
+}
+
 int main(int argc, char **argv)
 {
 	long scale = argc > 1 ? atol(argv[1]) : 1;
-	int controllers = argc > 2 && !strcmp(argv[2], "controllers");
+	const char *mode = argc > 2 ? argv[2] : "";
+	int cpuset = !strcmp(mode, "cpuset");
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	setup(controllers);
+	/* Before any hierarchy exists: the floor for pagefault_in_cpuset. */
+	if (cpuset)
+		bench_pagefault("pagefault_no_hierarchy", 40000 * scale);
+	setup(mode);
 
 	/* Runs in every kernel: the floor for the cgroup cases below. */
 	if (have_cgroups) {
@@ -450,6 +572,8 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < ARRAY_SIZE(cases); i++)
 			absent(cases[i], "no cgroup filesystem");
+		if (cpuset)
+			bench_cpuset(scale);
 		printf("bench-done\n");
 		return 0;
 	}
@@ -467,6 +591,8 @@ int main(int argc, char **argv)
 	make_siblings(9999, 10000);
 	bench_fork("fork_with_10000_groups", 2000 * scale);
 	bench_read_tasks_many_csets(10000, 1000 * scale);
+	if (cpuset)
+		bench_cpuset(scale);
 	printf("bench-done\n");
 	return 0;
 }

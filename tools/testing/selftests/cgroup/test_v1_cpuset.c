@@ -1,0 +1,1890 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgroup v1: the cpuset controller.
+ *
+ * Written for the test guest of harness/cgv1: 4 CPUs (0-3) on 2 NUMA nodes,
+ * CPUs 0-1 on node 0 and 2-3 on node 1, each node with memory; a test skips
+ * (saying why) on another topology or without what it needs (debugfs, CPU
+ * hotplug, page migration). Every expectation is what the C implementation
+ * of the same kernel does, byte for byte and errno for errno:
+ *
+ * - the files of a cpuset hierarchy, their modes and contents at the root
+ *   and in a new child, and cgroup.clone_children;
+ * - the write rules: range-list parsing (cpulist_parse/nodelist_parse), the
+ *   root's read-only masks, subsets of the parent and of the children,
+ *   exclusive siblings, empty masks while populated, flag and
+ *   sched_relax_domain_level parsing and ranges;
+ * - attach: ENOSPC without CPUs or nodes, affinity and mems_allowed as
+ *   sched_getaffinity() and /proc/<pid>/status show them, a cpus or mems
+ *   change reaching every thread of the cpuset and no other, and
+ *   sched_setaffinity() confined to the cpuset;
+ * - memory: pages of a task in a cpuset come from its nodes only,
+ *   set_mempolicy()/mbind()/move_pages() outside them are refused, and
+ *   memory_migrate moves pages on a mems change and on attach;
+ * - CPU hotplug (v1): an emptied cpuset's tasks go to the nearest ancestor
+ *   with CPUs, and a CPU coming back returns to the root only;
+ * - scheduler domains partitioned by sched_load_balance;
+ * - the legacy cpuset filesystem type, noprefix, cpuset_v2_mode,
+ *   /proc/<pid>/cpuset, and cpuset with cpuacct on one hierarchy.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+#include "cgroup_v1_util.h"
+
+#define MNT CGV1_DIR("cgv1-cpuset")
+
+/* <linux/mempolicy.h>, spelled out: the test needs no kernel headers. */
+#define MPOL_DEFAULT		0
+#define MPOL_PREFERRED		1
+#define MPOL_BIND		2
+#define MPOL_F_NODE		0x1
+#define MPOL_F_ADDR		0x2
+#define MPOL_F_MEMS_ALLOWED	0x4
+#define MPOL_MF_MOVE		0x2
+
+/* Node masks passed to the kernel: one word, 64 nodes. */
+#define NODE_BITS 64
+
+/* Pages the memory tests map and touch. */
+#define NPAGES 256
+
+/* The test guest's CONFIG_NODES_SHIFT=6: nodelist_parse() takes nodes 0-63. */
+#define MAX_NUMNODES 64
+
+static long sys_get_mempolicy(int *mode, unsigned long *mask, unsigned long maxnode,
+			      void *addr, unsigned long flags)
+{
+	return syscall(SYS_get_mempolicy, mode, mask, maxnode, addr, flags);
+}
+
+/* The kernel reads maxnode - 1 bits of @mask (get_nodes()). */
+static long sys_set_mempolicy(int mode, unsigned long mask)
+{
+	return syscall(SYS_set_mempolicy, mode, mode == MPOL_DEFAULT ? NULL : &mask,
+		       mode == MPOL_DEFAULT ? 0 : NODE_BITS + 1);
+}
+
+static long sys_mbind(void *addr, unsigned long len, int mode, unsigned long mask,
+		      unsigned int flags)
+{
+	return syscall(SYS_mbind, addr, len, mode, &mask, NODE_BITS + 1, flags);
+}
+
+static long sys_move_pages(pid_t pid, unsigned long count, void **pages, const int *nodes,
+			   int *status, int flags)
+{
+	return syscall(SYS_move_pages, pid, count, pages, nodes, status, flags);
+}
+
+/* ----------------------------------------------------------------- helpers */
+
+/* Whether @path reads exactly @text. */
+static int file_is(const char *path, const char *text)
+{
+	char buf[4096];
+
+	return read_text(path, buf, sizeof(buf)) == (ssize_t)strlen(text) && !strcmp(buf, text);
+}
+
+/*
+ * Whether this is the guest the tests are written for; if not, why not (in
+ * @why), for SKIP.
+ */
+static int topology_ok(char *why, size_t size)
+{
+	static const struct { const char *path, *text; } want[] = {
+		{ "/sys/devices/system/cpu/online", "0-3\n" },
+		{ "/sys/devices/system/cpu/possible", "0-3\n" },
+		{ "/sys/devices/system/node/has_memory", "0-1\n" },
+		{ "/sys/devices/system/node/node0/cpulist", "0-1\n" },
+		{ "/sys/devices/system/node/node1/cpulist", "2-3\n" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		if (!file_is(want[i].path, want[i].text)) {
+			snprintf(why, size, "needs the test guest's topology: %s is not %.3s",
+				 want[i].path, want[i].text);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Writes @len bytes of @data to @path in one write(); 0, -errno or -EIO if short. */
+static int write_bytes(const char *path, const char *data, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, len);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+/* "@dir/@name", in a static buffer of four rotating slots. */
+static const char *at(const char *dir, const char *name)
+{
+	static char bufs[4][512];
+	static int slot;
+	char *p = bufs[slot++ % 4];
+
+	snprintf(p, sizeof(bufs[0]), "%s/%s", dir, name);
+	return p;
+}
+
+/* Makes @dir a cpuset with @cpus and @mems; 0 or -errno of the failing step. */
+static int make_cpuset(const char *dir, const char *cpus, const char *mems)
+{
+	int ret;
+
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	ret = write_text(at(dir, "cpuset.cpus"), cpus);
+	if (!ret)
+		ret = write_text(at(dir, "cpuset.mems"), mems);
+	return ret;
+}
+
+/* Removes every directory below @dir, deepest first (not @dir itself). */
+static void rmdir_below(const char *dir)
+{
+	struct dirent *d;
+	char path[512];
+	DIR *dp;
+
+	dp = opendir(dir);
+	if (!dp)
+		return;
+	while ((d = readdir(dp))) {
+		if (d->d_type != DT_DIR || !strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		rmdir_below(path);
+		rmdir(path);
+	}
+	closedir(dp);
+}
+
+/* Formats @set as a range list ("0-1,3"), the way the kernel's %*pbl does. */
+static void cpus_to_list(const cpu_set_t *set, char *out, size_t size)
+{
+	int cpu, first;
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, set))
+			continue;
+		first = cpu;
+		while (cpu + 1 < CPU_SETSIZE && CPU_ISSET(cpu + 1, set))
+			cpu++;
+		if (len)
+			len += snprintf(out + len, size - len, ",");
+		if (first == cpu)
+			len += snprintf(out + len, size - len, "%d", cpu);
+		else
+			len += snprintf(out + len, size - len, "%d-%d", first, cpu);
+		if (len >= size)
+			break;
+	}
+}
+
+/* sched_getaffinity() of @tid as a range list, or "error <errno>". */
+static const char *affinity_of(pid_t tid)
+{
+	static char out[64];
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(tid, sizeof(set), &set)) {
+		snprintf(out, sizeof(out), "error %d", errno);
+		return out;
+	}
+	cpus_to_list(&set, out, sizeof(out));
+	return out;
+}
+
+/*
+ * The line of @file (/proc/<pid>/status, /proc/<pid>/task/<tid>/status) that
+ * starts with "@key:", without its newline; "" if there is none.
+ */
+static const char *status_line(const char *file, const char *key)
+{
+	static char line[256];
+	char buf[8192], *l, *save;
+	size_t klen = strlen(key);
+
+	line[0] = '\0';
+	if (read_text(file, buf, sizeof(buf)) < 0)
+		return line;
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(l, key, klen) && l[klen] == ':') {
+			snprintf(line, sizeof(line), "%s", l);
+			break;
+		}
+	}
+	return line;
+}
+
+static const char *proc_status(pid_t pid, const char *key)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return status_line(path, key);
+}
+
+/* A child that sleeps until killed. */
+static pid_t sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void *idle_thread(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+/*
+ * A child process of 1 + @threads threads that sleep until killed; returns
+ * once every thread runs, or -1.
+ */
+static pid_t threaded_sleeper(int threads)
+{
+	int p[2], i;
+	char c = 0;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		pthread_t t;
+
+		close(p[0]);
+		for (i = 0; i < threads; i++)
+			if (pthread_create(&t, NULL, idle_thread, NULL))
+				_exit(1);
+		if (write(p[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &c, 1) != 1) {
+		if (pid > 0)
+			kill_and_reap(pid);
+		pid = -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
+/* Thread ids of process @pid (at most @max) in @tids; how many, or -1. */
+static int threads_of(pid_t pid, pid_t *tids, int max)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dp = opendir(path);
+	if (!dp)
+		return -1;
+	while ((d = readdir(dp)) && n < max) {
+		if (d->d_name[0] != '.')
+			tids[n++] = atoi(d->d_name);
+	}
+	closedir(dp);
+	return n;
+}
+
+/* Number of lines of @path (ids in a tasks file), or -1. */
+static int count_lines(const char *path)
+{
+	char buf[65536];
+	ssize_t len = read_text(path, buf, sizeof(buf));
+	int n = 0;
+
+	if (len < 0)
+		return -1;
+	while (len-- > 0)
+		n += buf[len] == '\n';
+	return n;
+}
+
+/* Waits up to 5 s for @path to read @text; 0 or -1. */
+static int wait_file(const char *path, const char *text)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (file_is(path, text))
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/* Maps NPAGES private anonymous pages and writes to each; the mapping or NULL. */
+static char *touch_pages(void)
+{
+	long psize = sysconf(_SC_PAGESIZE);
+	char *p;
+	int i;
+
+	p = mmap(NULL, NPAGES * psize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < NPAGES; i++)
+		p[i * psize] = i;
+	return p;
+}
+
+/*
+ * Where the NPAGES pages at @p are: counts per node (0, 1) in @count, pages
+ * move_pages() and get_mempolicy() disagree on in count[2], pages neither
+ * node in count[3]. Returns 0, or -errno of move_pages().
+ */
+static int pages_where(char *p, int count[4])
+{
+	long psize = sysconf(_SC_PAGESIZE);
+	void *pages[NPAGES];
+	int status[NPAGES], i, node;
+
+	memset(count, 0, 4 * sizeof(int));
+	for (i = 0; i < NPAGES; i++) {
+		pages[i] = p + i * psize;
+		status[i] = -12345;
+	}
+	if (sys_move_pages(0, NPAGES, pages, NULL, status, 0))
+		return -errno;
+	for (i = 0; i < NPAGES; i++) {
+		node = -1;
+		if (sys_get_mempolicy(&node, NULL, 0, pages[i], MPOL_F_NODE | MPOL_F_ADDR) ||
+		    node != status[i])
+			count[2]++;
+		if (status[i] == 0 || status[i] == 1)
+			count[status[i]]++;
+		else
+			count[3]++;
+	}
+	return 0;
+}
+
+/* Whether move_pages() works here (CONFIG_MIGRATION); if not, why not. */
+static int have_move_pages(char *why, size_t size)
+{
+	int status = -1;
+	void *page = &status;
+
+	if (!sys_move_pages(0, 1, &page, NULL, &status, 0))
+		return 1;
+	snprintf(why, size, "move_pages() fails: %s", strerror(errno));
+	return 0;
+}
+
+static int cpu3_online(int on)
+{
+	return write_text("/sys/devices/system/cpu/cpu3/online", on ? "1" : "0");
+}
+
+/* Kernel log records (/dev/kmsg) from @fd, opened non-blocking, into @buf. */
+static void read_kmsg(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	while (len + 1024 < size) {
+		n = read(fd, buf + len, size - len - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;
+		len += n;
+		buf[len] = '\0';
+	}
+}
+
+/* /dev/kmsg positioned at its end, for the records that follow; or -1. */
+static int kmsg_from_now(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* ----------------------------------------------------------------- fixture */
+
+FIXTURE(cs) {
+	char verbose[8];	/* sched/verbose before the test, if it changed it */
+};
+
+/* Children of the test, for the teardown to kill (it runs in the test's process). */
+static pid_t helpers[64];
+static int nhelpers;
+
+/* Remembers a child for the teardown to kill. */
+static pid_t keep(pid_t pid)
+{
+	if (pid > 0 && nhelpers < (int)ARRAY_SIZE(helpers))
+		helpers[nhelpers++] = pid;
+	return pid;
+}
+
+FIXTURE_SETUP(cs)
+{
+	char why[256];
+
+	if (!topology_ok(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, try_mount(MNT, "cpuset"));
+}
+
+/*
+ * Puts everything back: the root cpuset's settings outlive the hierarchy
+ * (top_cpuset is static), so a test that changed them restores them here.
+ */
+FIXTURE_TEARDOWN(cs)
+{
+	int i;
+
+	write_pid(MNT "/tasks", getpid());
+	for (i = 0; i < nhelpers; i++)
+		kill_and_reap(helpers[i]);
+	if (file_is("/sys/devices/system/cpu/cpu3/online", "0\n"))
+		cpu3_online(1);
+	if (self->verbose[0])
+		write_text("/sys/kernel/debug/sched/verbose", self->verbose);
+	rmdir_below(MNT);
+	write_text(MNT "/cpuset.sched_load_balance", "1");
+	write_text(MNT "/cpuset.sched_relax_domain_level", "-1");
+	write_text(MNT "/cpuset.memory_spread_page", "0");
+	write_text(MNT "/cpuset.memory_spread_slab", "0");
+	write_text(MNT "/cpuset.memory_pressure_enabled", "0");
+	write_text(MNT "/cpuset.mem_hardwall", "0");
+	write_text(MNT "/cpuset.memory_migrate", "0");
+	write_text(MNT "/cgroup.clone_children", "0");
+	wait_num_cgroups("cpuset", 1);
+	umount(MNT);
+	wait_hierarchy_gone(":cpuset:");
+}
+
+/* ------------------------------------------------------------ files */
+
+static const char * const root_files[] = {
+	"cgroup.clone_children", "cgroup.procs", "cgroup.sane_behavior",
+	"cpuset.cpu_exclusive", "cpuset.cpus", "cpuset.effective_cpus",
+	"cpuset.effective_mems", "cpuset.mem_exclusive", "cpuset.mem_hardwall",
+	"cpuset.memory_migrate", "cpuset.memory_pressure",
+	"cpuset.memory_pressure_enabled", "cpuset.memory_spread_page",
+	"cpuset.memory_spread_slab", "cpuset.mems", "cpuset.sched_load_balance",
+	"cpuset.sched_relax_domain_level", "notify_on_release", "release_agent",
+	"tasks",
+};
+
+/* Whether @name is one of the files only the root has. */
+static int root_only(const char *name)
+{
+	return !strcmp(name, "cgroup.sane_behavior") || !strcmp(name, "release_agent") ||
+	       !strcmp(name, "cpuset.memory_pressure_enabled");
+}
+
+static int mode_of(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	return st.st_mode & 07777;
+}
+
+/* Space-separated sorted names in @dir, without . and ..; "?" if unreadable. */
+static void list_dir(const char *dir, char *out, size_t size)
+{
+	struct dirent **names;
+	int n, i;
+
+	out[0] = '\0';
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		snprintf(out, size, "?");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+			if (out[0])
+				strncat(out, " ", size - strlen(out) - 1);
+			strncat(out, names[i]->d_name, size - strlen(out) - 1);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The expected listing: root_files, with or without the root-only ones, prefixed or not. */
+static void expected_listing(int root, int prefixed, char *out, size_t size)
+{
+	const char *names[ARRAY_SIZE(root_files)];
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(root_files); i++) {
+		if (!root && root_only(root_files[i]))
+			continue;
+		names[n] = root_files[i];
+		if (!prefixed && !strncmp(names[n], "cpuset.", 7))
+			names[n] += 7;
+		n++;
+	}
+	/* alphasort order (the C locale's strcmp) */
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (strcmp(names[j], names[i]) < 0) {
+				const char *t = names[i];
+
+				names[i] = names[j];
+				names[j] = t;
+			}
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i)
+			strncat(out, " ", size - strlen(out) - 1);
+		strncat(out, names[i], size - strlen(out) - 1);
+	}
+}
+
+TEST_F(cs, root_files_and_defaults)
+{
+	static const struct { const char *name, *text; int mode; } files[] = {
+		{ "cpuset.cpus", "0-3\n", 0644 },
+		{ "cpuset.mems", "0-1\n", 0644 },
+		{ "cpuset.effective_cpus", "0-3\n", 0444 },
+		{ "cpuset.effective_mems", "0-1\n", 0444 },
+		{ "cpuset.cpu_exclusive", "1\n", 0644 },
+		{ "cpuset.mem_exclusive", "1\n", 0644 },
+		{ "cpuset.mem_hardwall", "0\n", 0644 },
+		{ "cpuset.sched_load_balance", "1\n", 0644 },
+		{ "cpuset.sched_relax_domain_level", "-1\n", 0644 },
+		{ "cpuset.memory_migrate", "0\n", 0644 },
+		{ "cpuset.memory_pressure", "0\n", 0444 },
+		{ "cpuset.memory_pressure_enabled", "0\n", 0644 },
+		{ "cpuset.memory_spread_page", "0\n", 0644 },
+		{ "cpuset.memory_spread_slab", "0\n", 0644 },
+		{ "cgroup.clone_children", "0\n", 0644 },
+	};
+	char names[2048], expected[2048];
+	unsigned int i;
+
+	list_dir(MNT, names, sizeof(names));
+	expected_listing(1, 1, expected, sizeof(expected));
+	EXPECT_STREQ(expected, names);
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		EXPECT_FILE(at(MNT, files[i].name), files[i].text);
+		EXPECT_EQ(files[i].mode, mode_of(at(MNT, files[i].name)))
+			TH_LOG("%s", files[i].name);
+	}
+	EXPECT_EQ(0555, mode_of(MNT));
+	EXPECT_FILE("/proc/self/cpuset", "/\n");
+}
+
+TEST_F(cs, child_files_and_defaults)
+{
+	static const struct { const char *name, *text; int mode; } files[] = {
+		{ "cpuset.cpus", "\n", 0644 },
+		{ "cpuset.mems", "\n", 0644 },
+		{ "cpuset.effective_cpus", "\n", 0444 },
+		{ "cpuset.effective_mems", "\n", 0444 },
+		{ "cpuset.cpu_exclusive", "0\n", 0644 },
+		{ "cpuset.mem_exclusive", "0\n", 0644 },
+		{ "cpuset.mem_hardwall", "0\n", 0644 },
+		{ "cpuset.sched_load_balance", "1\n", 0644 },
+		{ "cpuset.sched_relax_domain_level", "-1\n", 0644 },
+		{ "cpuset.memory_migrate", "0\n", 0644 },
+		{ "cpuset.memory_pressure", "0\n", 0444 },
+		{ "cpuset.memory_spread_page", "0\n", 0644 },
+		{ "cpuset.memory_spread_slab", "0\n", 0644 },
+		{ "cgroup.clone_children", "0\n", 0644 },
+		{ "tasks", "", 0644 },
+	};
+	char names[2048], expected[2048];
+	unsigned int i;
+
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	list_dir(MNT "/a", names, sizeof(names));
+	expected_listing(0, 1, expected, sizeof(expected));
+	EXPECT_STREQ(expected, names);
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		EXPECT_FILE(at(MNT "/a", files[i].name), files[i].text);
+		EXPECT_EQ(files[i].mode, mode_of(at(MNT "/a", files[i].name)))
+			TH_LOG("%s", files[i].name);
+	}
+	EXPECT_EQ(0755, mode_of(MNT "/a"));
+	/*
+	 * Read-only files open for writing (root passes the mode check; cgroup
+	 * files have no open-time check) and refuse the write: EINVAL.
+	 */
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/cpuset.effective_cpus", "0"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/cpuset.effective_mems", "0"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/cpuset.memory_pressure", "0"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/cpuset.effective_cpus", "0-3"));
+}
+
+TEST_F(cs, spread_flags_are_inherited_others_not)
+{
+	ASSERT_EQ(0, write_text(MNT "/cpuset.memory_spread_page", "1"));
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	ASSERT_EQ(0, write_text(MNT "/cpuset.memory_spread_page", "0"));
+	ASSERT_EQ(0, write_text(MNT "/cpuset.memory_spread_slab", "1"));
+	ASSERT_EQ(0, write_text(MNT "/cpuset.mem_hardwall", "1"));
+	ASSERT_EQ(0, write_text(MNT "/cpuset.memory_migrate", "1"));
+	ASSERT_EQ(0, write_text(MNT "/cpuset.sched_relax_domain_level", "1"));
+	ASSERT_EQ(0, mkdir(MNT "/b", 0755));
+	EXPECT_FILE(MNT "/a/cpuset.memory_spread_page", "1\n");
+	EXPECT_FILE(MNT "/a/cpuset.memory_spread_slab", "0\n");
+	EXPECT_FILE(MNT "/b/cpuset.memory_spread_page", "0\n");
+	EXPECT_FILE(MNT "/b/cpuset.memory_spread_slab", "1\n");
+	/* Neither hardwall, migrate nor the relax level is inherited. */
+	EXPECT_FILE(MNT "/b/cpuset.mem_hardwall", "0\n");
+	EXPECT_FILE(MNT "/b/cpuset.memory_migrate", "0\n");
+	EXPECT_FILE(MNT "/b/cpuset.sched_relax_domain_level", "-1\n");
+	EXPECT_FILE(MNT "/b/cpuset.cpus", "\n");
+	/* A grandchild inherits from its own parent. */
+	ASSERT_EQ(0, mkdir(MNT "/a/c", 0755));
+	EXPECT_FILE(MNT "/a/c/cpuset.memory_spread_page", "1\n");
+	EXPECT_FILE(MNT "/a/c/cpuset.memory_spread_slab", "0\n");
+}
+
+TEST_F(cs, clone_children_copies_masks)
+{
+	ASSERT_EQ(0, write_text(MNT "/cgroup.clone_children", "1"));
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	EXPECT_FILE(MNT "/a/cpuset.cpus", "0-3\n");
+	EXPECT_FILE(MNT "/a/cpuset.mems", "0-1\n");
+	EXPECT_FILE(MNT "/a/cpuset.effective_cpus", "0-3\n");
+	EXPECT_FILE(MNT "/a/cpuset.effective_mems", "0-1\n");
+	/* The flag is inherited and copies what the parent has now. */
+	EXPECT_FILE(MNT "/a/cgroup.clone_children", "1\n");
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.cpus", "1-2"));
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.mems", "1"));
+	ASSERT_EQ(0, mkdir(MNT "/a/b", 0755));
+	EXPECT_FILE(MNT "/a/b/cpuset.cpus", "1-2\n");
+	EXPECT_FILE(MNT "/a/b/cpuset.mems", "1\n");
+	/* Only the masks: the exclusive flags stay clear. */
+	EXPECT_FILE(MNT "/a/b/cpuset.cpu_exclusive", "0\n");
+	/* No copy while a sibling is cpu_exclusive... */
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.cpu_exclusive", "1"));
+	ASSERT_EQ(0, write_text(MNT "/a/b/cpuset.cpus", "1"));
+	ASSERT_EQ(0, write_text(MNT "/a/b/cpuset.cpu_exclusive", "1"));
+	ASSERT_EQ(0, mkdir(MNT "/a/c", 0755));
+	EXPECT_FILE(MNT "/a/c/cpuset.cpus", "\n");
+	EXPECT_FILE(MNT "/a/c/cpuset.mems", "\n");
+	/* ... or mem_exclusive. */
+	ASSERT_EQ(0, write_text(MNT "/a/b/cpuset.cpu_exclusive", "0"));
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.mem_exclusive", "1"));
+	ASSERT_EQ(0, write_text(MNT "/a/b/cpuset.mem_exclusive", "1"));
+	ASSERT_EQ(0, mkdir(MNT "/a/d", 0755));
+	EXPECT_FILE(MNT "/a/d/cpuset.cpus", "\n");
+	EXPECT_FILE(MNT "/a/d/cpuset.mems", "\n");
+	ASSERT_EQ(0, write_text(MNT "/a/b/cpuset.mem_exclusive", "0"));
+	ASSERT_EQ(0, mkdir(MNT "/a/e", 0755));
+	EXPECT_FILE(MNT "/a/e/cpuset.cpus", "1-2\n");
+	EXPECT_FILE(MNT "/a/e/cpuset.mems", "1\n");
+	/* Without the flag, nothing is copied. */
+	ASSERT_EQ(0, write_text(MNT "/cgroup.clone_children", "0"));
+	ASSERT_EQ(0, mkdir(MNT "/f", 0755));
+	EXPECT_FILE(MNT "/f/cpuset.cpus", "\n");
+	EXPECT_FILE(MNT "/f/cgroup.clone_children", "0\n");
+}
+
+/* ------------------------------------------------------------ write rules */
+
+TEST_F(cs, root_masks_are_read_only)
+{
+	static const char * const values[] = { "0-3", "0-3\n", "0", "", "\n", "junk", "9" };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(values); i++) {
+		/* A zero-byte write returns 0 before anything looks at it. */
+		int want = values[i][0] ? -EACCES : 0;
+
+		EXPECT_EQ(want, write_text(MNT "/cpuset.cpus", values[i]))
+			TH_LOG("'%s'", values[i]);
+		EXPECT_EQ(want, write_text(MNT "/cpuset.mems", values[i]))
+			TH_LOG("'%s'", values[i]);
+	}
+	EXPECT_FILE(MNT "/cpuset.cpus", "0-3\n");
+	EXPECT_FILE(MNT "/cpuset.mems", "0-1\n");
+}
+
+TEST_F(cs, cpus_list_parsing)
+{
+	static const struct { const char *in, *out; int err; } cases[] = {
+		{ "0-1", "0-1\n", 0 },
+		{ "0-1,3", "0-1,3\n", 0 },
+		{ "0,2-3", "0,2-3\n", 0 },
+		{ "3,0", "0,3\n", 0 },
+		{ "0-3", "0-3\n", 0 },
+		{ " 2\x20\n", "2\n", 0 },	/* stripped */
+		{ "1\n\n", "1\n", 0 },
+		{ "\t0-1\t", "0-1\n", 0 },
+		{ "1 2", "1-2\n", 0 },		/* blanks separate like commas */
+		{ "1  ,  3", "1,3\n", 0 },
+		{ "1-2\n3", "1-2\n", 0 },	/* a newline ends the list */
+		{ "0,,1", "0-1\n", 0 },
+		{ ",1", "1\n", 0 },
+		{ "0-3:1/2", "0,2\n", 0 },	/* range:used/group */
+		{ "0-3:0/2", "\n", 0 },
+		{ "all", "0-3\n", 0 },
+		{ "N", "3\n", 0 },		/* the last possible CPU */
+		{ "0-N", "0-3\n", 0 },
+		{ "", "0-3\n", 0 },		/* zero bytes: nothing happens */
+		{ "\n", "\n", 0 },		/* empty: no CPUs */
+		{ " ", "\n", 0 },
+		{ "0-3,5", NULL, -ERANGE },	/* past nr_cpu_ids */
+		{ "4", NULL, -ERANGE },
+		{ "7", NULL, -ERANGE },
+		{ "1000", NULL, -ERANGE },
+		{ "4294967296", NULL, -EOVERFLOW },
+		{ "99999999999999999999", NULL, -EOVERFLOW },
+		{ "3-1", NULL, -EINVAL },
+		{ "0-", NULL, -EINVAL },
+		{ "-1", NULL, -EINVAL },
+		{ "a", NULL, -EINVAL },
+		{ "0x1", NULL, -EINVAL },
+		{ "1;2", NULL, -EINVAL },
+		{ "0-3:2/1", NULL, -EINVAL },
+		{ "0:1/2", NULL, -EINVAL },
+		{ "0-3:1", NULL, -EINVAL },
+	};
+	char prev[64];
+	const char *want;
+	unsigned int i;
+
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.cpus", "0-3"));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ASSERT_LT(0, read_text(MNT "/a/cpuset.cpus", prev, sizeof(prev)));
+		EXPECT_EQ(cases[i].err, write_text(MNT "/a/cpuset.cpus", cases[i].in))
+			TH_LOG("'%s'", cases[i].in);
+		/* Failed writes change nothing. */
+		want = cases[i].out ?: prev;
+		EXPECT_FILE(MNT "/a/cpuset.cpus", want);
+		EXPECT_FILE(MNT "/a/cpuset.effective_cpus", want);
+	}
+}
+
+TEST_F(cs, cpus_write_size_limit)
+{
+	char buf[8192];
+	int nr_cpus, max;
+
+	/* cpus takes writes of up to 100 + 6 * NR_CPUS bytes (kernel_max is NR_CPUS - 1). */
+	ASSERT_LT(0, read_text("/sys/devices/system/cpu/kernel_max", buf, sizeof(buf)));
+	nr_cpus = atoi(buf) + 1;
+	max = 100 + 6 * nr_cpus;
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	memset(buf, ' ', sizeof(buf));
+	buf[0] = '2';
+	EXPECT_EQ(0, write_bytes(MNT "/a/cpuset.cpus", buf, max));
+	EXPECT_FILE(MNT "/a/cpuset.cpus", "2\n");
+	buf[0] = '1';
+	EXPECT_EQ(-E2BIG, write_bytes(MNT "/a/cpuset.cpus", buf, max + 1));
+	EXPECT_EQ(-E2BIG, write_bytes(MNT "/a/cpuset.cpus", buf, 4097));
+	EXPECT_FILE(MNT "/a/cpuset.cpus", "2\n");
+	/* mems: 100 + 6 * MAX_NUMNODES. */
+	max = 100 + 6 * MAX_NUMNODES;
+	buf[0] = '1';
+	EXPECT_EQ(0, write_bytes(MNT "/a/cpuset.mems", buf, max));
+	EXPECT_FILE(MNT "/a/cpuset.mems", "1\n");
+	buf[0] = '0';
+	EXPECT_EQ(-E2BIG, write_bytes(MNT "/a/cpuset.mems", buf, max + 1));
+	EXPECT_FILE(MNT "/a/cpuset.mems", "1\n");
+	/* The flags take up to a page. */
+	buf[0] = '1';
+	EXPECT_EQ(-E2BIG, write_bytes(MNT "/a/cpuset.mem_hardwall", buf, 4097));
+	EXPECT_EQ(-EINVAL, write_bytes(MNT "/a/cpuset.mem_hardwall", buf, 4096));
+	EXPECT_FILE(MNT "/a/cpuset.mem_hardwall", "0\n");
+}
+
+TEST_F(cs, mems_list_parsing)
+{
+	static const struct { const char *in, *out; int err; } cases[] = {
+		{ "1", "1\n", 0 },
+		{ "0-1", "0-1\n", 0 },
+		{ "0\n", "0\n", 0 },
+		{ " 1 , 0 ", "0-1\n", 0 },
+		{ "N", NULL, -EINVAL },		/* node 63: not a node of the root */
+		{ "2", NULL, -EINVAL },
+		{ "63", NULL, -EINVAL },
+		{ "0-2", NULL, -EINVAL },
+		{ "64", NULL, -ERANGE },	/* past MAX_NUMNODES */
+		{ "1000", NULL, -ERANGE },
+		{ "4294967296", NULL, -EOVERFLOW },
+		{ "a", NULL, -EINVAL },
+		{ "1-0", NULL, -EINVAL },
+		{ "\n", "\n", 0 },
+	};
+	char prev[64];
+	const char *want;
+	unsigned int i;
+
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ASSERT_LT(0, read_text(MNT "/a/cpuset.mems", prev, sizeof(prev)));
+		EXPECT_EQ(cases[i].err, write_text(MNT "/a/cpuset.mems", cases[i].in))
+			TH_LOG("'%s'", cases[i].in);
+		want = cases[i].out ?: prev;
+		EXPECT_FILE(MNT "/a/cpuset.mems", want);
+		EXPECT_FILE(MNT "/a/cpuset.effective_mems", want);
+	}
+}
+
+TEST_F(cs, subsets_of_parent_and_children)
+{
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-2", "0-1"));
+	ASSERT_EQ(0, mkdir(MNT "/a/b", 0755));
+	/* Not a subset of the parent: EACCES. */
+	EXPECT_EQ(-EACCES, write_text(MNT "/a/b/cpuset.cpus", "3"));
+	EXPECT_EQ(-EACCES, write_text(MNT "/a/b/cpuset.cpus", "0-3"));
+	EXPECT_EQ(0, write_text(MNT "/a/b/cpuset.cpus", "1-2"));
+	EXPECT_EQ(0, write_text(MNT "/a/b/cpuset.mems", "1"));
+	/* Past the machine is checked first: EINVAL or ERANGE, not EACCES. */
+	EXPECT_EQ(-ERANGE, write_text(MNT "/a/b/cpuset.cpus", "5"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/b/cpuset.mems", "2"));
+	/* A child would stop being a subset: EBUSY. */
+	EXPECT_EQ(-EBUSY, write_text(MNT "/a/cpuset.cpus", "0-1"));
+	EXPECT_EQ(-EBUSY, write_text(MNT "/a/cpuset.cpus", "2-3"));
+	EXPECT_EQ(-EBUSY, write_text(MNT "/a/cpuset.mems", "0"));
+	EXPECT_EQ(-EBUSY, write_text(MNT "/a/cpuset.cpus", "\n"));
+	EXPECT_EQ(-EBUSY, write_text(MNT "/a/cpuset.mems", "\n"));
+	EXPECT_FILE(MNT "/a/cpuset.cpus", "0-2\n");
+	EXPECT_FILE(MNT "/a/cpuset.mems", "0-1\n");
+	/* Growing, or shrinking around the child, is fine. */
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.cpus", "0-3"));
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.cpus", "1-3"));
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.mems", "1"));
+	EXPECT_FILE(MNT "/a/cpuset.cpus", "1-3\n");
+	EXPECT_FILE(MNT "/a/b/cpuset.cpus", "1-2\n");
+	/* The child's check comes before the parent's: EBUSY wins. */
+	ASSERT_EQ(0, mkdir(MNT "/a/b/c", 0755));
+	ASSERT_EQ(0, write_text(MNT "/a/b/c/cpuset.cpus", "2"));
+	EXPECT_EQ(-EBUSY, write_text(MNT "/a/b/cpuset.cpus", "3"));
+	/* An empty child is a subset of anything. */
+	EXPECT_EQ(0, write_text(MNT "/a/b/c/cpuset.cpus", "\n"));
+	EXPECT_EQ(0, write_text(MNT "/a/b/cpuset.cpus", "3"));
+	EXPECT_FILE(MNT "/a/b/cpuset.cpus", "3\n");
+	EXPECT_FILE(MNT "/a/b/c/cpuset.cpus", "\n");
+}
+
+TEST_F(cs, empty_masks_refused_while_populated)
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-1", "0"));
+	pid = keep(sleeper());
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, write_pid(MNT "/a/tasks", pid));
+	EXPECT_EQ(-ENOSPC, write_text(MNT "/a/cpuset.cpus", "\n"));
+	EXPECT_EQ(-ENOSPC, write_text(MNT "/a/cpuset.cpus", " "));
+	EXPECT_EQ(-ENOSPC, write_text(MNT "/a/cpuset.mems", "\n"));
+	EXPECT_EQ(-ENOSPC, write_text(MNT "/a/cpuset.cpus", "0-3:0/2"));
+	EXPECT_FILE(MNT "/a/cpuset.cpus", "0-1\n");
+	EXPECT_FILE(MNT "/a/cpuset.mems", "0\n");
+	/* Non-empty changes are fine. */
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.cpus", "1"));
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.mems", "1"));
+	/* Zombies do not count. */
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(0, wait_file(MNT "/a/tasks", ""));
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.cpus", "\n"));
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.mems", "\n"));
+	EXPECT_FILE(MNT "/a/cpuset.cpus", "\n");
+	EXPECT_FILE(MNT "/a/cpuset.mems", "\n");
+}
+
+TEST_F(cs, exclusive_flags)
+{
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-1", "0"));
+	ASSERT_EQ(0, make_cpuset(MNT "/a/x", "0", "0"));
+	/* Setting needs the parent's flag. */
+	EXPECT_EQ(-EACCES, write_text(MNT "/a/x/cpuset.cpu_exclusive", "1"));
+	EXPECT_EQ(-EACCES, write_text(MNT "/a/x/cpuset.mem_exclusive", "1"));
+	EXPECT_FILE(MNT "/a/x/cpuset.cpu_exclusive", "0\n");
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.cpu_exclusive", "1"));
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.mem_exclusive", "1\n"));
+	EXPECT_EQ(0, write_text(MNT "/a/x/cpuset.cpu_exclusive", "1"));
+	EXPECT_EQ(0, write_text(MNT "/a/x/cpuset.mem_exclusive", "1"));
+	EXPECT_FILE(MNT "/a/cpuset.cpu_exclusive", "1\n");
+	EXPECT_FILE(MNT "/a/x/cpuset.mem_exclusive", "1\n");
+	/* Clearing while a child has it: EBUSY. */
+	EXPECT_EQ(-EBUSY, write_text(MNT "/a/cpuset.cpu_exclusive", "0"));
+	EXPECT_EQ(-EBUSY, write_text(MNT "/a/cpuset.mem_exclusive", "0"));
+	EXPECT_EQ(-EBUSY, write_text(MNT "/cpuset.cpu_exclusive", "0"));
+	EXPECT_FILE(MNT "/a/cpuset.cpu_exclusive", "1\n");
+	/* A sibling may not overlap an exclusive cpuset: EINVAL. */
+	ASSERT_EQ(0, mkdir(MNT "/b", 0755));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/b/cpuset.cpus", "1-2"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/b/cpuset.cpus", "0-3"));
+	EXPECT_EQ(0, write_text(MNT "/b/cpuset.cpus", "2-3"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/b/cpuset.mems", "0"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/b/cpuset.mems", "0-1"));
+	EXPECT_EQ(0, write_text(MNT "/b/cpuset.mems", "1"));
+	/* ... nor an exclusive cpuset grow into a sibling. */
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/cpuset.cpus", "0-2"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/cpuset.mems", "0-1"));
+	/* Setting the flag over an overlap: EINVAL. */
+	ASSERT_EQ(0, make_cpuset(MNT "/c", "2", "1"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/b/cpuset.cpu_exclusive", "1"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/b/cpuset.mem_exclusive", "1"));
+	EXPECT_EQ(0, write_text(MNT "/c/cpuset.cpus", "\n"));
+	EXPECT_EQ(0, write_text(MNT "/b/cpuset.cpu_exclusive", "1"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/b/cpuset.mem_exclusive", "1"));
+	EXPECT_EQ(0, write_text(MNT "/c/cpuset.mems", "\n"));
+	EXPECT_EQ(0, write_text(MNT "/b/cpuset.mem_exclusive", "1"));
+	/* An empty sibling overlaps nothing. */
+	EXPECT_EQ(-EINVAL, write_text(MNT "/c/cpuset.cpus", "3"));
+	EXPECT_FILE(MNT "/c/cpuset.cpus", "\n");
+	/* A child's cpus stay within its exclusive parent's, as always. */
+	EXPECT_EQ(-EACCES, write_text(MNT "/a/x/cpuset.cpus", "0-2"));
+	/* Exclusive siblings under an exclusive parent. */
+	EXPECT_EQ(0, write_text(MNT "/a/x/cpuset.mem_exclusive", "0"));
+	ASSERT_EQ(0, make_cpuset(MNT "/a/y", "1", "0"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/y/cpuset.mem_exclusive", "1"));
+	EXPECT_EQ(0, write_text(MNT "/a/y/cpuset.cpu_exclusive", "1"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/y/cpuset.cpus", "0-1"));
+	/* Clearing is always allowed without exclusive children. */
+	EXPECT_EQ(0, write_text(MNT "/a/y/cpuset.cpu_exclusive", "0"));
+	EXPECT_EQ(0, write_text(MNT "/a/x/cpuset.cpu_exclusive", "0"));
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.cpu_exclusive", "0"));
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.mem_exclusive", "0"));
+	EXPECT_FILE(MNT "/a/cpuset.cpu_exclusive", "0\n");
+}
+
+TEST_F(cs, flag_files)
+{
+	static const char * const flags[] = {
+		"cpuset.mem_hardwall", "cpuset.memory_migrate", "cpuset.memory_spread_page",
+		"cpuset.memory_spread_slab", "cpuset.sched_load_balance",
+	};
+	unsigned int i;
+
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-1", "0"));
+	for (i = 0; i < ARRAY_SIZE(flags); i++) {
+		const char *f = at(MNT "/a", flags[i]);
+
+		EXPECT_EQ(0, write_text(f, "0\n"));
+		EXPECT_FILE(f, "0\n");
+		EXPECT_EQ(0, write_text(f, "1"));
+		EXPECT_FILE(f, "1\n");
+		EXPECT_EQ(0, write_text(f, "0"));
+		EXPECT_EQ(0, write_text(f, "2"));	/* any non-zero sets it */
+		EXPECT_FILE(f, "1\n");
+		EXPECT_EQ(0, write_text(f, "00"));
+		EXPECT_FILE(f, "0\n");
+		EXPECT_EQ(0, write_text(f, "0x10"));
+		EXPECT_FILE(f, "1\n");
+		/*
+		 * The u64 is passed on as an int: 2^32 reads as 0 and clears
+		 * the flag.
+		 */
+		EXPECT_EQ(0, write_text(f, "4294967296"));
+		EXPECT_FILE(f, "0\n");
+		EXPECT_EQ(0, write_text(f, "4294967297"));
+		EXPECT_FILE(f, "1\n");
+		EXPECT_EQ(-EINVAL, write_text(f, "-1"));
+		EXPECT_EQ(-EINVAL, write_text(f, "abc"));
+		EXPECT_EQ(-EINVAL, write_text(f, " 0"));
+		EXPECT_EQ(-EINVAL, write_text(f, "0 "));
+		EXPECT_EQ(-EINVAL, write_text(f, "0\n\n"));
+		EXPECT_EQ(-EINVAL, write_text(f, "08"));
+		EXPECT_EQ(-ERANGE, write_text(f, "99999999999999999999"));
+		EXPECT_EQ(0, write_text(f, ""));
+		EXPECT_FILE(f, "1\n");
+	}
+	/* memory_pressure_enabled (root only) keeps any non-zero value as 1. */
+	EXPECT_EQ(-ENOENT, write_text(MNT "/a/cpuset.memory_pressure_enabled", "1"));
+	EXPECT_EQ(0, write_text(MNT "/cpuset.memory_pressure_enabled", "4294967296"));
+	EXPECT_FILE(MNT "/cpuset.memory_pressure_enabled", "1\n");
+	EXPECT_EQ(-EINVAL, write_text(MNT "/cpuset.memory_pressure_enabled", "x"));
+	EXPECT_EQ(0, write_text(MNT "/cpuset.memory_pressure_enabled", "0"));
+	EXPECT_FILE(MNT "/cpuset.memory_pressure_enabled", "0\n");
+	/* The root's flags may be changed too. */
+	EXPECT_EQ(0, write_text(MNT "/cpuset.mem_hardwall", "1"));
+	EXPECT_FILE(MNT "/cpuset.mem_hardwall", "1\n");
+	EXPECT_EQ(0, write_text(MNT "/cpuset.mem_hardwall", "0"));
+	/* memory_pressure is a rate: 0 without reclaim. */
+	EXPECT_FILE(MNT "/a/cpuset.memory_pressure", "0\n");
+}
+
+TEST_F(cs, sched_relax_domain_level)
+{
+	static const struct { const char *in, *out; int err; } cases[] = {
+		{ "0", "0\n", 0 },
+		{ "1\n", "1\n", 0 },
+		{ "-1", "-1\n", 0 },
+		{ "0x2", "2\n", 0 },
+		{ "03", "3\n", 0 },
+		{ "-0x1", "-1\n", 0 },
+		{ "-2", NULL, -EINVAL },
+		{ "100", NULL, -EINVAL },
+		{ "-100", NULL, -EINVAL },
+		{ "abc", NULL, -EINVAL },
+		{ "1 ", NULL, -EINVAL },
+		{ "99999999999999999999", NULL, -ERANGE },
+		{ "-99999999999999999999", NULL, -ERANGE },
+	};
+	char prev[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-3", "0-1"));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *f = MNT "/a/cpuset.sched_relax_domain_level";
+
+		ASSERT_LT(0, read_text(f, prev, sizeof(prev)));
+		EXPECT_EQ(cases[i].err, write_text(f, cases[i].in)) TH_LOG("'%s'", cases[i].in);
+		EXPECT_FILE(f, cases[i].out ?: prev);
+	}
+	/* The root's level is writable. */
+	EXPECT_EQ(0, write_text(MNT "/cpuset.sched_relax_domain_level", "1"));
+	EXPECT_FILE(MNT "/cpuset.sched_relax_domain_level", "1\n");
+	EXPECT_EQ(-EINVAL, write_text(MNT "/cpuset.sched_relax_domain_level", "-2"));
+	EXPECT_EQ(0, write_text(MNT "/cpuset.sched_relax_domain_level", "-1"));
+}
+
+/* ------------------------------------------------------------ scheduler domains */
+
+#define SD "/sys/kernel/debug/sched"
+
+/*
+ * Turns on the scheduler's verbose debugging (which makes
+ * /sys/kernel/debug/sched/domains and logs rebuilt domains), keeping the old
+ * value in @old for the teardown; 0 if there is no such file, else 1.
+ */
+static int sched_verbose_on(char *old, size_t size)
+{
+	if (read_text(SD "/verbose", old, size) <= 0) {
+		old[0] = '\0';
+		return 0;
+	}
+	return !write_text(SD "/verbose", "Y");
+}
+
+#define NO_SCHED_VERBOSE "no writable " SD "/verbose (needs debugfs and CONFIG_SCHED_DEBUG)"
+
+/* "name@level name@level ..." of CPU @cpu's domains, innermost first. */
+static const char *domains_of(int cpu)
+{
+	static char out[256];
+	char path[128], name[32], level[16];
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; ; i++) {
+		snprintf(path, sizeof(path), SD "/domains/cpu%d/domain%d/name", cpu, i);
+		if (read_text(path, name, sizeof(name)) <= 0)
+			break;
+		snprintf(path, sizeof(path), SD "/domains/cpu%d/domain%d/level", cpu, i);
+		if (read_text(path, level, sizeof(level)) <= 0)
+			break;
+		name[strcspn(name, "\n")] = '\0';
+		level[strcspn(level, "\n")] = '\0';
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s@%s",
+			 i ? " " : "", name, level);
+	}
+	return out;
+}
+
+/* The highest domain level of any CPU: the scheduler's sched_domain_level_max. */
+static int max_domain_level(void)
+{
+	char path[128], level[16];
+	int cpu, i, max = -1;
+
+	for (cpu = 0; cpu < 4; cpu++) {
+		for (i = 0; ; i++) {
+			snprintf(path, sizeof(path), SD "/domains/cpu%d/domain%d/level", cpu, i);
+			if (read_text(path, level, sizeof(level)) <= 0)
+				break;
+			if (atoi(level) > max)
+				max = atoi(level);
+		}
+	}
+	return max;
+}
+
+TEST_F(cs, sched_relax_domain_level_bound)
+{
+	char buf[16];
+	int max;
+
+	if (!sched_verbose_on(self->verbose, sizeof(self->verbose)))
+		SKIP(return, NO_SCHED_VERBOSE);
+	max = max_domain_level();
+	ASSERT_LT(0, max) TH_LOG("no scheduler domains in debugfs");
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-3", "0-1"));
+	/* The range is -1 .. sched_domain_level_max + 1. */
+	snprintf(buf, sizeof(buf), "%d", max + 1);
+	EXPECT_EQ(0, write_text(MNT "/a/cpuset.sched_relax_domain_level", buf));
+	strcat(buf, "\n");
+	EXPECT_FILE(MNT "/a/cpuset.sched_relax_domain_level", buf);
+	snprintf(buf, sizeof(buf), "%d", max + 2);
+	EXPECT_EQ(-EINVAL, write_text(MNT "/a/cpuset.sched_relax_domain_level", buf));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/cpuset.sched_relax_domain_level", buf));
+}
+
+TEST_F(cs, sched_load_balance_partitions_domains)
+{
+	char before[4][256], log[65536];
+	int cpu, kmsg;
+
+	if (!sched_verbose_on(self->verbose, sizeof(self->verbose)))
+		SKIP(return, NO_SCHED_VERBOSE);
+	for (cpu = 0; cpu < 4; cpu++) {
+		snprintf(before[cpu], sizeof(before[cpu]), "%s", domains_of(cpu));
+		/* One domain for the machine: the top one spans both nodes. */
+		ASSERT_NE(NULL, strchr(before[cpu], ' ')) TH_LOG("cpu%d: %s", cpu, before[cpu]);
+	}
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-1", "0"));
+	ASSERT_EQ(0, make_cpuset(MNT "/b", "2-3", "1"));
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.cpu_exclusive", "1"));
+	ASSERT_EQ(0, write_text(MNT "/b/cpuset.cpu_exclusive", "1"));
+	/* The children alone change nothing while the root balances. */
+	for (cpu = 0; cpu < 4; cpu++)
+		EXPECT_STREQ(before[cpu], domains_of(cpu)) TH_LOG("cpu%d", cpu);
+
+	kmsg = kmsg_from_now();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, write_text(MNT "/cpuset.sched_load_balance", "0"));
+	EXPECT_FILE(MNT "/cpuset.sched_load_balance", "0\n");
+	/* Two partitions, one per child: each CPU keeps its node's domain only. */
+	for (cpu = 0; cpu < 4; cpu++) {
+		char want[256];
+
+		snprintf(want, sizeof(want), "%s", before[cpu]);
+		*strchr(want, ' ') = '\0';
+		EXPECT_STREQ(want, domains_of(cpu)) TH_LOG("cpu%d was %s", cpu, before[cpu]);
+	}
+	read_kmsg(kmsg, log, sizeof(log));
+	EXPECT_NE(NULL, strstr(log, ";root domain span: 0-1\n")) TH_LOG("%s", log);
+	EXPECT_NE(NULL, strstr(log, ";root domain span: 2-3\n")) TH_LOG("%s", log);
+	EXPECT_EQ(NULL, strstr(log, ";root domain span: 0-3\n")) TH_LOG("%s", log);
+
+	/* A child that does not balance leaves its CPUs without domains. */
+	ASSERT_EQ(0, write_text(MNT "/b/cpuset.sched_load_balance", "0"));
+	EXPECT_STREQ("", domains_of(2));
+	EXPECT_STREQ("", domains_of(3));
+	EXPECT_STRNE("", domains_of(0));
+	read_kmsg(kmsg, log, sizeof(log));
+	EXPECT_NE(NULL, strstr(log, ";CPU2 attaching NULL sched-domain.\n")) TH_LOG("%s", log);
+	EXPECT_NE(NULL, strstr(log, ";CPU3 attaching NULL sched-domain.\n")) TH_LOG("%s", log);
+	EXPECT_EQ(NULL, strstr(log, ";CPU0 attaching NULL sched-domain.\n")) TH_LOG("%s", log);
+
+	/* Balancing the root again makes one domain of everything. */
+	ASSERT_EQ(0, write_text(MNT "/cpuset.sched_load_balance", "1"));
+	for (cpu = 0; cpu < 4; cpu++)
+		EXPECT_STREQ(before[cpu], domains_of(cpu)) TH_LOG("cpu%d", cpu);
+	read_kmsg(kmsg, log, sizeof(log));
+	EXPECT_NE(NULL, strstr(log, ";root domain span: 0-3\n")) TH_LOG("%s", log);
+	close(kmsg);
+}
+
+/* ------------------------------------------------------------ attach and affinity */
+
+TEST_F(cs, attach_needs_cpus_and_mems)
+{
+	pid_t pid;
+
+	pid = keep(sleeper());
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	EXPECT_EQ(-ENOSPC, write_pid(MNT "/a/tasks", pid));
+	EXPECT_EQ(-ENOSPC, write_pid(MNT "/a/cgroup.procs", pid));
+	EXPECT_EQ(-ENOSPC, write_text(MNT "/a/tasks", "0"));
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.cpus", "1"));
+	EXPECT_EQ(-ENOSPC, write_pid(MNT "/a/tasks", pid));
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.cpus", "\n"));
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.mems", "1"));
+	EXPECT_EQ(-ENOSPC, write_pid(MNT "/a/tasks", pid));
+	EXPECT_FILE(MNT "/a/tasks", "");
+	EXPECT_FILE("/proc/self/cpuset", "/\n");
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.cpus", "1"));
+	EXPECT_EQ(0, write_pid(MNT "/a/tasks", pid));
+	/* The root always takes tasks back. */
+	EXPECT_EQ(0, write_pid(MNT "/tasks", pid));
+}
+
+TEST_F(cs, attach_sets_affinity_and_mems)
+{
+	char path[64];
+	pid_t pid;
+
+	pid = keep(sleeper());
+	ASSERT_LT(0, pid);
+	EXPECT_STREQ("0-3", affinity_of(pid));
+	EXPECT_STREQ("Cpus_allowed:\tf", proc_status(pid, "Cpus_allowed"));
+	EXPECT_STREQ("Cpus_allowed_list:\t0-3", proc_status(pid, "Cpus_allowed_list"));
+	EXPECT_STREQ("Mems_allowed:\t00000000,00000003", proc_status(pid, "Mems_allowed"));
+	EXPECT_STREQ("Mems_allowed_list:\t0-1", proc_status(pid, "Mems_allowed_list"));
+
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "1-2", "1"));
+	ASSERT_EQ(0, write_pid(MNT "/a/tasks", pid));
+	EXPECT_STREQ("1-2", affinity_of(pid));
+	EXPECT_STREQ("Cpus_allowed:\t6", proc_status(pid, "Cpus_allowed"));
+	EXPECT_STREQ("Cpus_allowed_list:\t1-2", proc_status(pid, "Cpus_allowed_list"));
+	EXPECT_STREQ("Mems_allowed:\t00000000,00000002", proc_status(pid, "Mems_allowed"));
+	EXPECT_STREQ("Mems_allowed_list:\t1", proc_status(pid, "Mems_allowed_list"));
+	snprintf(path, sizeof(path), "/proc/%d/cpuset", pid);
+	EXPECT_FILE(path, "/a\n");
+
+	ASSERT_EQ(0, make_cpuset(MNT "/a/b", "2", "1"));
+	ASSERT_EQ(0, write_pid(MNT "/a/b/cgroup.procs", pid));
+	EXPECT_STREQ("2", affinity_of(pid));
+	EXPECT_STREQ("Cpus_allowed:\t4", proc_status(pid, "Cpus_allowed"));
+	EXPECT_FILE(path, "/a/b\n");
+
+	/* Back in the root: every CPU and node again. */
+	ASSERT_EQ(0, write_pid(MNT "/tasks", pid));
+	EXPECT_STREQ("0-3", affinity_of(pid));
+	EXPECT_STREQ("Cpus_allowed_list:\t0-3", proc_status(pid, "Cpus_allowed_list"));
+	EXPECT_STREQ("Mems_allowed_list:\t0-1", proc_status(pid, "Mems_allowed_list"));
+	EXPECT_FILE(path, "/\n");
+
+	/* A child forked inside a cpuset starts confined. */
+	ASSERT_EQ(0, write_text(MNT "/a/tasks", "0"));
+	EXPECT_STREQ("1-2", affinity_of(0));
+	EXPECT_FILE("/proc/self/cpuset", "/a\n");
+	pid = keep(sleeper());
+	ASSERT_LT(0, pid);
+	EXPECT_STREQ("1-2", affinity_of(pid));
+	EXPECT_STREQ("Mems_allowed_list:\t1", proc_status(pid, "Mems_allowed_list"));
+	snprintf(path, sizeof(path), "/proc/%d/cpuset", pid);
+	EXPECT_FILE(path, "/a\n");
+	ASSERT_EQ(0, write_text(MNT "/tasks", "0"));
+	EXPECT_STREQ("0-3", affinity_of(0));
+}
+
+#define NPROCS 50
+
+TEST_F(cs, cpus_change_reaches_every_thread)
+{
+	/* Each change must reach every thread of a, and none of b (or us). */
+	static const struct { const char *file, *value, *cpus, *mems; } steps[] = {
+		{ "cpuset.cpus", "1", "1", "0-1" },
+		{ "cpuset.cpus", "0,2-3", "0,2-3", "0-1" },
+		{ "cpuset.mems", "1", "0,2-3", "1" },
+		{ "cpuset.cpus", "3", "3", "1" },
+		{ "cpuset.mems", "0", "3", "0" },
+	};
+	static pid_t procs[NPROCS];
+	int i, j, n, threads_in_a = 0;
+	char path[128];
+	pid_t tids[8];
+	unsigned int s;
+
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-3", "0-1"));
+	ASSERT_EQ(0, make_cpuset(MNT "/b", "0-3", "0-1"));
+	/* 50 processes, every fifth with 3 more threads: 40 in a, 10 in b. */
+	for (i = 0; i < NPROCS; i++) {
+		procs[i] = i % 5 ? sleeper() : threaded_sleeper(3);
+		ASSERT_LT(0, procs[i]) TH_LOG("process %d", i);
+		keep(procs[i]);
+		ASSERT_EQ(0, write_pid(i < 40 ? MNT "/a/cgroup.procs" : MNT "/b/cgroup.procs",
+				       procs[i]));
+		if (i < 40)
+			threads_in_a += i % 5 ? 1 : 4;
+	}
+	EXPECT_EQ(threads_in_a, count_lines(MNT "/a/tasks"));
+	EXPECT_EQ(40, count_lines(MNT "/a/cgroup.procs"));
+
+	for (s = 0; s < ARRAY_SIZE(steps); s++) {
+		char cpus[64], mems[64];
+		int wrong = 0;
+
+		ASSERT_EQ(0, write_text(at(MNT "/a", steps[s].file), steps[s].value));
+		snprintf(cpus, sizeof(cpus), "Cpus_allowed_list:\t%s", steps[s].cpus);
+		snprintf(mems, sizeof(mems), "Mems_allowed_list:\t%s", steps[s].mems);
+		for (i = 0; i < NPROCS; i++) {
+			n = threads_of(procs[i], tids, ARRAY_SIZE(tids));
+			EXPECT_EQ(i % 5 ? 1 : 4, n) TH_LOG("process %d", i);
+			for (j = 0; j < n; j++) {
+				const char *want_cpus = i < 40 ? cpus : "Cpus_allowed_list:\t0-3";
+				const char *want_mems = i < 40 ? mems : "Mems_allowed_list:\t0-1";
+
+				snprintf(path, sizeof(path), "/proc/%d/task/%d/status", procs[i],
+					 tids[j]);
+				if (strcmp(want_cpus, status_line(path, "Cpus_allowed_list")) ||
+				    strcmp(want_mems, status_line(path, "Mems_allowed_list")) ||
+				    strcmp(i < 40 ? steps[s].cpus : "0-3", affinity_of(tids[j]))) {
+					wrong++;
+					TH_LOG("step %u: process %d thread %d: %s, %s, affinity %s",
+					       s, i, tids[j],
+					       status_line(path, "Cpus_allowed_list"),
+					       status_line(path, "Mems_allowed_list"),
+					       affinity_of(tids[j]));
+				}
+			}
+		}
+		EXPECT_EQ(0, wrong) TH_LOG("step %u: %s <- %s", s, steps[s].file, steps[s].value);
+		EXPECT_STREQ("0-3", affinity_of(0));
+		EXPECT_STREQ("Mems_allowed_list:\t0-1", proc_status(getpid(), "Mems_allowed_list"));
+	}
+}
+
+TEST_F(cs, setaffinity_is_confined)
+{
+	cpu_set_t set;
+	pid_t pid;
+
+	pid = keep(sleeper());
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "2-3", "1"));
+	ASSERT_EQ(0, write_pid(MNT "/a/tasks", pid));
+	/* Entirely outside the cpuset: EINVAL, nothing changes. */
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	EXPECT_EQ(-1, sched_setaffinity(pid, sizeof(set), &set));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_STREQ("2-3", affinity_of(pid));
+	CPU_SET(1, &set);
+	EXPECT_EQ(-1, sched_setaffinity(pid, sizeof(set), &set));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_STREQ("2-3", affinity_of(pid));
+	/* Partly outside: confined to the cpuset's part. */
+	CPU_SET(2, &set);
+	EXPECT_EQ(0, sched_setaffinity(pid, sizeof(set), &set));
+	EXPECT_STREQ("2", affinity_of(pid));
+	EXPECT_STREQ("Cpus_allowed_list:\t2", proc_status(pid, "Cpus_allowed_list"));
+	/*
+	 * The mask asked for is remembered: a cpus change gives the task
+	 * what it asked for within the new cpus...
+	 */
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.cpus", "0-3"));
+	EXPECT_STREQ("0-2", affinity_of(pid));
+	/* ... or all of them when that is nothing. */
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.cpus", "3"));
+	EXPECT_STREQ("3", affinity_of(pid));
+	/* Inside the cpuset: as asked. */
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.cpus", "1-3"));
+	CPU_ZERO(&set);
+	CPU_SET(1, &set);
+	CPU_SET(3, &set);
+	EXPECT_EQ(0, sched_setaffinity(pid, sizeof(set), &set));
+	EXPECT_STREQ("1,3", affinity_of(pid));
+	/* In the root, any CPU. */
+	ASSERT_EQ(0, write_pid(MNT "/tasks", pid));
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	EXPECT_EQ(0, sched_setaffinity(pid, sizeof(set), &set));
+	EXPECT_STREQ("0", affinity_of(pid));
+}
+
+/* ------------------------------------------------------------ memory */
+
+TEST_F(cs, pages_come_from_the_cpusets_nodes)
+{
+	unsigned long mask = 0;
+	int count[4], mode = -1;
+	char why[128], *p;
+
+	if (!have_move_pages(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	/* CPUs of node 0, memory of node 1: placement follows mems, not locality. */
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-1", "1"));
+	ASSERT_EQ(0, make_cpuset(MNT "/b", "2-3", "0"));
+	ASSERT_EQ(0, write_text(MNT "/a/tasks", "0"));
+	EXPECT_EQ(0, sys_get_mempolicy(&mode, &mask, NODE_BITS, NULL, MPOL_F_MEMS_ALLOWED));
+	EXPECT_EQ(2, mask);
+	p = touch_pages();
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[1]) TH_LOG("node 0: %d, node 1: %d, disagree %d, other %d",
+					   count[0], count[1], count[2], count[3]);
+	EXPECT_EQ(0, count[2]);
+	munmap(p, NPAGES * sysconf(_SC_PAGESIZE));
+	/* The same from the other side. */
+	ASSERT_EQ(0, write_text(MNT "/b/tasks", "0"));
+	EXPECT_EQ(0, sys_get_mempolicy(&mode, &mask, NODE_BITS, NULL, MPOL_F_MEMS_ALLOWED));
+	EXPECT_EQ(1, mask);
+	p = touch_pages();
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[0]) TH_LOG("node 0: %d, node 1: %d, disagree %d, other %d",
+					   count[0], count[1], count[2], count[3]);
+	EXPECT_EQ(0, count[2]);
+	munmap(p, NPAGES * sysconf(_SC_PAGESIZE));
+	ASSERT_EQ(0, write_text(MNT "/tasks", "0"));
+}
+
+TEST_F(cs, mempolicy_outside_the_cpuset)
+{
+	long psize = sysconf(_SC_PAGESIZE);
+	unsigned long mask = 0;
+	int count[4], mode = -1, node, status[2], nodes[2] = { 0, 0 };
+	char why[128], *p;
+	void *pages[2];
+
+	if (!have_move_pages(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-3", "1"));
+	ASSERT_EQ(0, write_text(MNT "/a/tasks", "0"));
+	/* Policies naming only nodes outside the cpuset: EINVAL. */
+	EXPECT_EQ(-1, sys_set_mempolicy(MPOL_BIND, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, sys_set_mempolicy(MPOL_PREFERRED, 1));
+	EXPECT_EQ(EINVAL, errno);
+	/* Partly outside: confined to the cpuset's nodes. */
+	EXPECT_EQ(0, sys_set_mempolicy(MPOL_BIND, 3));
+	EXPECT_EQ(0, sys_get_mempolicy(&mode, &mask, NODE_BITS, NULL, 0));
+	EXPECT_EQ(MPOL_BIND, mode);
+	EXPECT_EQ(2, mask);
+	p = touch_pages();
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[1]);
+	munmap(p, NPAGES * psize);
+	EXPECT_EQ(0, sys_set_mempolicy(MPOL_DEFAULT, 0));
+
+	p = mmap(NULL, NPAGES * psize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, sys_mbind(p, NPAGES * psize, MPOL_BIND, 1, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, sys_mbind(p, NPAGES * psize, MPOL_BIND, 1, MPOL_MF_MOVE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, sys_mbind(p, NPAGES * psize, MPOL_PREFERRED, 1, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, sys_mbind(p, NPAGES * psize, MPOL_BIND, 3, 0));
+	memset(p, 1, NPAGES * psize);
+	node = -1;
+	EXPECT_EQ(0, sys_get_mempolicy(&node, NULL, 0, p, MPOL_F_NODE | MPOL_F_ADDR));
+	EXPECT_EQ(1, node);
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[1]);
+	/* move_pages() to a node outside the cpuset: EACCES for the call. */
+	pages[0] = p;
+	pages[1] = p + psize;
+	EXPECT_EQ(-1, sys_move_pages(0, 2, pages, nodes, status, MPOL_MF_MOVE));
+	EXPECT_EQ(EACCES, errno);
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[1]);
+	munmap(p, NPAGES * psize);
+	ASSERT_EQ(0, write_text(MNT "/tasks", "0"));
+}
+
+TEST_F(cs, memory_migrate_on_mems_change)
+{
+	char why[128], *p;
+	int count[4];
+
+	if (!have_move_pages(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	/* Without memory_migrate, pages stay where they are. */
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-3", "0"));
+	ASSERT_EQ(0, write_text(MNT "/a/tasks", "0"));
+	p = touch_pages();
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pages_where(p, count));
+	ASSERT_EQ(NPAGES, count[0]);
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.mems", "1"));
+	EXPECT_STREQ("Mems_allowed_list:\t1", proc_status(getpid(), "Mems_allowed_list"));
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[0]) TH_LOG("node 0: %d, node 1: %d", count[0], count[1]);
+	munmap(p, NPAGES * sysconf(_SC_PAGESIZE));
+
+	/* With it, the write moves them before it returns. */
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.mems", "0"));
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.memory_migrate", "1"));
+	p = touch_pages();
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pages_where(p, count));
+	ASSERT_EQ(NPAGES, count[0]);
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.mems", "1"));
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[1]) TH_LOG("node 0: %d, node 1: %d", count[0], count[1]);
+	EXPECT_EQ(0, count[2]);
+	/* And back. */
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.mems", "0"));
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[0]) TH_LOG("node 0: %d, node 1: %d", count[0], count[1]);
+	/* Growing the mems moves nothing. */
+	ASSERT_EQ(0, write_text(MNT "/a/cpuset.mems", "0-1"));
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[0]) TH_LOG("node 0: %d, node 1: %d", count[0], count[1]);
+	munmap(p, NPAGES * sysconf(_SC_PAGESIZE));
+	ASSERT_EQ(0, write_text(MNT "/tasks", "0"));
+}
+
+TEST_F(cs, memory_migrate_on_attach)
+{
+	char why[128], *p;
+	int count[4];
+
+	if (!have_move_pages(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, make_cpuset(MNT "/a", "0-3", "0"));
+	ASSERT_EQ(0, make_cpuset(MNT "/b", "0-3", "1"));
+	ASSERT_EQ(0, make_cpuset(MNT "/c", "0-3", "1"));
+	ASSERT_EQ(0, write_text(MNT "/c/cpuset.memory_migrate", "1"));
+	/* Into b (no memory_migrate): the pages stay on node 0. */
+	ASSERT_EQ(0, write_text(MNT "/a/tasks", "0"));
+	p = touch_pages();
+	ASSERT_NE(NULL, p);
+	ASSERT_EQ(0, pages_where(p, count));
+	ASSERT_EQ(NPAGES, count[0]);
+	ASSERT_EQ(0, write_text(MNT "/b/tasks", "0"));
+	EXPECT_STREQ("Mems_allowed_list:\t1", proc_status(getpid(), "Mems_allowed_list"));
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[0]) TH_LOG("node 0: %d, node 1: %d", count[0], count[1]);
+	/* Into c (memory_migrate) from a: they follow to node 1. */
+	ASSERT_EQ(0, write_text(MNT "/a/tasks", "0"));
+	ASSERT_EQ(0, write_text(MNT "/c/cgroup.procs", "0"));
+	ASSERT_EQ(0, pages_where(p, count));
+	EXPECT_EQ(NPAGES, count[1]) TH_LOG("node 0: %d, node 1: %d", count[0], count[1]);
+	EXPECT_EQ(0, count[2]);
+	munmap(p, NPAGES * sysconf(_SC_PAGESIZE));
+	ASSERT_EQ(0, write_text(MNT "/tasks", "0"));
+}
+
+/* ------------------------------------------------------------ hotplug */
+
+TEST_F(cs, cpu_offline_empties_cpusets_and_moves_tasks_up)
+{
+	char path[64], log[65536];
+	pid_t in_q, in_r, in_p;
+	int kmsg;
+
+	if (access("/sys/devices/system/cpu/cpu3/online", W_OK))
+		SKIP(return, "CPU 3 cannot go offline (no CONFIG_HOTPLUG_CPU?)");
+	ASSERT_EQ(0, make_cpuset(MNT "/p", "2-3", "0-1"));
+	ASSERT_EQ(0, make_cpuset(MNT "/p/q", "3", "1"));
+	ASSERT_EQ(0, make_cpuset(MNT "/r", "3", "0"));
+	in_q = keep(sleeper());
+	in_r = keep(sleeper());
+	in_p = keep(sleeper());
+	ASSERT_LT(0, in_q);
+	ASSERT_LT(0, in_r);
+	ASSERT_LT(0, in_p);
+	ASSERT_EQ(0, write_pid(MNT "/p/q/tasks", in_q));
+	ASSERT_EQ(0, write_pid(MNT "/r/tasks", in_r));
+	ASSERT_EQ(0, write_pid(MNT "/p/tasks", in_p));
+	EXPECT_STREQ("3", affinity_of(in_q));
+
+	kmsg = kmsg_from_now();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, cpu3_online(0));
+	EXPECT_FILE("/sys/devices/system/cpu/online", "0-2\n");
+	/* CPU 3 leaves every cpuset at once. */
+	EXPECT_FILE(MNT "/cpuset.cpus", "0-2\n");
+	EXPECT_FILE(MNT "/cpuset.effective_cpus", "0-2\n");
+	EXPECT_FILE(MNT "/p/cpuset.cpus", "2\n");
+	EXPECT_FILE(MNT "/p/cpuset.effective_cpus", "2\n");
+	EXPECT_FILE(MNT "/p/q/cpuset.cpus", "\n");
+	EXPECT_FILE(MNT "/p/q/cpuset.effective_cpus", "\n");
+	EXPECT_FILE(MNT "/r/cpuset.cpus", "\n");
+	/* The mems stay. */
+	EXPECT_FILE(MNT "/p/q/cpuset.mems", "1\n");
+	/* The emptied cpusets' tasks move to the nearest ancestor with CPUs (a work item). */
+	EXPECT_EQ(0, wait_file(MNT "/p/q/tasks", ""));
+	EXPECT_EQ(0, wait_file(MNT "/r/tasks", ""));
+	snprintf(path, sizeof(path), "/proc/%d/cpuset", in_q);
+	EXPECT_FILE(path, "/p\n");
+	EXPECT_STREQ("2", affinity_of(in_q));
+	EXPECT_STREQ("Mems_allowed_list:\t0-1", proc_status(in_q, "Mems_allowed_list"));
+	snprintf(path, sizeof(path), "/proc/%d/cpuset", in_r);
+	EXPECT_FILE(path, "/\n");
+	EXPECT_STREQ("0-2", affinity_of(in_r));
+	snprintf(path, sizeof(path), "/proc/%d/cpuset", in_p);
+	EXPECT_FILE(path, "/p\n");
+	EXPECT_STREQ("Cpus_allowed_list:\t2", proc_status(in_p, "Cpus_allowed_list"));
+	EXPECT_EQ(2, count_lines(MNT "/p/tasks"));
+	/* An offline CPU cannot be given, and the emptied cpusets take no task. */
+	EXPECT_EQ(-EINVAL, write_text(MNT "/r/cpuset.cpus", "3"));
+	EXPECT_EQ(-EINVAL, write_text(MNT "/p/cpuset.cpus", "2-3"));
+	EXPECT_EQ(-ERANGE, write_text(MNT "/r/cpuset.cpus", "4"));
+	EXPECT_EQ(-ENOSPC, write_pid(MNT "/r/tasks", in_r));
+	/* The move is logged only when it fails. */
+	read_kmsg(kmsg, log, sizeof(log));
+	EXPECT_NE(NULL, strstr(log, ";smpboot: CPU 3 is now offline\n")) TH_LOG("%s", log);
+	EXPECT_EQ(NULL, strstr(log, "cpuset: failed to transfer tasks")) TH_LOG("%s", log);
+
+	/* Back online, CPU 3 returns to the root only (v1). */
+	ASSERT_EQ(0, cpu3_online(1));
+	EXPECT_FILE("/sys/devices/system/cpu/online", "0-3\n");
+	EXPECT_FILE(MNT "/cpuset.cpus", "0-3\n");
+	EXPECT_FILE(MNT "/cpuset.effective_cpus", "0-3\n");
+	EXPECT_FILE(MNT "/p/cpuset.cpus", "2\n");
+	EXPECT_FILE(MNT "/p/q/cpuset.cpus", "\n");
+	EXPECT_FILE(MNT "/r/cpuset.cpus", "\n");
+	EXPECT_STREQ("0-3", affinity_of(in_r));
+	EXPECT_STREQ("2", affinity_of(in_q));
+	/* And may be given again. */
+	EXPECT_EQ(0, write_text(MNT "/p/cpuset.cpus", "2-3"));
+	EXPECT_EQ(0, write_text(MNT "/p/q/cpuset.cpus", "3"));
+	EXPECT_EQ(0, write_pid(MNT "/p/q/tasks", in_q));
+	EXPECT_STREQ("3", affinity_of(in_q));
+	read_kmsg(kmsg, log, sizeof(log));
+	EXPECT_EQ(NULL, strstr(log, "cpuset: failed to transfer tasks")) TH_LOG("%s", log);
+	close(kmsg);
+}
+
+TEST_F(cs, cpu_alone_in_a_root_domain_stays_online)
+{
+	if (access("/sys/devices/system/cpu/cpu3/online", W_OK))
+		SKIP(return, "CPU 3 cannot go offline (no CONFIG_HOTPLUG_CPU?)");
+	/* The root not balancing, CPU 3 alone in a balancing cpuset: its own root domain. */
+	ASSERT_EQ(0, make_cpuset(MNT "/x", "3", "0"));
+	ASSERT_EQ(0, write_text(MNT "/cpuset.sched_load_balance", "0"));
+	/* Taking it offline would leave the domain no deadline bandwidth. */
+	EXPECT_EQ(-EBUSY, cpu3_online(0));
+	EXPECT_FILE("/sys/devices/system/cpu/online", "0-3\n");
+	EXPECT_FILE(MNT "/x/cpuset.cpus", "3\n");
+	/* Not balancing, it joins the others in the default root domain. */
+	ASSERT_EQ(0, write_text(MNT "/x/cpuset.sched_load_balance", "0"));
+	EXPECT_EQ(0, cpu3_online(0));
+	EXPECT_FILE(MNT "/x/cpuset.cpus", "\n");
+	EXPECT_EQ(0, cpu3_online(1));
+	/* Balanced with CPU 2, it may go too. */
+	ASSERT_EQ(0, write_text(MNT "/x/cpuset.cpus", "2-3"));
+	ASSERT_EQ(0, write_text(MNT "/x/cpuset.sched_load_balance", "1"));
+	EXPECT_EQ(0, cpu3_online(0));
+	EXPECT_FILE(MNT "/x/cpuset.cpus", "2\n");
+	EXPECT_EQ(0, cpu3_online(1));
+	EXPECT_FILE(MNT "/cpuset.cpus", "0-3\n");
+}
+
+/* ------------------------------------------------------------ with cpuacct */
+
+TEST(with_cpuacct)
+{
+	unsigned long long usage, percpu[4] = { 0 }, sum = 0;
+	char buf[4096], why[256], *s;
+	struct rusage ru;
+	int status, i;
+	pid_t pid;
+
+	if (!topology_ok(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, try_mount(MNT, "cpuset,cpuacct"));
+	ASSERT_LT(0, read_text("/proc/mounts", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "none " MNT " cgroup rw,relatime,cpuset,cpuacct 0 0\n"));
+	ASSERT_EQ(0, make_cpuset(MNT "/g", "2", "1"));
+	EXPECT_EQ(0, access(MNT "/g/cpuacct.usage", F_OK));
+	pid = fork();
+	if (!pid) {
+		unsigned long long spins = 0;
+		struct timespec t0, t;
+
+		if (write_text(MNT "/g/tasks", "0"))
+			_exit(10);
+		if (read_text("/proc/self/cgroup", buf, sizeof(buf)) < 0 ||
+		    !strstr(buf, ":cpuset,cpuacct:/g\n"))
+			_exit(11);
+		if (sched_getcpu() != 2)
+			_exit(12);
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+		do {
+			for (i = 0; i < 1000000; i++) {
+				spins++;
+				asm volatile("" : "+r" (spins));
+			}
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+		} while ((t.tv_sec - t0.tv_sec) * 1000000000LL + t.tv_nsec - t0.tv_nsec <
+			 300000000LL);
+		_exit(sched_getcpu() == 2 ? 0 : 13);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(pid, wait4(pid, &status, 0, &ru));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_LT(0, read_text(MNT "/g/cpuacct.usage", buf, sizeof(buf)));
+	usage = strtoull(buf, NULL, 10);
+	EXPECT_LE(300000000ULL * 9 / 10, usage) TH_LOG("usage %llu", usage);
+	/* Charged where the cpuset let it run: CPU 2. */
+	ASSERT_LT(0, read_text(MNT "/g/cpuacct.usage_percpu", buf, sizeof(buf)));
+	for (i = 0, s = buf; i < 4; i++) {
+		percpu[i] = strtoull(s, &s, 10);
+		sum += percpu[i];
+	}
+	EXPECT_EQ(usage, sum);
+	EXPECT_LE(sum * 9 / 10, percpu[2]) TH_LOG("'%s'", buf);
+	EXPECT_EQ(0, rmdir(MNT "/g"));
+	EXPECT_EQ(0, wait_num_cgroups("cpuset", 1));
+	EXPECT_EQ(0, umount(MNT));
+	EXPECT_EQ(0, wait_hierarchy_gone(":cpuset,cpuacct:"));
+}
+
+/* ------------------------------------------------------------ mounts */
+
+/* The /proc/mounts line of a cpuset filesystem mounted on MNT, without its newline. */
+static const char *legacy_line(int v2_mode)
+{
+	static char line[256];
+
+	snprintf(line, sizeof(line), "cpuset %s cgroup rw,relatime,cpuset,noprefix,%s%s 0 0",
+		 MNT, v2_mode ? "cpuset_v2_mode," : "",
+		 "release_agent=/sbin/cpuset_release_agent");
+	return line;
+}
+
+/* The line of /proc/mounts for @dir, without its newline; "" if none. */
+static const char *mounts_line(const char *dir)
+{
+	static char line[512];
+	char buf[16384], *l, *save, needle[256];
+
+	line[0] = '\0';
+	if (read_text("/proc/mounts", buf, sizeof(buf)) < 0)
+		return line;
+	snprintf(needle, sizeof(needle), " %s ", dir);
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (strstr(l, needle)) {
+			snprintf(line, sizeof(line), "%s", l);
+			break;
+		}
+	}
+	return line;
+}
+
+TEST(legacy_cpuset_filesystem)
+{
+	char names[2048], expected[2048], why[256], buf[4096];
+
+	if (!topology_ok(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, make_mount_point(MNT));
+	/* With no cpuset hierarchy, every task is in "/". */
+	EXPECT_FILE("/proc/self/cpuset", "/\n");
+	ASSERT_EQ(0, mount("cpuset", MNT, "cpuset", 0, NULL));
+	/* The cgroup filesystem, cpuset only, noprefix, the old release agent. */
+	EXPECT_STREQ(legacy_line(0), mounts_line(MNT));
+	list_dir(MNT, names, sizeof(names));
+	expected_listing(1, 0, expected, sizeof(expected));
+	EXPECT_STREQ(expected, names);
+	EXPECT_FILE(MNT "/release_agent", "/sbin/cpuset_release_agent\n");
+	EXPECT_FILE(MNT "/cpus", "0-3\n");
+	EXPECT_FILE(MNT "/mems", "0-1\n");
+	EXPECT_FILE(MNT "/cpu_exclusive", "1\n");
+	ASSERT_EQ(0, mkdir(MNT "/q", 0755));
+	list_dir(MNT "/q", names, sizeof(names));
+	expected_listing(0, 0, expected, sizeof(expected));
+	EXPECT_STREQ(expected, names);
+	EXPECT_FILE(MNT "/q/cpus", "\n");
+	ASSERT_EQ(0, write_text(MNT "/q/cpus", "1"));
+	ASSERT_EQ(0, write_text(MNT "/q/mems", "0"));
+	ASSERT_EQ(0, mkdir(MNT "/q/r", 0755));
+	ASSERT_EQ(0, write_text(MNT "/q/r/cpus", "1"));
+	ASSERT_EQ(0, write_text(MNT "/q/r/mems", "0"));
+	ASSERT_EQ(0, write_text(MNT "/q/r/tasks", "0"));
+	EXPECT_FILE("/proc/self/cpuset", "/q/r\n");
+	ASSERT_LT(0, read_text("/proc/self/cgroup", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, ":cpuset:/q/r\n")) TH_LOG("%s", buf);
+	EXPECT_STREQ("1", affinity_of(0));
+	ASSERT_EQ(0, write_text(MNT "/tasks", "0"));
+	EXPECT_FILE("/proc/self/cpuset", "/\n");
+	ASSERT_EQ(0, rmdir(MNT "/q/r"));
+	ASSERT_EQ(0, rmdir(MNT "/q"));
+	ASSERT_EQ(0, wait_num_cgroups("cpuset", 1));
+	ASSERT_EQ(0, umount(MNT));
+	ASSERT_EQ(0, wait_hierarchy_gone(":cpuset:"));
+
+	/* It takes cpuset_v2_mode and nothing else. */
+	EXPECT_EQ(-1, mount("cpuset", MNT, "cpuset", 0, "noprefix"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mount("cpuset", MNT, "cpuset", 0, "cpuacct"));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, mount("cpuset", MNT, "cpuset", 0, "cpuset_v2_mode"));
+	EXPECT_STREQ(legacy_line(1), mounts_line(MNT));
+	ASSERT_EQ(0, umount(MNT));
+	ASSERT_EQ(0, wait_hierarchy_gone(":cpuset:"));
+
+	/* noprefix on the cgroup filesystem: cpuset alone only. */
+	EXPECT_EQ(-1, mount("none", MNT, "cgroup", 0, "cpuset,cpuacct,noprefix"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, mount("none", MNT, "cgroup", 0, "cpuacct,noprefix"));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, mount("none", MNT, "cgroup", 0, "cpuset,noprefix"));
+	EXPECT_STREQ("none " MNT " cgroup rw,relatime,cpuset,noprefix 0 0", mounts_line(MNT));
+	list_dir(MNT, names, sizeof(names));
+	expected_listing(1, 0, expected, sizeof(expected));
+	EXPECT_STREQ(expected, names);
+	EXPECT_FILE(MNT "/release_agent", "\n");
+	ASSERT_EQ(0, umount(MNT));
+	ASSERT_EQ(0, wait_hierarchy_gone(":cpuset:"));
+}
+
+TEST(cpuset_v2_mode)
+{
+	char why[256], path[64];
+	pid_t pid;
+
+	if (!topology_ok(why, sizeof(why)))
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, try_mount(MNT, "cpuset,cpuset_v2_mode"));
+	EXPECT_STREQ("none " MNT " cgroup rw,relatime,cpuset,cpuset_v2_mode 0 0",
+		     mounts_line(MNT));
+	ASSERT_EQ(0, mkdir(MNT "/v", 0755));
+	/* Empty masks, but the parent's effective ones. */
+	EXPECT_FILE(MNT "/v/cpuset.cpus", "\n");
+	EXPECT_FILE(MNT "/v/cpuset.mems", "\n");
+	EXPECT_FILE(MNT "/v/cpuset.effective_cpus", "0-3\n");
+	EXPECT_FILE(MNT "/v/cpuset.effective_mems", "0-1\n");
+	/* So tasks may enter, and run on the effective CPUs. */
+	pid = sleeper();
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(0, write_pid(MNT "/v/tasks", pid));
+	EXPECT_STREQ("0-3", affinity_of(pid));
+	EXPECT_STREQ("Mems_allowed_list:\t0-1", proc_status(pid, "Mems_allowed_list"));
+	EXPECT_EQ(0, write_text(MNT "/v/cpuset.cpus", "1-2"));
+	EXPECT_FILE(MNT "/v/cpuset.effective_cpus", "1-2\n");
+	EXPECT_STREQ("1-2", affinity_of(pid));
+	EXPECT_EQ(0, write_text(MNT "/v/cpuset.mems", "1"));
+	EXPECT_FILE(MNT "/v/cpuset.effective_mems", "1\n");
+	EXPECT_STREQ("Mems_allowed_list:\t1", proc_status(pid, "Mems_allowed_list"));
+	snprintf(path, sizeof(path), "/proc/%d/cpuset", pid);
+	EXPECT_FILE(path, "/v\n");
+	/* The v1 write rules still hold. */
+	EXPECT_EQ(-EACCES, write_text(MNT "/cpuset.cpus", "0-3"));
+	EXPECT_EQ(-ENOSPC, write_text(MNT "/v/cpuset.cpus", "\n"));
+	kill_and_reap(pid);
+	EXPECT_EQ(0, rmdir(MNT "/v"));
+	EXPECT_EQ(0, wait_num_cgroups("cpuset", 1));
+	EXPECT_EQ(0, umount(MNT));
+	EXPECT_EQ(0, wait_hierarchy_gone(":cpuset:"));
+}
+
+TEST_HARNESS_MAIN
