@@ -132,6 +132,8 @@ struct State {
     /// Moves into the cpuset accepted but not finished: they count as tasks for the rule that
     /// a cpuset with tasks cannot lose all its CPUs or nodes.
     attach_in_progress: AtomicU32,
+    /// Its deadline tasks, whose bandwidth is accounted again when domains are rebuilt.
+    nr_deadline_tasks: AtomicI32,
     fmeter: Pin<KBox<SpinLock<Fmeter>>>,
 }
 
@@ -239,6 +241,7 @@ impl Subsystem for Cpuset {
                 flags: AtomicU32::new(flags),
                 relax_domain_level: AtomicI32::new(-1),
                 attach_in_progress: AtomicU32::new(0),
+                nr_deadline_tasks: AtomicI32::new(0),
                 fmeter: KBox::pin_init(
                     new_spinlock!(Fmeter::default(), "cpuset_fmeter"),
                     GFP_KERNEL,
@@ -385,7 +388,13 @@ impl Subsystem for Cpuset {
                 online_cpus(cs, &mut cpus);
             }
             let fl = flags_of(cs);
-            for (task, _) in tasks.iter() {
+            for (task, from) in tasks.iter() {
+                if task.is_deadline() {
+                    from.state()
+                        .nr_deadline_tasks
+                        .fetch_sub(1, Ordering::Relaxed);
+                    st.nr_deadline_tasks.fetch_add(1, Ordering::Relaxed);
+                }
                 // As C, which warns: the CPUs are online and allowed by the destination.
                 let _ = task.set_cpus_allowed(&cpus);
                 task.set_mems_allowed(&nodes_to);
@@ -414,6 +423,14 @@ impl Subsystem for Cpuset {
 
     fn post_attach() {
         run_migrations();
+    }
+
+    fn exit(css: &Css<Self>, task: &Task) {
+        if task.is_deadline() {
+            css.state()
+                .nr_deadline_tasks
+                .fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     fn fork(css: &Css<Self>, task: &Task) {
@@ -455,6 +472,13 @@ impl CpusetApi for Cpuset {
         GLOBAL.get().is_some_and(|g| {
             g.being_rebound.load(Ordering::Relaxed) == core::ptr::from_ref(css) as usize
         })
+    }
+
+    fn deadline_task(css: &Css<Self>, joined: bool) {
+        let delta = if joined { 1 } else { -1 };
+        css.state()
+            .nr_deadline_tasks
+            .fetch_add(delta, Ordering::Relaxed);
     }
 
     fn memory_pressure_bump(css: &Css<Self>) {
@@ -954,7 +978,10 @@ fn update_flag(css: &Css<Cpuset>, bit: u32, value: u64) -> Result {
 }
 
 fn read_relax_domain_level(css: &Css<Cpuset>) -> i64 {
-    css.state().relax_domain_level.load(Ordering::Relaxed).into()
+    css.state()
+        .relax_domain_level
+        .load(Ordering::Relaxed)
+        .into()
 }
 
 fn write_relax_domain_level(css: &Css<Cpuset>, value: i64) -> Result {
@@ -1061,10 +1088,37 @@ fn rebuild_locked(hotplug: &HotplugHeld) {
         g.force_rebuild.store(false, Ordering::Relaxed);
     }
     match generate_domains() {
-        Ok(Some(p)) => p.apply(hotplug),
+        Ok(Some(p)) => p.apply(hotplug, readd_deadline_tasks),
         Ok(None) => {}
         // Out of memory: one domain of every active CPU, as C falls back to.
         Err(_) => sched_domain::apply_default(hotplug),
+    }
+}
+
+/// Accounts the deadline tasks of every cpuset with CPUs in their new root domains (C's
+/// `dl_rebuild_rd_accounting()`).
+fn readd_deadline_tasks(rebuilt: &sched_domain::Rebuilt) {
+    let has_deadline = |c: &Css<Cpuset>| {
+        c.state().nr_deadline_tasks.load(Ordering::Relaxed) > 0
+            && !c.state().masks.lock().effective_cpus.is_empty()
+    };
+    // The top group, referenced under RCU (a group found there may be), then its descendants.
+    let top = {
+        let guard = rcu::read_lock();
+        Css::<Cpuset>::root(&guard)
+            .filter(|t| has_deadline(t))
+            .map(|t| ARef::from(t.cgroup()))
+    };
+    if let Some(top) = top {
+        let _ = for_each_task(&top, |t| rebuilt.add_deadline_task(t));
+    }
+    let Ok(groups) = collect_descendants(None) else {
+        return;
+    };
+    for g in groups.iter() {
+        if Css::<Cpuset>::of_group(g).is_some_and(has_deadline) {
+            let _ = for_each_task(g, |t| rebuilt.add_deadline_task(t));
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
 #include <linux/cpuset.h>
-#include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 
 void rust_helper_task_lock(struct task_struct *p)
@@ -32,11 +31,6 @@ void rust_helper_task_set_spread_slab(struct task_struct *p)
 void rust_helper_task_clear_spread_slab(struct task_struct *p)
 {
 	task_clear_spread_slab(p);
-}
-
-void rust_helper_mmget(struct mm_struct *mm)
-{
-	mmget(mm);
 }
 
 bool rust_helper_in_interrupt(void)

@@ -805,6 +805,36 @@ pub struct Param<'a> {
     pub in_init_user_ns: bool,
 }
 
+impl Param<'_> {
+    /// The parameter `param` of the mount `fc`.
+    ///
+    /// # Safety
+    ///
+    /// `fc` and `param` must be valid for `'a`, as the VFS passes them to `parse_param`: the
+    /// key is a NUL-terminated string, and a string value is NUL-terminated with `size` bytes.
+    unsafe fn from_raw<'a>(
+        fc: *mut bindings::fs_context,
+        param: *mut bindings::fs_parameter,
+    ) -> Param<'a> {
+        // SAFETY: Guaranteed by the caller.
+        unsafe {
+            let p = &*param;
+            let value = match p.type_() {
+                bindings::fs_value_type_fs_value_is_flag => ParamValue::Flag,
+                bindings::fs_value_type_fs_value_is_string => ParamValue::String(
+                    core::slice::from_raw_parts(p.__bindgen_anon_1.string.cast::<u8>(), p.size),
+                ),
+                _ => ParamValue::Other,
+            };
+            Param {
+                key: CStr::from_char_ptr(p.key).as_bytes(),
+                value,
+                in_init_user_ns: ptr::eq((*fc).user_ns, ptr::addr_of_mut!(bindings::init_user_ns)),
+            }
+        }
+    }
+}
+
 /// A filesystem type whose superblocks show kernfs trees of `Self::Dirs`.
 pub trait FsType: Sized + Send + Sync + 'static {
     /// The operations on the trees' directories.
@@ -922,6 +952,99 @@ pub fn register_fs_type<T: FsType>(table: &'static FsTypeTable<T>) -> Result {
     to_result(unsafe { bindings::register_filesystem(table.0.get()) })
 }
 
+/// Another name for the filesystem type [`FsAlias::Of`], with its own defaults and mount
+/// parameters (the legacy `cpuset` type is one for `cgroup`): a mount of the alias is a mount of
+/// the aliased type from its first step on, so it shares that type's superblocks, shows that
+/// type's name in `/proc/mounts`, and is reconfigured and torn down as one of its mounts.
+pub trait FsAlias: Sized + Send + Sync + 'static {
+    /// The aliased type.
+    type Of: FsType;
+
+    /// The alias's name (`mount -t <name>`).
+    const NAME: &'static CStr;
+
+    /// The aliased type, as registered.
+    fn aliased() -> &'static FsTypeTable<Self::Of>;
+
+    /// Starts a mount: the aliased type's context, with the alias's defaults.
+    fn init_context() -> Result<<Self::Of as FsType>::Context>;
+
+    /// Takes one mount parameter, as [`FsType::parse_param`]; unknown parameters are reported
+    /// under the aliased type's name.
+    fn parse_param(ctx: &mut <Self::Of as FsType>::Context, param: &Param<'_>) -> Result<bool>;
+}
+
+struct AliasOpsHolder<A>(PhantomData<A>);
+
+impl<A: FsAlias> AliasOpsHolder<A> {
+    const OPS: FcOps = FcOps(bindings::fs_context_operations {
+        free: Some(free_fs_context::<A::Of>),
+        parse_param: Some(alias_parse_param::<A>),
+        get_tree: Some(get_tree::<A::Of>),
+        // SAFETY: All zeroes is valid for the rest: no dup, no reconfigure (a remount goes to
+        // the aliased type, whose superblock it is), and the generic monolithic parser.
+        ..unsafe { core::mem::zeroed() }
+    });
+}
+
+/// Builds the filesystem type of the alias `A`.
+pub const fn fs_alias<A: FsAlias>() -> FsTypeTable<A::Of> {
+    FsTypeTable(
+        Opaque::new(bindings::file_system_type {
+            name: A::NAME.as_char_ptr(),
+            init_fs_context: Some(alias_init_fs_context::<A>),
+            // Never called: the superblocks made through the alias are the aliased type's.
+            kill_sb: Some(kill_sb::<A::Of>),
+            // SAFETY: All zeroes is valid for the remaining fields (no flags, no parameter
+            // table).
+            ..unsafe { core::mem::zeroed() }
+        }),
+        PhantomData,
+    )
+}
+
+/// # Safety
+///
+/// Called by the VFS with a new fs_context of the alias `A`.
+unsafe extern "C" fn alias_init_fs_context<A: FsAlias>(fc: *mut bindings::fs_context) -> c_int {
+    from_result(|| {
+        let ctx = KBox::new(
+            FsCtx::<A::Of> {
+                // SAFETY: All zeroes is an empty kernfs_fs_context.
+                kfc: unsafe { core::mem::zeroed() },
+                ctx: A::init_context()?,
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: `fc` is valid (caller); the context is freed by `free_fs_context`, which the
+        // VFS calls whenever `init_fs_context` succeeded. The fs_context becomes one of the
+        // aliased type, which is registered for ever and built in (no module reference to move).
+        unsafe {
+            (*fc).fs_private = KBox::into_raw(ctx).cast();
+            (*fc).ops = &AliasOpsHolder::<A>::OPS.0;
+            (*fc).fs_type = A::aliased().0.get();
+        }
+        Ok(0)
+    })
+}
+
+/// # Safety
+///
+/// Called by the VFS with an fs_context set up by `alias_init_fs_context::<A>` and a valid
+/// parameter.
+unsafe extern "C" fn alias_parse_param<A: FsAlias>(
+    fc: *mut bindings::fs_context,
+    param: *mut bindings::fs_parameter,
+) -> c_int {
+    // SAFETY: As for `parse_param`.
+    let (ctx, param) = unsafe { (fs_ctx::<A::Of>(fc), Param::from_raw(fc, param)) };
+    match A::parse_param(ctx, &param) {
+        Ok(true) => 0,
+        Ok(false) => -(bindings::ENOPARAM as c_int),
+        Err(e) => e.to_errno(),
+    }
+}
+
 /// # Safety
 ///
 /// Called by the VFS with a new fs_context.
@@ -970,24 +1093,8 @@ unsafe extern "C" fn parse_param<T: FsType>(
     fc: *mut bindings::fs_context,
     param: *mut bindings::fs_parameter,
 ) -> c_int {
-    // SAFETY: See the function's safety requirements: the key is a NUL-terminated string, and a
-    // string value is NUL-terminated with `size` bytes.
-    let (ctx, param) = unsafe {
-        let p = &*param;
-        let value = match p.type_() {
-            bindings::fs_value_type_fs_value_is_flag => ParamValue::Flag,
-            bindings::fs_value_type_fs_value_is_string => ParamValue::String(
-                core::slice::from_raw_parts(p.__bindgen_anon_1.string.cast::<u8>(), p.size),
-            ),
-            _ => ParamValue::Other,
-        };
-        let param = Param {
-            key: CStr::from_char_ptr(p.key).as_bytes(),
-            value,
-            in_init_user_ns: ptr::eq((*fc).user_ns, ptr::addr_of_mut!(bindings::init_user_ns)),
-        };
-        (fs_ctx::<T>(fc), param)
-    };
+    // SAFETY: See the function's safety requirements.
+    let (ctx, param) = unsafe { (fs_ctx::<T>(fc), Param::from_raw(fc, param)) };
     match T::parse_param(ctx, &param) {
         Ok(true) => 0,
         Ok(false) => -(bindings::ENOPARAM as c_int),

@@ -23,7 +23,7 @@
 //! assert!(Cpumask::active().is_subset(sched_domain::housekeeping()));
 //! assert_eq!(p.set_relax_level(0, sched_domain::level_max() + 2), Err(EINVAL));
 //! p.set_relax_level(0, -1)?;
-//! p.apply(&hotplug);
+//! p.apply(&hotplug, |rebuilt| rebuilt.add_deadline_task(kernel::current!()));
 //! // And back to the kernel's own default.
 //! sched_domain::apply_default(&hotplug);
 //! # Ok::<(), Error>(())
@@ -158,16 +158,43 @@ impl Partition {
         Ok(())
     }
 
-    /// Makes the scheduler use these domains (C's `partition_sched_domains()`), which takes
-    /// the arrays over. The CPU-hotplug lock must be held, so that the CPUs cannot change
-    /// meanwhile. May sleep.
-    pub fn apply(self, _hotplug: &HotplugHeld) {
+    /// Makes the scheduler use these domains (C's `partition_sched_domains_locked()`), which
+    /// takes the arrays over, then calls `readd` to account again the deadline tasks whose
+    /// bandwidth the rebuilt root domains forgot. The CPU-hotplug lock must be held, so that the
+    /// CPUs cannot change meanwhile. May sleep; `readd` runs with the scheduler's domains mutex
+    /// held and may sleep too.
+    pub fn apply(self, _hotplug: &HotplugHeld, readd: impl FnOnce(&Rebuilt)) {
         let this = core::mem::ManuallyDrop::new(self);
         // `new` checked that `n` fits.
         let n = this.n as c_int;
+        let mutex = ptr::addr_of_mut!(bindings::sched_domains_mutex);
+        // SAFETY: `sched_domains_mutex` is a static mutex, initialised statically; process
+        // context.
+        unsafe { bindings::mutex_lock(mutex) };
         // SAFETY: Arrays from `alloc_sched_domains()` and `kmalloc()` (or null for none), of
-        // `n` elements, whose ownership passes to the scheduler; the hotplug lock is held.
-        unsafe { bindings::partition_sched_domains(n, this.doms.as_ptr(), this.attrs) };
+        // `n` elements, whose ownership passes to the scheduler; the hotplug lock and the
+        // domains mutex are held. Then the default root domain's deadline bandwidth is
+        // recomputed from scratch, as it is for the domains just built.
+        unsafe {
+            bindings::partition_sched_domains_locked(n, this.doms.as_ptr(), this.attrs);
+            bindings::dl_clear_root_domain(ptr::addr_of_mut!(bindings::def_root_domain));
+        }
+        readd(&Rebuilt(core::marker::PhantomData));
+        // SAFETY: Locked above.
+        unsafe { bindings::mutex_unlock(mutex) };
+    }
+}
+
+/// The scheduler's domains were just rebuilt and its domains mutex is held: deadline tasks
+/// must be accounted in their new root domains again ([`Rebuilt::add_deadline_task`]).
+pub struct Rebuilt(core::marker::PhantomData<*mut ()>);
+
+impl Rebuilt {
+    /// Adds `task`'s deadline bandwidth to its root domain, if it is a deadline task (C's
+    /// `dl_add_task_root_domain()`).
+    pub fn add_deadline_task(&self, task: &crate::task::Task) {
+        // SAFETY: The task is valid; the domains mutex is held (the type's meaning).
+        unsafe { bindings::dl_add_task_root_domain(task.as_ptr()) };
     }
 }
 

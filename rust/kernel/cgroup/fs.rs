@@ -34,9 +34,54 @@ pub(super) struct CgroupFs;
 
 static CGROUP_FS: FsTypeTable<CgroupFs> = kernfs::fs_type::<CgroupFs>();
 
-/// Registers the `cgroup` filesystem type.
+/// Registers the `cgroup` filesystem type, and the legacy `cpuset` one with the cpuset
+/// controller.
 pub(super) fn register() -> Result {
-    kernfs::register_fs_type(&CGROUP_FS)
+    kernfs::register_fs_type(&CGROUP_FS)?;
+    #[cfg(CONFIG_RUST_CGROUP_CPUSET)]
+    kernfs::register_fs_type(&CPUSET_FS)?;
+    Ok(())
+}
+
+/// The legacy `cpuset` filesystem type: `mount -t cpuset` mounts a `cgroup` hierarchy with
+/// cpuset alone, `noprefix`, and `/sbin/cpuset_release_agent` as the release agent; the only
+/// option it takes is `cpuset_v2_mode`.
+#[cfg(CONFIG_RUST_CGROUP_CPUSET)]
+struct CpusetFs;
+
+#[cfg(CONFIG_RUST_CGROUP_CPUSET)]
+static CPUSET_FS: FsTypeTable<CgroupFs> = kernfs::fs_alias::<CpusetFs>();
+
+#[cfg(CONFIG_RUST_CGROUP_CPUSET)]
+impl kernfs::FsAlias for CpusetFs {
+    type Of = CgroupFs;
+
+    const NAME: &'static CStr = c_str!("cpuset");
+
+    fn aliased() -> &'static FsTypeTable<CgroupFs> {
+        &CGROUP_FS
+    }
+
+    fn init_context() -> Result<MountOpts> {
+        Ok(MountOpts {
+            subsys_mask: SubsysId::Cpuset.bit(),
+            flags: ROOT_NOPREFIX,
+            // Not a parsed option: no capability is needed, as in C.
+            release_agent: Some(owned(b"/sbin/cpuset_release_agent")?),
+            ..MountOpts::default()
+        })
+    }
+
+    fn parse_param(opts: &mut MountOpts, param: &Param<'_>) -> Result<bool> {
+        match (param.key, &param.value) {
+            (b"cpuset_v2_mode", ParamValue::Flag) => {
+                opts.flags |= ROOT_CPUSET_V2_MODE;
+                Ok(true)
+            }
+            (b"cpuset_v2_mode", _) => Err(EINVAL),
+            _ => Ok(false),
+        }
+    }
 }
 
 fn owned(s: &[u8]) -> Result<KVec<u8>> {

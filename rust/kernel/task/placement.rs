@@ -35,6 +35,7 @@
 //! assert!(me.spread_page());
 //! me.set_spread_page(false);
 //! assert!(!me.spread_page() && !me.spread_slab());
+//! assert!(!me.is_deadline());
 //! # Ok::<(), Error>(())
 //! ```
 
@@ -150,6 +151,13 @@ impl Task {
                 bindings::task_clear_spread_slab(self.as_ptr())
             }
         }
+    }
+
+    /// Whether the task is a deadline task now (C's `dl_task()`).
+    pub fn is_deadline(&self) -> bool {
+        // SAFETY: The task is valid; the priority changes under the scheduler's locks, hence
+        // the volatile read.
+        unsafe { ptr::addr_of!((*self.as_ptr()).prio).read_volatile() < 0 }
     }
 
     fn atomic_flags(&self) -> crate::ffi::c_ulong {

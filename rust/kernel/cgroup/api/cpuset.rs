@@ -60,6 +60,13 @@ pub trait CpusetApi: Subsystem {
     /// Context: task context in the page allocator, under RCU; must not sleep nor allocate.
     fn memory_pressure_bump(css: &Css<Self>);
 
+    /// A task of the group of `css` became a deadline task (`joined`) or stopped being one,
+    /// or is exiting as one.
+    ///
+    /// Context: the scheduler, with run-queue locks held and interrupts off, under RCU: must
+    /// not sleep, take locks or allocate.
+    fn deadline_task(css: &Css<Self>, joined: bool);
+
     /// The CPUs and nodes are all up at boot (C's `cpuset_init_smp()`).
     ///
     /// Context: process, once, before user space starts; may sleep.
@@ -89,6 +96,7 @@ pub(in crate::cgroup) struct CpusetTable {
     pub(in crate::cgroup) hardwall_mems: fn(&RawCss) -> Option<Nodemask>,
     pub(in crate::cgroup) is_being_rebound: fn(&RawCss) -> bool,
     pub(in crate::cgroup) memory_pressure_bump: fn(&RawCss),
+    pub(in crate::cgroup) deadline_task: fn(&RawCss, bool),
     pub(in crate::cgroup) init_smp: fn(),
     pub(in crate::cgroup) cpus_changed: fn(&HotplugHeld),
     pub(in crate::cgroup) rebuild_sched_domains: fn(),
@@ -125,6 +133,12 @@ fn is_being_rebound_thunk<S: CpusetApi>(css: &RawCss) -> bool {
     Css::<S>::from_raw(css).is_some_and(S::is_being_rebound)
 }
 
+fn deadline_task_thunk<S: CpusetApi>(css: &RawCss, joined: bool) {
+    if let Some(css) = Css::<S>::from_raw(css) {
+        S::deadline_task(css, joined);
+    }
+}
+
 fn memory_pressure_bump_thunk<S: CpusetApi>(css: &RawCss) {
     if let Some(css) = Css::<S>::from_raw(css) {
         S::memory_pressure_bump(css);
@@ -141,6 +155,7 @@ pub fn cpuset_api<S: CpusetApi>() -> Result {
         hardwall_mems: hardwall_mems_thunk::<S>,
         is_being_rebound: is_being_rebound_thunk::<S>,
         memory_pressure_bump: memory_pressure_bump_thunk::<S>,
+        deadline_task: deadline_task_thunk::<S>,
         init_smp: S::init_smp,
         cpus_changed: S::cpus_changed,
         rebuild_sched_domains: S::rebuild_sched_domains,

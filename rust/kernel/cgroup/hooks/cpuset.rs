@@ -116,16 +116,39 @@ extern "C" fn rebuild_sched_domains() {
     }
 }
 
-/// A `SCHED_DEADLINE` task joined a cpuset (the scheduler, with run-queue locks held).
+/// `task` became a `SCHED_DEADLINE` task (the scheduler, with run-queue locks held).
 ///
-/// Deadline bandwidth is not carried over when scheduler domains are rebuilt (C's
-/// `dl_rebuild_rd_accounting()`), so there is nothing to count.
+/// # Safety
+///
+/// `task` must be valid.
 #[no_mangle]
-extern "C" fn inc_dl_tasks_cs(_task: *mut bindings::task_struct) {}
+unsafe extern "C" fn inc_dl_tasks_cs(task: *mut bindings::task_struct) {
+    // SAFETY: Valid (the caller's promise).
+    unsafe { deadline_task(task, true) };
+}
 
-/// A `SCHED_DEADLINE` task left a cpuset; see [`inc_dl_tasks_cs`].
+/// `task` stopped being a `SCHED_DEADLINE` task; see [`inc_dl_tasks_cs`].
+///
+/// # Safety
+///
+/// `task` must be valid.
 #[no_mangle]
-extern "C" fn dec_dl_tasks_cs(_task: *mut bindings::task_struct) {}
+unsafe extern "C" fn dec_dl_tasks_cs(task: *mut bindings::task_struct) {
+    // SAFETY: Valid (the caller's promise).
+    unsafe { deadline_task(task, false) };
+}
+
+/// # Safety
+///
+/// `p` must be valid.
+unsafe fn deadline_task(p: *mut bindings::task_struct, joined: bool) {
+    // SAFETY: Valid (the caller's promise).
+    let task = unsafe { task(p) };
+    let guard = rcu::read_lock();
+    if let Some((t, css)) = api::cpuset_of(task, &guard) {
+        (t.deadline_task)(css, joined);
+    }
+}
 
 /// Takes the cpuset mutex until [`cpuset_unlock`] (the scheduler, around admitting a deadline
 /// task). Process context; may sleep.
