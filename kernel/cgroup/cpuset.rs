@@ -1148,6 +1148,8 @@ fn generate_domains() -> Result<Option<Partition>> {
             candidates(top, hk, &guard).count()
         }
     };
+    // Everything is allocated before the walk, under RCU, fills it in.
+    let mut single = Partition::new(1)?;
     let mut cpus = KVec::with_capacity(count, GFP_KERNEL)?;
     for _ in 0..count {
         cpus.push(CpumaskVar::new_zero(GFP_KERNEL)?, GFP_KERNEL)?;
@@ -1159,13 +1161,12 @@ fn generate_domains() -> Result<Option<Partition>> {
             return Ok(None);
         };
         if flags_of(top) & SCHED_LOAD_BALANCE != 0 {
-            let mut p = Partition::new(1)?;
-            if let Some(d) = p.domain_mut(0) {
+            if let Some(d) = single.domain_mut(0) {
                 top.state().masks.lock().effective_cpus.copy(d);
                 d.and_with(hk);
             }
-            let _ = p.set_relax_level(0, domain_relax_level(top, &guard));
-            return Ok(Some(p));
+            let _ = single.set_relax_level(0, domain_relax_level(top, &guard));
+            return Ok(Some(single));
         }
         for (i, c) in candidates(top, hk, &guard).take(count).enumerate() {
             if let Some(slot) = cpus.get_mut(i) {
