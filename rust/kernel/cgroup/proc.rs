@@ -89,16 +89,13 @@ pub(super) fn show_task_cpuset(m: &SeqFile, task: &Task) -> Result {
     else {
         return Err(ENODEV);
     };
-    let text =
-        css.cgroup()
-            .path_into(&mut path)
-            .map_err(|e| {
-            if e == E2BIG {
-                crate::error::Error::from_errno(-(bindings::ENAMETOOLONG as i32))
-            } else {
-                e
-            }
-        })?;
+    let text = css.cgroup().path_into(&mut path).map_err(|e| {
+        if e == E2BIG {
+            crate::error::Error::from_errno(-(bindings::ENAMETOOLONG as i32))
+        } else {
+            e
+        }
+    })?;
     m.write_bytes(text);
     m.write_bytes(b"\n");
     Ok(())
