@@ -27,6 +27,8 @@
 //!   creation, and the parsing of writes.
 //! - [`subsys`]: the [`Subsystem`] trait that controllers implement, the context each callback
 //!   runs in, and the registry.
+//! - [`api`]: the C interfaces of particular controllers (the freezer's, cpuset's), as traits
+//!   that they implement and register besides [`Subsystem`].
 //! - [`hierarchy`]: creating, pinning and destroying hierarchies, binding controllers, making
 //!   and removing groups.
 //! - [`migrate`]: moving tasks between groups, all or nothing.
@@ -75,6 +77,7 @@
 //!   group; its top group then lives on while references to it remain.
 //! - Controllers' states: see [`css`].
 
+pub mod api;
 pub mod cftype;
 pub mod cset;
 pub mod css;

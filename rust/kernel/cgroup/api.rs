@@ -9,8 +9,8 @@
 //! the controller when it is not built in or not registered. Each method documents the context
 //! it runs in.
 
-use super::css::{Css, RawCss};
 use super::cset;
+use super::css::{Css, RawCss};
 use super::subsys::{SubsysId, Subsystem};
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox},
