@@ -42,13 +42,23 @@
 #define NSLOTS 64
 
 /* Progress counters in memory shared with the tasks: one slot per task. */
-static volatile unsigned long *counters;
+static unsigned long *counters;
+
+static void bump(int slot)
+{
+	__atomic_fetch_add(&counters[slot], 1, __ATOMIC_RELAXED);
+}
+
+static unsigned long count_of(int slot)
+{
+	return __atomic_load_n(&counters[slot], __ATOMIC_RELAXED);
+}
 
 /* The tasks spawn() made, killed by the teardown wherever they are. */
 static pid_t spawned[NSLOTS];
 static int nspawned;
 
-static void msleep(int ms)
+static void sleep_ms(int ms)
 {
 	usleep(ms * 1000);
 }
@@ -70,7 +80,7 @@ static int wait_file(const char *path, const char *text, int ms)
 	do {
 		if (read_text(path, buf, sizeof(buf)) >= 0 && !strcmp(buf, text))
 			return 0;
-		msleep(5);
+		sleep_ms(5);
 	} while (now_ms() < end);
 	return -1;
 }
@@ -122,13 +132,13 @@ static unsigned long long ticks_of(pid_t pid)
 /* Waits until counter @slot moves; 0, or -1 after @ms. */
 static int wait_progress(int slot, int ms)
 {
-	unsigned long start = counters[slot];
+	unsigned long start = count_of(slot);
 	long long end = now_ms() + ms;
 
 	while (now_ms() < end) {
-		if (counters[slot] != start)
+		if (count_of(slot) != start)
 			return 0;
-		msleep(5);
+		sleep_ms(5);
 	}
 	return -1;
 }
@@ -140,10 +150,10 @@ enum kind { SPIN, SLEEP, POLL, PIPE_READ, THREADS, FORKER, CHURN };
 
 static void *spin_thread(void *arg)
 {
-	volatile unsigned long *c = arg;
+	int slot = (long)arg;
 
 	for (;;)
-		(*c)++;
+		bump(slot);
 	return NULL;
 }
 
@@ -176,39 +186,39 @@ static pid_t spawn_in(const char *group, enum kind kind, int slot, int fd)
 	}
 	switch (kind) {
 	case SPIN:
-		spin_thread((void *)&counters[slot]);
+		spin_thread((void *)(long)slot);
 		break;
 	case SLEEP:
 		for (;;) {
 			usleep(10000);
-			counters[slot]++;
+			bump(slot);
 		}
 	case POLL:
 		for (;;) {
 			poll(NULL, 0, 10);
-			counters[slot]++;
+			bump(slot);
 		}
 	case PIPE_READ:
 		for (;;) {
 			char c;
 
 			if (read(fd, &c, 1) == 1)
-				counters[slot]++;
+				bump(slot);
 		}
 	case THREADS:
 		for (i = 1; i < NTHREADS; i++) {
 			pthread_t t;
 
-			if (pthread_create(&t, NULL, spin_thread, (void *)&counters[slot + i]))
+			if (pthread_create(&t, NULL, spin_thread, (void *)(long)(slot + i)))
 				_exit(1);
 		}
-		spin_thread((void *)&counters[slot]);
+		spin_thread((void *)(long)slot);
 		break;
 	case FORKER:
 		for (i = 1; i <= NFORKS && slot + i < NSLOTS; i++) {
 			if (!fork())
-				spin_thread((void *)&counters[slot + i]);
-			counters[slot]++;
+				spin_thread((void *)(long)(slot + i));
+			bump(slot);
 			usleep(5000);
 		}
 		for (;;)
@@ -219,10 +229,10 @@ static pid_t spawn_in(const char *group, enum kind kind, int slot, int fd)
 				pid_t child = fork();
 
 				if (!child) {
-					volatile int k;
+					int k;
 
 					for (k = 0; k < 20000; k++)
-						;
+						asm volatile("" : "+r" (k));
 					_exit(0);
 				}
 				if (child > 0)
@@ -230,7 +240,7 @@ static pid_t spawn_in(const char *group, enum kind kind, int slot, int fd)
 			}
 			if (waitpid(-1, NULL, 0) > 0) {
 				i--;
-				counters[slot]++;
+				bump(slot);
 			}
 		}
 	}
@@ -294,7 +304,7 @@ static int empty_group(const char *group)
 		reap_all();
 		if (read_ids(tasks, ids, 1) == 0)
 			return 0;
-		msleep(10);
+		sleep_ms(10);
 	} while (now_ms() < end);
 	return -1;
 }
@@ -368,12 +378,12 @@ static void check_stopped(struct __test_metadata *_metadata, const pid_t *pids,
 	for (i = 0; i < n; i++) {
 		EXPECT_EQ('D', state_of(pids[i])) TH_LOG("task %d", pids[i]);
 		ticks[i] = ticks_of(pids[i]);
-		count[i] = counters[slots[i]];
+		count[i] = count_of(slots[i]);
 	}
 	usleep(WATCH_US);
 	for (i = 0; i < n; i++) {
 		EXPECT_EQ(ticks[i], ticks_of(pids[i])) TH_LOG("CPU time of task %d", pids[i]);
-		EXPECT_EQ(count[i], counters[slots[i]]) TH_LOG("progress of task %d", pids[i]);
+		EXPECT_EQ(count[i], count_of(slots[i])) TH_LOG("progress of task %d", pids[i]);
 		EXPECT_EQ('D', state_of(pids[i])) TH_LOG("task %d", pids[i]);
 	}
 }
@@ -394,21 +404,27 @@ static void check_running(struct __test_metadata *_metadata, const pid_t *pids,
 		ticks = ticks_of(pids[i]);
 		end = now_ms() + WAIT_MS;
 		while (ticks_of(pids[i]) == ticks && now_ms() < end)
-			msleep(10);
+			sleep_ms(10);
 		EXPECT_NE(ticks, ticks_of(pids[i])) TH_LOG("CPU time of task %d", pids[i]);
 	}
 }
 
-/* Freezes group @g and waits until it reads FROZEN. */
-#define FREEZE(g) do {								\
-	char __buf[32];								\
-									\
-	ASSERT_EQ(0, set_state(g, "FROZEN"));					\
-	ASSERT_LT(0, read_text(STATE(g), __buf, sizeof(__buf)));		\
-	EXPECT_TRUE(!strcmp(__buf, "FREEZING\n") || !strcmp(__buf, "FROZEN\n"))	\
-		TH_LOG("'%s'", __buf);						\
-	ASSERT_EQ(0, wait_file(STATE(g), "FROZEN\n", WAIT_MS));		\
-} while (0)
+/*
+ * Freezes @group: the write succeeds, the group reads FREEZING or FROZEN at
+ * once, and FROZEN within WAIT_MS.
+ */
+static void freeze(struct __test_metadata *_metadata, const char *group)
+{
+	char path[256], buf[32];
+
+	snprintf(path, sizeof(path), "%s/freezer.state", group);
+	ASSERT_EQ(0, write_text(path, "FROZEN"));
+	ASSERT_LT(0, read_text(path, buf, sizeof(buf)));
+	EXPECT_TRUE(!strcmp(buf, "FREEZING\n") || !strcmp(buf, "FROZEN\n")) TH_LOG("'%s'", buf);
+	ASSERT_EQ(0, wait_file(path, "FROZEN\n", WAIT_MS));
+}
+
+#define FREEZE(group) freeze(_metadata, group)
 
 TEST(files_and_errors)
 {
@@ -453,7 +469,7 @@ TEST(files_and_errors)
 	EXPECT_FILE(STATE(A), "FROZEN\n");
 	EXPECT_FILE(A "/freezer.self_freezing", "1\n");
 	EXPECT_FILE(A "/freezer.parent_freezing", "0\n");
-	EXPECT_EQ(0, write_text(STATE(A), " THAWED \n"));
+	EXPECT_EQ(0, write_text(STATE(A), " THAWED\t\n"));
 	EXPECT_FILE(STATE(A), "THAWED\n");
 	EXPECT_FILE(A "/freezer.self_freezing", "0\n");
 	EXPECT_EQ(0, write_text(STATE(A), "FROZEN\n"));
@@ -560,10 +576,10 @@ TEST_F_TIMEOUT(frz, multithreaded_process, 120)
 	ticks = ticks_of(pid);
 	check_stopped(_metadata, &pid, slots, 1);
 	for (i = 1; i < NTHREADS; i++) {
-		unsigned long c = counters[i];
+		unsigned long c = count_of(i);
 
 		usleep(WATCH_US / NTHREADS);
-		EXPECT_EQ(c, counters[i]) TH_LOG("thread slot %d", i);
+		EXPECT_EQ(c, count_of(i)) TH_LOG("thread slot %d", i);
 	}
 	EXPECT_EQ(ticks, ticks_of(pid));
 	for (i = 0; i < n; i++)
@@ -576,7 +592,7 @@ TEST_F_TIMEOUT(frz, multithreaded_process, 120)
 		EXPECT_NE('D', task_stat(pid, tids[i], NULL)) TH_LOG("thread %d", tids[i]);
 	end = now_ms() + WAIT_MS;
 	while (ticks_of(pid) == ticks && now_ms() < end)
-		msleep(10);
+		sleep_ms(10);
 	EXPECT_LT(ticks, ticks_of(pid));
 }
 
@@ -595,7 +611,7 @@ TEST_F_TIMEOUT(frz, pipe_blocked_task, 120)
 	ASSERT_EQ(0, wait_progress(slot, WAIT_MS));
 	end = now_ms() + WAIT_MS;
 	while (state_of(pid) != 'S' && now_ms() < end)
-		msleep(5);
+		sleep_ms(5);
 	ASSERT_EQ('S', state_of(pid));
 
 	FREEZE(A);
@@ -608,7 +624,7 @@ TEST_F_TIMEOUT(frz, pipe_blocked_task, 120)
 
 	ASSERT_EQ(0, set_state(A, "THAWED"));
 	EXPECT_EQ(0, wait_progress(slot, WAIT_MS));
-	EXPECT_EQ(2, counters[slot]);
+	EXPECT_EQ(2, count_of(slot));
 	close(p[0]);
 	close(p[1]);
 }
@@ -733,14 +749,14 @@ TEST_F_TIMEOUT(frz, fork_after_refreeze, 180)
 	for (round = 0; round < 4; round++) {
 		pid_t pid;
 
-		memset((void *)counters, 0, NSLOTS * sizeof(*counters));
+		memset(counters, 0, NSLOTS * sizeof(*counters));
 		pid = spawn_in(A, FORKER, 0, -1);
 		ASSERT_LT(0, pid);
 		ASSERT_EQ(0, wait_progress(0, WAIT_MS));
 		for (i = 0; i < 3; i++) {
 			FREEZE(A);
 			ASSERT_EQ(0, set_state(A, "THAWED"));
-			msleep(round * 7);
+			sleep_ms(round * 7);
 		}
 		FREEZE(A);
 		n = read_ids(A "/tasks", ids, 64);
@@ -750,9 +766,11 @@ TEST_F_TIMEOUT(frz, fork_after_refreeze, 180)
 		{
 			unsigned long before[NSLOTS];
 
-			memcpy(before, (void *)counters, sizeof(before));
+			for (i = 0; i < NSLOTS; i++)
+				before[i] = count_of(i);
 			usleep(WATCH_US);
-			EXPECT_EQ(0, memcmp(before, (void *)counters, sizeof(before)));
+			for (i = 0; i < NSLOTS; i++)
+				EXPECT_EQ(before[i], count_of(i)) TH_LOG("slot %d", i);
 		}
 		ASSERT_EQ(0, empty_group(A));
 	}
@@ -769,7 +787,7 @@ TEST_F_TIMEOUT(frz, sigkill_frozen_task, 120)
 	ASSERT_EQ(0, move_to(A, pid, 0));
 	FREEZE(A);
 	ASSERT_EQ(0, kill(pid, SIGKILL));
-	msleep(200);
+	sleep_ms(200);
 	/* It dies when thawed, or (as C may) at once; not before it was frozen. */
 	got = waitpid(pid, &status, WNOHANG);
 	TH_LOG("killed while frozen: %s", got ? "died at once" : "still frozen");
@@ -781,7 +799,7 @@ TEST_F_TIMEOUT(frz, sigkill_frozen_task, 120)
 	while (got == 0 && now_ms() < end) {
 		got = waitpid(pid, &status, WNOHANG);
 		if (!got)
-			msleep(10);
+			sleep_ms(10);
 	}
 	ASSERT_EQ(pid, got);
 	EXPECT_TRUE(WIFSIGNALED(status));
@@ -830,13 +848,13 @@ TEST_F_TIMEOUT(frz, stress, 300)
 		set_state(B, "FROZEN");
 		if (round % 4 == 0)
 			set_state(A, "FROZEN");
-		msleep(round % 7);
+		sleep_ms(round % 7);
 		read_text(STATE(A), buf, sizeof(buf));
 		read_text(STATE(B), buf, sizeof(buf));
 		if (round % 4 == 0)
 			set_state(A, "THAWED");
 		set_state(B, "THAWED");
-		msleep(round % 5);
+		sleep_ms(round % 5);
 		round++;
 	}
 	kill_and_reap(mover);
@@ -856,7 +874,7 @@ TEST_F_TIMEOUT(frz, stress, 300)
 		char st;
 
 		while ((st = state_of(ids[i])) == 'D' && now_ms() < until)
-			msleep(10);
+			sleep_ms(10);
 		EXPECT_NE('D', st) TH_LOG("task %d", ids[i]);
 	}
 
