@@ -143,6 +143,19 @@ static int wait_progress(int slot, int ms)
 	return -1;
 }
 
+/* Waits until counter @slot reaches @value; 0, or -1 after @ms. */
+static int wait_count(int slot, unsigned long value, int ms)
+{
+	long long end = now_ms() + ms;
+
+	while (count_of(slot) < value) {
+		if (now_ms() >= end)
+			return -1;
+		sleep_ms(5);
+	}
+	return 0;
+}
+
 enum kind { SPIN, SLEEP, POLL, PIPE_READ, THREADS, FORKER, CHURN };
 
 #define NTHREADS 4
@@ -608,7 +621,7 @@ TEST_F_TIMEOUT(frz, pipe_blocked_task, 120)
 	ASSERT_EQ(0, move_to(A, pid, 0));
 	/* It reads a byte, then blocks in read() (state S). */
 	ASSERT_EQ(1, write(p[1], "x", 1));
-	ASSERT_EQ(0, wait_progress(slot, WAIT_MS));
+	ASSERT_EQ(0, wait_count(slot, 1, WAIT_MS));
 	end = now_ms() + WAIT_MS;
 	while (state_of(pid) != 'S' && now_ms() < end)
 		sleep_ms(5);
@@ -623,7 +636,7 @@ TEST_F_TIMEOUT(frz, pipe_blocked_task, 120)
 	EXPECT_EQ(1, queued);
 
 	ASSERT_EQ(0, set_state(A, "THAWED"));
-	EXPECT_EQ(0, wait_progress(slot, WAIT_MS));
+	EXPECT_EQ(0, wait_count(slot, 2, WAIT_MS));
 	EXPECT_EQ(2, count_of(slot));
 	close(p[0]);
 	close(p[1]);
@@ -752,7 +765,7 @@ TEST_F_TIMEOUT(frz, fork_after_refreeze, 180)
 		memset(counters, 0, NSLOTS * sizeof(*counters));
 		pid = spawn_in(A, FORKER, 0, -1);
 		ASSERT_LT(0, pid);
-		ASSERT_EQ(0, wait_progress(0, WAIT_MS));
+		ASSERT_EQ(0, wait_count(0, 1, WAIT_MS));
 		for (i = 0; i < 3; i++) {
 			FREEZE(A);
 			ASSERT_EQ(0, set_state(A, "THAWED"));
