@@ -4,17 +4,20 @@
  * (the Rust series, the C implementation, no cgroups) by `harness/cgv1 bench`.
  *
  * Mounts two hierarchies: with "controllers" as argv[2], cpuacct on one
- * and debug on another; with "cpuset", cpuset (clone_children set, so every
- * group gets all CPUs and nodes) on one and a named hierarchy on the other,
- * and then also runs the cpuset cases; otherwise (the default) two named
- * hierarchies without controllers, which every cgroup kernel can mount the
- * same way. Prints one line
+ * and debug on another, and freezer on a third where the kernel has it;
+ * with "cpuset", cpuset (clone_children set, so every group gets all CPUs
+ * and nodes) on one and a named hierarchy on the other, and then also runs
+ * the cpuset cases; otherwise (the default) two named hierarchies without
+ * controllers, which every cgroup kernel can mount the same way. The freezer
+ * case mounts freezer if it is not mounted yet, and is absent without it.
+ * Prints one line
  * per case, "bench <case> <nanoseconds per op> <ops>", or
  * "bench <case> absent <why>" where the kernel cannot run the case (no cgroup
  * filesystem; no cpuset controller, for the cpuset cases: attach into a
  * cpuset, a cpuset.cpus write on 1,000 tasks, page faults in a cpuset of
- * node 1, with page faults before any hierarchy exists as their floor). Time is CLOCK_MONOTONIC, which counts instructions when QEMU
- * runs with -icount, so repeated runs agree closely.
+ * node 1, with page faults before any hierarchy exists as their floor).
+ * Time is CLOCK_MONOTONIC, which counts instructions when QEMU runs with
+ * -icount, so repeated runs agree closely.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,9 +39,14 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CS "/bench/cs"		/* cpuset,cpuacct */
 #define DBG "/bench/dbg"	/* debug */
+#define FRZ "/bench/frz"	/* freezer */
+
+/* Busy tasks frozen and thawed by the freezer case. */
+#define NBUSY 100
 
 static int have_cgroups;
 static int have_cpuset;
+static int frz_mounted;
 static char buf[1 << 20];
 
 static long long now_ns(void)
@@ -140,6 +148,33 @@ static void enter_group(const char *rel)
 	write_pid(path, "tasks", getpid());
 }
 
+/* Whether the kernel has the freezer controller (a line in /proc/cgroups). */
+static int have_freezer(void)
+{
+	char text[4096];
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/cgroups", O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	return strstr(text, "\nfreezer\t") != NULL;
+}
+
+static void mount_freezer(void)
+{
+	mkdir_p(FRZ);
+	if (mount("none", FRZ, "cgroup", 0, "freezer"))
+		die("mount -o freezer");
+	printf("bench-info: hierarchy -o freezer\n");
+	frz_mounted = 1;
+}
+
 static void setup(const char *mode)
 {
 	/* cpuacct puts the charge path on every context switch of the cases. */
@@ -168,6 +203,8 @@ static void setup(const char *mode)
 	write_file(CS "/cgroup.clone_children", "1\n");
 	printf("bench-info: hierarchies -o %s and -o %s\n", first, second);
 	have_cgroups = 1;
+	if (!strcmp(mode, "controllers") && have_freezer())
+		mount_freezer();
 }
 
 static pid_t spawn_sleeper(void)
@@ -425,6 +462,73 @@ static void bench_read_tasks_many_csets(int nsets, long ops)
 	reap(one);
 }
 
+/* Reads @path until it holds exactly @text. */
+static void wait_for_text(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	char got[64];
+	ssize_t n;
+	int fd;
+
+	for (;;) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			die("open %s", path);
+		n = read(fd, got, sizeof(got));
+		close(fd);
+		if (n < 0)
+			die("read %s", path);
+		if ((size_t)n == len && !memcmp(got, text, len))
+			return;
+	}
+}
+
+/*
+ * The time for a group of NBUSY busy tasks to read FROZEN once FROZEN is
+ * written (the tasks stop on their way back to user space, and each read of
+ * freezer.state checks them), and then THAWED once THAWED is written.
+ */
+static void bench_freeze_thaw(long ops)
+{
+	const char *state = FRZ "/busy/freezer.state";
+	pid_t pids[NBUSY];
+	long long t0;
+	long i;
+	int n;
+
+	if (!have_freezer()) {
+		absent("freeze_thaw_100_busy", "no freezer controller");
+		return;
+	}
+	if (!frz_mounted)
+		mount_freezer();
+	mkdir_p(FRZ "/busy");
+	for (n = 0; n < NBUSY; n++) {
+		pids[n] = fork();
+		if (pids[n] < 0)
+			die("fork");
+		if (!pids[n]) {
+			for (;;)
+				asm volatile("");
+		}
+		write_pid(FRZ "/busy", "tasks", pids[n]);
+	}
+	t0 = now_ns();
+	for (i = 0; i < ops; i++) {
+		write_file(state, "FROZEN\n");
+		wait_for_text(state, "FROZEN\n");
+		write_file(state, "THAWED\n");
+		wait_for_text(state, "THAWED\n");
+	}
+	report("freeze_thaw_100_busy", now_ns() - t0, ops);
+	for (n = 0; n < NBUSY; n++)
+		kill(pids[n], SIGKILL);
+	for (n = 0; n < NBUSY; n++)
+		waitpid(pids[n], NULL, 0);
+	if (rmdir(FRZ "/busy"))
+		die("rmdir " FRZ "/busy");
+}
+
 static void make_siblings(int from, int to)
 {
 	char path[256];
@@ -566,7 +670,7 @@ int main(int argc, char **argv)
 			"read_tasks_1000", "read_procs_1000", "read_tasks_10000",
 			"read_procs_10000", "mkdir_sibling_1000",
 			"mkdir_sibling_10000", "fork_with_10000_groups",
-			"read_tasks_1_with_10000_csets",
+			"read_tasks_1_with_10000_csets", "freeze_thaw_100_busy",
 		};
 		unsigned int i;
 
@@ -591,6 +695,7 @@ int main(int argc, char **argv)
 	make_siblings(9999, 10000);
 	bench_fork("fork_with_10000_groups", 2000 * scale);
 	bench_read_tasks_many_csets(10000, 1000 * scale);
+	bench_freeze_thaw(20 * scale);
 	if (cpuset)
 		bench_cpuset(scale);
 	printf("bench-done\n");

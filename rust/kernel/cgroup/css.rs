@@ -237,4 +237,15 @@ impl<S: Subsystem> Css<S> {
             .descendants_pre(rcu)
             .filter_map(|c| c.css(S::ID).and_then(Css::from_raw))
     }
+
+    /// The states of the live descendants of its group and this state in post-order (each
+    /// after its children's, this one last), under RCU; one being removed may still be seen.
+    pub fn descendants_post<'a>(
+        &'a self,
+        rcu: &'a rcu::Guard,
+    ) -> impl Iterator<Item = &'a Css<S>> + 'a {
+        self.cgroup()
+            .descendants_post(rcu)
+            .filter_map(|c| c.css(S::ID).and_then(Css::from_raw))
+    }
 }

@@ -562,6 +562,62 @@ impl Cgroup {
         }
     }
 
+    /// The group's live descendants and the group itself in post-order (each group after its
+    /// children, the group last), under `rcu_read_lock()`: for work that must be done below a
+    /// group before it is done on the group. A group removed during the walk may still be seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::c_str;
+    /// use kernel::cgroup::hierarchy;
+    /// use kernel::sync::rcu;
+    ///
+    /// let h = hierarchy::create_hierarchy(b"kunit_post")?;
+    /// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
+    /// let b = hierarchy::mkdir(&a, c_str!("b"))?;
+    /// let c = hierarchy::mkdir(h.top(), c_str!("c"))?;
+    /// let d = hierarchy::mkdir(&b, c_str!("d"))?;
+    /// let e = hierarchy::mkdir(&a, c_str!("e"))?;
+    /// let walk = |from: &kernel::cgroup::Cgroup| -> Result<KVec<u8>> {
+    ///     let mut walked = KVec::new();
+    ///     let guard = rcu::read_lock();
+    ///     for g in from.descendants_post(&guard) {
+    ///         let mut name = [0u8; 16];
+    ///         walked.push(g.name_into(&mut name)?[0], GFP_ATOMIC)?;
+    ///     }
+    ///     Ok(walked)
+    /// };
+    /// assert_eq!(&walk(h.top())?[..], b"dbeac/");
+    /// assert_eq!(&walk(&a)?[..], b"dbea");
+    /// assert_eq!(&walk(&d)?[..], b"d");
+    ///
+    /// assert!(hierarchy::rmdir(&b).is_err()); // It has a child.
+    /// hierarchy::rmdir(&d)?;
+    /// assert_eq!(&walk(&a)?[..], b"bea");
+    /// for g in [&e, &b, &a, &c] {
+    ///     hierarchy::rmdir(g)?;
+    /// }
+    /// assert_eq!(&walk(h.top())?[..], b"/");
+    /// hierarchy::release_hierarchy(h);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn descendants_post<'a>(&'a self, _rcu: &'a rcu::Guard) -> DescendantsPost<'a> {
+        DescendantsPost {
+            top: self,
+            next: Some(self.leftmost_descendant()),
+        }
+    }
+
+    /// The first group without children found by descending through first children.
+    fn leftmost_descendant(&self) -> &Cgroup {
+        let mut pos = self;
+        while let Some(child) = pos.first_child() {
+            pos = child;
+        }
+        pos
+    }
+
     fn first_child(&self) -> Option<&Cgroup> {
         // SAFETY: The list holds live children, which are valid for as long as the walker holds
         // the core mutex or RCU (the callers' lifetimes), since groups are freed after a grace
@@ -616,6 +672,31 @@ impl<'a> Iterator for DescendantsPre<'a> {
             }
         }
         self.next = following;
+        Some(cur)
+    }
+}
+
+/// A post-order walk of a subtree, see [`Cgroup::descendants_post`].
+pub struct DescendantsPost<'a> {
+    top: &'a Cgroup,
+    next: Option<&'a Cgroup>,
+}
+
+impl<'a> Iterator for DescendantsPost<'a> {
+    type Item = &'a Cgroup;
+
+    fn next(&mut self) -> Option<&'a Cgroup> {
+        let cur = self.next?;
+        // After a group come its next sibling's subtree, leftmost group first, or else its
+        // parent; the walk ends with its top.
+        self.next = if ptr::eq(cur, self.top) {
+            None
+        } else {
+            match cur.next_sibling() {
+                Some(sibling) => Some(sibling.leftmost_descendant()),
+                None => cur.parent(),
+            }
+        };
         Some(cur)
     }
 }
