@@ -12,8 +12,9 @@
 //! use kernel::nodemask::{NodeState, Nodemask};
 //!
 //! // Kernel threads have no address space of their own.
+//! let init = core::ptr::addr_of!(kernel::bindings::init_task).cast::<kernel::task::Task>();
 //! // SAFETY: `init_task` (the idle task of CPU 0) is valid for ever.
-//! let idle = unsafe { &*core::ptr::addr_of!(kernel::bindings::init_task).cast::<kernel::task::Task>() };
+//! let idle = unsafe { &*init };
 //! assert!(idle.mm().is_none());
 //!
 //! // Moving pages from a node to itself moves nothing.

@@ -4,8 +4,8 @@
 //! kernel itself.
 //!
 //! A move is all or nothing. It runs with the core mutex, the CPU-hotplug lock (read) and the
-//! threadgroup rwsem (write) held, so no task of the moving thread group forks, execs or starts exiting meanwhile, and
-//! in three steps:
+//! threadgroup rwsem (write) held, so no task of the moving thread group forks, execs or starts
+//! exiting meanwhile, and in three steps:
 //!
 //! 1. **Prepare**: the destination css_set of every source set is found or made. This is the
 //!    only step that allocates; a failure here leaves every task where it was, and no

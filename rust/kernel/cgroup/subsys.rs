@@ -186,25 +186,28 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
 
     /// The root state `root` moved to another hierarchy's top group.
     ///
-    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held; may sleep, but keep it short: forks wait.
+    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held; may sleep, but keep
+    /// it short: forks wait.
     fn bind(_root: &Css<Self>) {}
 
     /// May refuse to move `tasks` into the group of `tasks.dst()`.
     ///
-    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held; may sleep; may fail (the move fails and the
-    /// controllers that accepted it get [`Subsystem::cancel_attach`]).
+    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held; may sleep; may fail
+    /// (the move fails and the controllers that accepted it get [`Subsystem::cancel_attach`]).
     fn can_attach(_tasks: &TaskSet<'_, Self>) -> Result {
         Ok(())
     }
 
     /// Undoes [`Subsystem::can_attach`] when a later controller refused the move.
     ///
-    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held; may sleep; must not fail.
+    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held; may sleep; must not
+    /// fail.
     fn cancel_attach(_tasks: &TaskSet<'_, Self>) {}
 
     /// `tasks` have moved into the group of `tasks.dst()` (exiting tasks may have stayed).
     ///
-    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held, after the move; may sleep; must not fail.
+    /// Context: core mutex, CPU-hotplug lock (read) and rwsem (write) held, after the move; may
+    /// sleep; must not fail.
     fn attach(_tasks: &TaskSet<'_, Self>) {}
 
     /// A move is over, successful or not.

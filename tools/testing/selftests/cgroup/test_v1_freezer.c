@@ -37,6 +37,8 @@
 
 /* How long a frozen task is watched, and how long a change may take. */
 #define WATCH_US 500000
+/* Time for a task seen frozen to leave the CPU (see check_stopped()). */
+#define SETTLE_US 100000
 #define WAIT_MS 10000
 
 #define NSLOTS 64
@@ -388,8 +390,15 @@ static void check_stopped(struct __test_metadata *_metadata, const pid_t *pids,
 	unsigned long count[NSLOTS];
 	int i;
 
-	for (i = 0; i < n; i++) {
+	/*
+	 * A task reads D from the moment it marks itself frozen, a little
+	 * before it leaves the CPU; under emulation that can take a few ms of
+	 * guest time. Let it get off the CPU before the first sample.
+	 */
+	for (i = 0; i < n; i++)
 		EXPECT_EQ('D', state_of(pids[i])) TH_LOG("task %d", pids[i]);
+	usleep(SETTLE_US);
+	for (i = 0; i < n; i++) {
 		ticks[i] = ticks_of(pids[i]);
 		count[i] = count_of(slots[i]);
 	}
