@@ -255,11 +255,7 @@ static void check_unshare(struct __test_metadata *_metadata, int hier, int flags
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
 	/* With a new pid namespace, the reporter is pid 1 there: it is in /<pid>. */
-	if (flags & CLONE_NEWPID) {
-		ASSERT_NE(pid, reporter);
-	} else {
-		ASSERT_EQ(pid, reporter);
-	}
+	ASSERT_EQ(!!(flags & CLONE_NEWPID), pid != reporter);
 	snprintf(want, sizeof(want), "%d:ns:/%d\n", hier, pid);
 	EXPECT_STREQ(want, line);
 	/* The group stays after its last task exits; it has no task. */
@@ -361,7 +357,7 @@ static int clone_child(void *arg)
 
 TEST_F(ns, clone_newuts)
 {
-	static char stack[64 * 1024] __attribute__((aligned(16)));
+	static char stack[64 * 1024];	/* 16-byte aligned, as any array this size */
 	char line[512], want[512];
 	int fds[2], pid, reporter;
 
@@ -611,6 +607,7 @@ TEST(with_cpuacct)
 	char line[512], want[512], path[256], buf[64];
 	int fds[2], pid, reporter, hier, num;
 	unsigned long long usage = 0;
+	char *end;
 
 	if (!have_ns())
 		SKIP(return, NO_NS);
@@ -628,7 +625,8 @@ TEST(with_cpuacct)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		do
 			clock_gettime(CLOCK_MONOTONIC, &t);
-		while ((t.tv_sec - t0.tv_sec) * 1000000000LL + t.tv_nsec - t0.tv_nsec < 200000000LL);
+		while ((t.tv_sec - t0.tv_sec) * 1000000000LL +
+		       t.tv_nsec - t0.tv_nsec < 200000000LL);
 		_exit(report(fds[1], "cpuacct,ns"));
 	}
 	close(fds[1]);
@@ -640,7 +638,8 @@ TEST(with_cpuacct)
 	/* The automatic group has cpuacct state, charged with the child's time. */
 	snprintf(path, sizeof(path), MNT "/%d/cpuacct.usage", pid);
 	EXPECT_LT(0, read_text(path, buf, sizeof(buf)));
-	EXPECT_EQ(1, sscanf(buf, "%llu", &usage));
+	usage = strtoull(buf, &end, 10);
+	EXPECT_STREQ("\n", end);
 	EXPECT_LT(50000000ULL, usage);
 	snprintf(path, sizeof(path), MNT "/%d", pid);
 	EXPECT_EQ(0, rmdir(path));
@@ -650,7 +649,7 @@ TEST(with_cpuacct)
 
 TEST(not_mounted_creates_nothing)
 {
-	static char stack[64 * 1024] __attribute__((aligned(16)));
+	static char stack[64 * 1024];	/* 16-byte aligned, as any array this size */
 	int hier, num, fds[2], pid, reporter;
 	char line[512];
 
