@@ -15,7 +15,9 @@
  * "bench <case> absent <why>" where the kernel cannot run the case (no cgroup
  * filesystem; no cpuset controller, for the cpuset cases: attach into a
  * cpuset, a cpuset.cpus write on 1,000 tasks, page faults in a cpuset of
- * node 1, with page faults before any hierarchy exists as their floor).
+ * node 1, with page faults before any hierarchy exists as their floor; no ns
+ * controller, for unshare_uts_exit_ns_mounted, whose floor is
+ * unshare_uts_exit, run in every kernel before ns is mounted).
  * Time is CLOCK_MONOTONIC, which counts instructions when QEMU runs with
  * -icount, so repeated runs agree closely.
  */
@@ -23,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +43,7 @@
 #define CS "/bench/cs"		/* cpuset,cpuacct */
 #define DBG "/bench/dbg"	/* debug */
 #define FRZ "/bench/frz"	/* freezer */
+#define NSH "/bench/ns"		/* ns */
 
 /* Busy tasks frozen and thawed by the freezer case. */
 #define NBUSY 100
@@ -242,6 +246,64 @@ static void bench_fork(const char *name, long ops)
 		waitpid(pid, NULL, 0);
 	}
 	report(name, now_ns() - t0, ops);
+}
+
+/*
+ * Fork a child that unshares its UTS namespace and exits, and wait for it.
+ * With @mounted (ns mounted on NSH), each child gets a group of its own,
+ * which is removed after the child is reaped, outside the timed part.
+ */
+static void bench_unshare(const char *name, int mounted, long ops)
+{
+	long long t0, total = 0;
+	char path[64];
+	long i;
+
+	for (i = 0; i < ops; i++) {
+		int status;
+		pid_t pid;
+
+		t0 = now_ns();
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (!pid)
+			_exit(unshare(CLONE_NEWUTS) ? 1 : 0);
+		waitpid(pid, &status, 0);
+		total += now_ns() - t0;
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			die("unshare(CLONE_NEWUTS) in the child of %s", name);
+		if (mounted) {
+			snprintf(path, sizeof(path), NSH "/%d", pid);
+			if (rmdir(path))
+				die("rmdir %s", path);
+		}
+	}
+	report(name, total, ops);
+}
+
+/* unshare_uts_exit with the ns controller mounted: absent without it. */
+static void bench_unshare_ns_mounted(long ops)
+{
+	char text[4096];
+	ssize_t n;
+	int fd;
+
+	fd = open("/proc/cgroups", O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+	if (fd >= 0)
+		close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	if (!strstr(text, "\nns\t")) {
+		absent("unshare_uts_exit_ns_mounted", "no ns controller");
+		return;
+	}
+	mkdir_p(NSH);
+	if (mount("none", NSH, "cgroup", 0, "ns"))
+		die("mount -o ns");
+	bench_unshare("unshare_uts_exit_ns_mounted", 1, ops);
+	if (umount(NSH))
+		die("umount " NSH);
 }
 
 static void bench_attach_task(long ops)
@@ -662,6 +724,8 @@ int main(int argc, char **argv)
 		enter_group("a/b/c");
 	}
 	bench_fork("fork_exit_wait_depth3", 2000 * scale);
+	/* ns is not mounted yet: the cost of the hook when it has nothing to do. */
+	bench_unshare("unshare_uts_exit", 0, 2000 * scale);
 	bench_pingpong(20000 * scale);
 	bench_proc_self_cgroup(5000 * scale);
 	if (!have_cgroups) {
@@ -671,6 +735,7 @@ int main(int argc, char **argv)
 			"read_procs_10000", "mkdir_sibling_1000",
 			"mkdir_sibling_10000", "fork_with_10000_groups",
 			"read_tasks_1_with_10000_csets", "freeze_thaw_100_busy",
+			"unshare_uts_exit_ns_mounted",
 		};
 		unsigned int i;
 
@@ -696,6 +761,7 @@ int main(int argc, char **argv)
 	bench_fork("fork_with_10000_groups", 2000 * scale);
 	bench_read_tasks_many_csets(10000, 1000 * scale);
 	bench_freeze_thaw(20 * scale);
+	bench_unshare_ns_mounted(2000 * scale);
 	if (cpuset)
 		bench_cpuset(scale);
 	printf("bench-done\n");

@@ -34,6 +34,13 @@ impl DirOps for Dirs {
         parent.with_broken_protection(|_| {
             let core = core().ok_or(ENODEV)?;
             let mut state = core.state.lock();
+            if cgrp.is_dead() {
+                return Err(ENODEV);
+            }
+            // Controllers' rules for groups made by users (not for those the kernel makes).
+            for ops in subsys::each_in(cgrp.root().subsys_mask()) {
+                ops.can_mkdir(cgrp.css(ops.id).ok_or(EINVAL)?)?;
+            }
             state
                 .create_group(&cgrp, name, Attrs::current_owner(mode))
                 .map(|_| ())

@@ -339,6 +339,39 @@ impl Cgroup {
         self.parent.as_deref()
     }
 
+    /// Whether this group is `ancestor` or one of its descendants (C's
+    /// `cgroup_is_descendant()`). Groups of different hierarchies are never related.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::c_str;
+    /// use kernel::cgroup::hierarchy;
+    ///
+    /// let h = hierarchy::create_hierarchy(b"kunit_descendant")?;
+    /// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
+    /// let b = hierarchy::mkdir(&a, c_str!("b"))?;
+    /// let c = hierarchy::mkdir(h.top(), c_str!("c"))?;
+    /// assert!(b.is_descendant_of(&a) && b.is_descendant_of(h.top()) && b.is_descendant_of(&b));
+    /// assert!(!a.is_descendant_of(&b) && !c.is_descendant_of(&a));
+    /// assert!(!h.top().is_descendant_of(&a));
+    /// for g in [&b, &a, &c] {
+    ///     hierarchy::rmdir(g)?;
+    /// }
+    /// hierarchy::release_hierarchy(h);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn is_descendant_of(&self, ancestor: &Cgroup) -> bool {
+        let mut at = Some(self);
+        while let Some(g) = at {
+            if core::ptr::eq(g, ancestor) {
+                return true;
+            }
+            at = g.parent();
+        }
+        false
+    }
+
     /// Whether this is the top group of its hierarchy.
     pub fn is_top(&self) -> bool {
         self.parent.is_none()

@@ -160,6 +160,9 @@ impl State {
             ops.rebind(to);
             to.root().set_subsys(ops.id, true);
         }
+        // With the rwsem still held for writing: no fork is between `cgroup_can_fork()` and
+        // `cgroup_post_fork()`.
+        subsys::newns_update(self);
     }
 
     /// Creates a child `name` of the live group `parent`, with directory attributes `attrs`.

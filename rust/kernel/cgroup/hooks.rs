@@ -102,29 +102,58 @@ unsafe extern "C" fn cgroup_fork(p: *mut bindings::task_struct) {
     cset::fork_init(unsafe { &*p.cast::<Task>() });
 }
 
+/// Every `CLONE_NEW*` flag: a `clone()` or `unshare()` with any of them gives the task new
+/// namespaces.
+const CLONE_NEW_ANY: u32 = bindings::CLONE_NEWNS
+    | bindings::CLONE_NEWUTS
+    | bindings::CLONE_NEWIPC
+    | bindings::CLONE_NEWUSER
+    | bindings::CLONE_NEWPID
+    | bindings::CLONE_NEWNET
+    | bindings::CLONE_NEWCGROUP
+    | bindings::CLONE_NEWTIME;
+
 /// Takes the threadgroup rwsem for reading (until `cgroup_post_fork()` or
 /// `cgroup_cancel_fork()`), asks the controllers, and gives the child a reference on its
 /// parent's set.
 ///
+/// With a `CLONE_NEW*` flag, while a controller that wants it ([`subsys::newns_active`], the
+/// `ns` controller) is bound to a live hierarchy, the child's own group there is made first,
+/// with the core mutex, which is then held until `cgroup_post_fork()` or
+/// `cgroup_cancel_fork()` (taken before the rwsem, as the lock order wants), and the child
+/// gets the set with that group instead of its parent's.
+///
 /// # Safety
 ///
-/// `p` must be the task being created by the current task.
+/// `p` must be the task being created by the current task, and `args` its valid clone
+/// arguments.
 #[no_mangle]
 unsafe extern "C" fn cgroup_can_fork(
     p: *mut bindings::task_struct,
-    _args: *mut bindings::kernel_clone_args,
+    args: *mut bindings::kernel_clone_args,
 ) -> c_int {
     // SAFETY: `p` is valid (caller) and `Task` is a transparent wrapper.
     let child = unsafe { &*p.cast::<Task>() };
+    // SAFETY: `args` is valid (caller).
+    let flags = unsafe { (*args).flags };
+    let own = if flags & u64::from(CLONE_NEW_ANY) != 0 && subsys::newns_active() {
+        match super::migrate::fork_prepare(child) {
+            Ok(own) => own,
+            Err(e) => return e.to_errno(),
+        }
+    } else {
+        None
+    };
     let rwsem = super::state::threadgroup_rwsem();
     rwsem.read().leak();
     // The current task's set cannot change: moving it needs the rwsem for writing.
-    let Some(set) = cset::task_cset_ref(crate::current!()) else {
+    let Some(set) = own.or_else(|| cset::task_cset_ref(crate::current!())) else {
         return 0;
     };
     if let Err(e) = subsys::can_fork(&set, child) {
         // SAFETY: The read lock taken above.
         unsafe { rwsem.read_unlock() };
+        super::migrate::fork_finish(child, Some(&set));
         return e.to_errno();
     }
     cset::fork_assign(child, set);
@@ -143,11 +172,14 @@ unsafe extern "C" fn cgroup_cancel_fork(
 ) {
     // SAFETY: `p` is valid (caller) and `Task` is a transparent wrapper.
     let child = unsafe { &*p.cast::<Task>() };
-    if let Some(set) = cset::fork_unassign(child) {
-        subsys::cancel_fork(&set, child, u32::MAX);
+    let set = cset::fork_unassign(child);
+    if let Some(set) = &set {
+        subsys::cancel_fork(set, child, u32::MAX);
     }
     // SAFETY: The read lock taken by `cgroup_can_fork`.
     unsafe { super::state::threadgroup_rwsem().read_unlock() };
+    // The group made for the child, if any, goes (with the core mutex still held).
+    super::migrate::fork_finish(child, set.as_deref());
 }
 
 /// Links the new task into its set (from now on it is listed in its groups) and runs the
@@ -175,6 +207,23 @@ unsafe extern "C" fn cgroup_post_fork(
     }
     // SAFETY: The read lock taken by `cgroup_can_fork`.
     unsafe { super::state::threadgroup_rwsem().read_unlock() };
+    // Releases the core mutex if `cgroup_can_fork()` took it for the child's own group.
+    super::migrate::fork_finish(child, None);
+}
+
+/// `unshare()` made new namespaces (`flags`: what it was asked for) and is about to install
+/// them: moves the current task into its own new group of the hierarchy of the controller that
+/// wants it (the `ns` controller), if that is bound to a live hierarchy. Returns 0 or a
+/// negative errno, which fails the `unshare()` before anything is installed.
+#[no_mangle]
+extern "C" fn cgroup_unshare_namespaces(flags: u64) -> c_int {
+    if flags & u64::from(CLONE_NEW_ANY) == 0 || !subsys::newns_active() {
+        return 0;
+    }
+    match super::migrate::unshare_current() {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// Unlinks an exiting task (it leaves `tasks` and `cgroup.procs` at once) and runs the

@@ -33,11 +33,15 @@ use crate::{
     error::{code::*, Result},
     kernfs::Attrs,
     prelude::*,
+    str::CString,
     sync::rcu,
     task::{Kuid, Task},
     types::ARef,
 };
-use core::ptr;
+use core::{
+    ptr,
+    sync::atomic::{AtomicUsize, Ordering},
+};
 
 /// A move being made: the tasks that move. Each refers to the entry (its own or an earlier
 /// one) that holds the pair of sets for the set it comes from: before and after the move. The
@@ -334,15 +338,27 @@ pub fn clone_into_child(root: &Root, task: &Task, name: &CStr) -> Result<ARef<Cg
         .find(|t| ptr::eq(t.root(), root))
         .cloned()
         .ok_or(ENODEV)?;
+    clone_locked(core, &mut state, &top, task, name)
+}
+
+/// [`clone_into_child`] in the hierarchy of the live top group `top`, with the core mutex held.
+fn clone_locked(
+    core: &Core,
+    state: &mut State,
+    top: &ARef<Cgroup>,
+    task: &Task,
+    name: &CStr,
+) -> Result<ARef<Cgroup>> {
     let parent: ARef<Cgroup> = {
         let guard = rcu::read_lock();
         let set = cset::task_cset(task, &guard).ok_or(ESRCH)?;
-        set.group_in(root).map_or(top, ARef::from)
+        set.group_in(top.root())
+            .map_or_else(|| top.clone(), ARef::from)
     };
     let child = state.create_group(&parent, name, Attrs::current_owner(0o755))?;
     let moved = {
         let _locks = super::state::attach_lock();
-        migrate(core, &state, &child, &[ARef::from(task)])
+        migrate(core, state, &child, &[ARef::from(task)])
     };
     subsys::post_attach();
     let in_child = {
@@ -357,6 +373,112 @@ pub fn clone_into_child(root: &Root, task: &Task, name: &CStr) -> Result<ARef<Cg
             other.and(Err(ESRCH))
         }
     }
+}
+
+/// The name of the group made for `task` when it gets new namespaces: its pid, in decimal.
+fn pid_name(task: &Task) -> Result<CString> {
+    CString::try_from_fmt(crate::fmt!("{}", task.pid()))
+}
+
+/// `unshare()` made new namespaces for the current task (`flags` are the `CLONE_NEW*` flags it
+/// asked for; none means nothing to do): if the controller with
+/// [`Subsystem::CLONE_ON_NEW_NAMESPACES`] is bound to a live hierarchy, the task moves into a
+/// new child of its group there, named after its pid ([`clone_into_child`]). A failure fails
+/// the `unshare()`.
+///
+/// Context: process, before the new namespaces are installed; takes the core mutex; may sleep.
+///
+/// [`Subsystem::CLONE_ON_NEW_NAMESPACES`]: super::Subsystem::CLONE_ON_NEW_NAMESPACES
+pub(super) fn unshare_current() -> Result {
+    let Some(core) = core() else {
+        return Ok(());
+    };
+    let mut state = core.state.lock();
+    let Some(top) = subsys::newns_top(&state).cloned() else {
+        return Ok(());
+    };
+    let task = crate::current!();
+    let name = pid_name(task)?;
+    clone_locked(core, &mut state, &top, task, &name).map(|_| ())
+}
+
+/// The forking task holding the core mutex from `cgroup_can_fork()` to `cgroup_post_fork()`
+/// or `cgroup_cancel_fork()`, named by its child: set and cleared only with the mutex held, by
+/// the task that holds it. A fork finds its own child here only if it took the mutex.
+static FORK_HOLDER: AtomicUsize = AtomicUsize::new(0);
+
+fn holder_key(child: &Task) -> usize {
+    child.as_ptr() as usize
+}
+
+/// The first half of `clone()` with a `CLONE_NEW*` flag while the controller with
+/// [`Subsystem::CLONE_ON_NEW_NAMESPACES`] is bound to a live hierarchy: makes the child group
+/// of the current task's group there, named after `child`'s pid, and returns the set that
+/// `child` will join instead of its parent's (`None`: nothing to do).
+///
+/// On success with a set, the core mutex stays held (as C's `CLONE_INTO_CGROUP` holds
+/// `cgroup_mutex`), so that nobody removes the new group, moves the parent or unmounts the
+/// hierarchy before the child is linked: [`fork_finish`] releases it, and removes the group if
+/// the fork failed.
+///
+/// Context: `cgroup_can_fork()`, before the threadgroup rwsem is taken; may sleep.
+///
+/// [`Subsystem::CLONE_ON_NEW_NAMESPACES`]: super::Subsystem::CLONE_ON_NEW_NAMESPACES
+pub(super) fn fork_prepare(child: &Task) -> Result<Option<ARef<CssSet>>> {
+    let Some(core) = core() else {
+        return Ok(None);
+    };
+    let mut state = core.state.lock();
+    let Some(top) = subsys::newns_top(&state).cloned() else {
+        return Ok(None);
+    };
+    // The current task's set cannot change: moving it needs the core mutex.
+    let from = cset::task_cset_ref(crate::current!()).ok_or(ESRCH)?;
+    let parent: ARef<Cgroup> = from
+        .group_in(top.root())
+        .map_or_else(|| top.clone(), ARef::from);
+    let name = pid_name(child)?;
+    let group = state.create_group(&parent, &name, Attrs::current_owner(0o755))?;
+    let set = match cset::find_or_create(core, &state, &from, &group) {
+        Ok(set) => set,
+        Err(e) => {
+            let _ = state.remove_group(&group);
+            return Err(e);
+        }
+    };
+    FORK_HOLDER.store(holder_key(child), Ordering::Relaxed);
+    // Released by `fork_finish`, in this task, once the child is linked or the fork failed.
+    core::mem::forget(state);
+    Ok(Some(set))
+}
+
+/// The second half of [`fork_prepare`]: if this fork of `child` holds the core mutex, removes
+/// the group made for it when the fork failed (`failed_set`: the set `child` was given, now
+/// taken back from it), and releases the mutex. Nothing otherwise.
+///
+/// Context: `cgroup_post_fork()` or `cgroup_cancel_fork()`, after the threadgroup rwsem is
+/// released; may sleep.
+pub(super) fn fork_finish(child: &Task, failed_set: Option<&CssSet>) {
+    let Some(core) = core() else {
+        return;
+    };
+    if FORK_HOLDER.load(Ordering::Relaxed) != holder_key(child) {
+        return;
+    }
+    // SAFETY: `FORK_HOLDER` names `child` only while the task that forks it holds the core
+    // mutex (it is set by `fork_prepare` with the mutex held, and cleared below before the
+    // mutex is released); that task is the current one, the only one forking `child`. The
+    // guard made here stands for the one `fork_prepare` forgot.
+    let mut state = unsafe { crate::sync::lock::Guard::new(&core.state, ()) };
+    FORK_HOLDER.store(0, Ordering::Relaxed);
+    if let Some(set) = failed_set {
+        if let Some(top) = subsys::newns_top(&state).cloned() {
+            if let Some(group) = set.group_in(top.root()).map(ARef::from) {
+                let _ = state.remove_group(&group);
+            }
+        }
+    }
+    drop(state);
 }
 
 /// Moves every task of `from` into `to`, a batch at a time (C's `cgroup_transfer_tasks()`):

@@ -34,10 +34,11 @@ use crate::{
     str::CStr,
     sync::rcu,
     task::Task,
+    types::ARef,
 };
 use core::{
     ptr,
-    sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering},
+    sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, Ordering},
 };
 
 /// The number of controller ids.
@@ -163,6 +164,15 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
     /// The control files, created in every group of the hierarchy the controller is bound to.
     const FILES: &'static [Cftype<Self>];
 
+    /// Whether a task that gets new namespaces (`clone()` with any `CLONE_NEW*` flag, or
+    /// `unshare()`) moves into a new child of its group in the hierarchy the controller is
+    /// bound to, named after its pid (the `ns` controller). The core makes the group and moves
+    /// the task itself ([`super::migrate::clone_into_child`]); a failure fails the `clone()` or
+    /// `unshare()`. At most one registered controller may set it (a second one fails to
+    /// register with `EBUSY`); it costs nothing while that controller is not bound to a
+    /// mounted hierarchy.
+    const CLONE_ON_NEW_NAMESPACES: bool = false;
+
     /// Makes the state of a new group `cgroup`, whose parent has state `parent` (`None` for the
     /// root state, made once at registration; `cgroup` is then the dummy hierarchy's top
     /// group).
@@ -175,6 +185,16 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
     ///
     /// Context: core mutex held; may sleep; may fail (the `mkdir` fails).
     fn css_online(_css: &Css<Self>) -> Result {
+        Ok(())
+    }
+
+    /// A user asks to make a child of the group of `parent` (`mkdir`), after the checks of the
+    /// directory's permissions. Not called for the groups the kernel makes itself
+    /// ([`super::migrate::clone_into_child`], new namespaces).
+    ///
+    /// Context: core mutex held, in the task calling `mkdir`; may sleep; may fail (the `mkdir`
+    /// fails with that error and nothing is made).
+    fn can_mkdir(_parent: &Css<Self>) -> Result {
         Ok(())
     }
 
@@ -280,6 +300,7 @@ pub(super) struct Ops {
     next_css_id: AtomicI32,
     alloc: fn(&Ops, &RawCss, &Cgroup) -> Result<KBox<RawCss>>,
     online: fn(&RawCss) -> Result,
+    can_mkdir: fn(&RawCss) -> Result,
     offline: fn(&RawCss),
     bind: fn(&RawCss),
     can_attach: fn(&Migration<'_>, &RawCss) -> Result,
@@ -304,6 +325,14 @@ static HAS_FORK_CHECKS: AtomicU32 = AtomicU32::new(0);
 static HAS_CPUTIME_HOOKS: AtomicU32 = AtomicU32::new(0);
 /// Registered controllers with a `post_attach` callback.
 static HAS_POST_ATTACH: AtomicU32 = AtomicU32::new(0);
+
+/// The id of the registered controller with [`Subsystem::CLONE_ON_NEW_NAMESPACES`], or -1.
+static NEWNS_ID: AtomicI32 = AtomicI32::new(-1);
+/// Whether that controller is bound to a live hierarchy: the one test that `clone()` with a
+/// `CLONE_NEW*` flag and `unshare()` make when it is not. Written under the core mutex and the
+/// threadgroup rwsem (write) by binding, so it does not change between `cgroup_can_fork()` and
+/// `cgroup_post_fork()`.
+static NEWNS_ACTIVE: AtomicBool = AtomicBool::new(false);
 
 /// The registered controllers, by id; set once each (leaked boxes), never cleared.
 static REGISTRY: [AtomicPtr<Ops>; NR_SUBSYS] =
@@ -375,6 +404,11 @@ impl Ops {
         Ok(())
     }
 
+    /// Whether a user may make a child of the group of `parent`. Under the core mutex.
+    pub(super) fn can_mkdir(&self, parent: &RawCss) -> Result {
+        (self.can_mkdir)(parent)
+    }
+
     pub(super) fn offline(&self, css: &RawCss) {
         css.set_online(false);
         (self.offline)(css)
@@ -414,6 +448,10 @@ fn typed<S: Subsystem, R: Default>(css: &RawCss, f: impl FnOnce(&Css<S>) -> R) -
 
 fn online_thunk<S: Subsystem>(css: &RawCss) -> Result {
     Css::<S>::from_raw(css).map_or(Err(EINVAL), S::css_online)
+}
+
+fn can_mkdir_thunk<S: Subsystem>(parent: &RawCss) -> Result {
+    Css::<S>::from_raw(parent).map_or(Err(EINVAL), S::can_mkdir)
 }
 
 fn offline_thunk<S: Subsystem>(css: &RawCss) {
@@ -470,6 +508,13 @@ pub fn register<S: Subsystem>() -> Result {
     if ops(S::ID).is_some() {
         return Err(EBUSY);
     }
+    if S::CLONE_ON_NEW_NAMESPACES
+        && NEWNS_ID
+            .compare_exchange(-1, S::ID as i32, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+    {
+        return Err(EBUSY);
+    }
     let dummy = state.dummy();
     let root_state = S::css_alloc(None, dummy)?;
     let root_css: &'static RawCss = KBox::leak(RawCss::new::<S>(1, dummy, None, root_state)?);
@@ -480,6 +525,7 @@ pub fn register<S: Subsystem>() -> Result {
             next_css_id: AtomicI32::new(2),
             alloc: alloc_thunk::<S>,
             online: online_thunk::<S>,
+            can_mkdir: can_mkdir_thunk::<S>,
             offline: offline_thunk::<S>,
             bind: bind_thunk::<S>,
             can_attach: can_attach_thunk::<S>,
@@ -563,6 +609,26 @@ pub(super) fn task_hook(set: &CssSet, task: &Task, exiting: bool) {
 /// Whether any registered controller has a `fork` or `exit` callback.
 pub(super) fn has_task_hooks() -> bool {
     HAS_TASK_HOOKS.load(Ordering::Relaxed) != 0
+}
+
+/// Whether a controller with [`Subsystem::CLONE_ON_NEW_NAMESPACES`] is bound to a live
+/// hierarchy (a hint without the core mutex; exact with it, or with the threadgroup rwsem).
+#[inline]
+pub(super) fn newns_active() -> bool {
+    NEWNS_ACTIVE.load(Ordering::Relaxed)
+}
+
+/// The top group of the live hierarchy that the controller with
+/// [`Subsystem::CLONE_ON_NEW_NAMESPACES`] is bound to, if any. Under the core mutex.
+pub(super) fn newns_top(state: &State) -> Option<&ARef<Cgroup>> {
+    let id = SubsysId::from_index(usize::try_from(NEWNS_ID.load(Ordering::Acquire)).ok()?)?;
+    state.live_tops().find(|top| top.root().has_subsys(id))
+}
+
+/// Updates [`newns_active`] after controllers were (un)bound. Under the core mutex and the
+/// threadgroup rwsem (write).
+pub(super) fn newns_update(state: &State) {
+    NEWNS_ACTIVE.store(newns_top(state).is_some(), Ordering::Relaxed);
 }
 
 /// Runs every `post_attach` callback.
