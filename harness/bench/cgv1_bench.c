@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -496,7 +497,12 @@ static void bench_read_tasks_many_csets(int nsets, long ops)
 	if (!helper) {
 		pthread_t t;
 
+		struct rlimit nofile = { 4 * nsets, 4 * nsets };
+
 		close(p[0]);
+		/* Each thread opens a tasks file: many may be open at once. */
+		if (setrlimit(RLIMIT_NOFILE, &nofile))
+			die("setrlimit");
 		/* Small stacks: 10,000 threads in a 2 GiB guest. */
 		if (pthread_attr_init(&attr) || pthread_attr_setstacksize(&attr, 1 << 15))
 			die("pthread_attr");

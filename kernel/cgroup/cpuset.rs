@@ -1015,6 +1015,37 @@ fn online_descendants(css: &Css<Cpuset>) -> Result<KVec<ARef<Cgroup>>> {
 
 /// As [`online_descendants`], of `css` or (`None`) of the top cpuset, which is reached under
 /// RCU only.
+/// The groups of the online cpusets below the top one that pass `pred` (checked under RCU),
+/// referenced. Nothing is allocated when none does.
+fn collect_descendants_where(pred: impl Fn(&Css<Cpuset>) -> bool) -> Result<KVec<ARef<Cgroup>>> {
+    let walk = |guard: &rcu::Guard, f: &mut dyn FnMut(&Css<Cpuset>) -> bool| {
+        if let Some(top) = Css::<Cpuset>::root(guard) {
+            for d in top.descendants_pre(guard).skip(1) {
+                if d.is_online() && pred(d) && !f(d) {
+                    break;
+                }
+            }
+        }
+    };
+    let mut count = 0usize;
+    walk(&rcu::read_lock(), &mut |_| {
+        count += 1;
+        true
+    });
+    let mut groups = KVec::new();
+    if count == 0 {
+        return Ok(groups);
+    }
+    groups.reserve(count, GFP_KERNEL)?;
+    let guard = rcu::read_lock();
+    // A group seen in a walk of the tree may be referenced (its count stays above zero until
+    // the walk ends); the capacity is reserved, so nothing allocates here.
+    walk(&guard, &mut |d| {
+        groups.push(ARef::from(d.cgroup()), GFP_ATOMIC).is_ok()
+    });
+    Ok(groups)
+}
+
 fn collect_descendants(css: Option<&Css<Cpuset>>) -> Result<KVec<ARef<Cgroup>>> {
     let count = {
         let guard = rcu::read_lock();
@@ -1071,10 +1102,15 @@ fn domain_relax_level(root: &Css<Cpuset>, guard: &rcu::Guard) -> i32 {
     }
     let mut level = -1;
     for c in root.descendants_pre(guard).filter(|c| c.is_online()) {
+        // Only a level above the one found so far can change it: most cpusets keep the
+        // default (-1), and are passed over without taking their mask locks.
+        let own = c.state().relax_domain_level.load(Ordering::Relaxed);
+        if own <= level || flags_of(c) & SCHED_LOAD_BALANCE == 0 {
+            continue;
+        }
         // Counted: a balanced cpuset with CPUs whose ancestors up to `root` all have CPUs.
-        let counted = has_cpus(c) && (core::ptr::eq(c, root) || reached(c, root, has_cpus));
-        if counted && flags_of(c) & SCHED_LOAD_BALANCE != 0 {
-            level = level.max(c.state().relax_domain_level.load(Ordering::Relaxed));
+        if has_cpus(c) && (core::ptr::eq(c, root) || reached(c, root, has_cpus)) {
+            level = own;
         }
     }
     level
@@ -1112,13 +1148,13 @@ fn readd_deadline_tasks(rebuilt: &sched_domain::Rebuilt) {
     if let Some(top) = top {
         let _ = for_each_task(&top, |t| rebuilt.add_deadline_task(t));
     }
-    let Ok(groups) = collect_descendants(None) else {
+    // Usually no cpuset has deadline tasks: one walk that reads a counter per cpuset, and
+    // nothing is collected.
+    let Ok(groups) = collect_descendants_where(has_deadline) else {
         return;
     };
     for g in groups.iter() {
-        if Css::<Cpuset>::of_group(g).is_some_and(has_deadline) {
-            let _ = for_each_task(g, |t| rebuilt.add_deadline_task(t));
-        }
+        let _ = for_each_task(g, |t| rebuilt.add_deadline_task(t));
     }
 }
 
