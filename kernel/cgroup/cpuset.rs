@@ -50,7 +50,8 @@ use kernel::seq_file::SeqFile;
 use kernel::seq_print;
 use kernel::sync::rcu;
 use kernel::sync::{
-    new_mutex, new_spinlock, new_spinlock_irq, Mutex, OnceBox, SpinLock, SpinLockIrq,
+    new_condvar, new_mutex, new_spinlock, new_spinlock_irq, CondVar, Mutex, OnceBox, SpinLock,
+    SpinLockIrq,
 };
 use kernel::task::Task;
 use kernel::types::ARef;
@@ -152,7 +153,16 @@ struct Global {
     /// The scheduler domains must be rebuilt even if nothing seems to have changed.
     force_rebuild: AtomicBool,
     #[pin]
-    migrations: Mutex<KVec<PendingMigration>>,
+    migrations: Mutex<Migrations>,
+    /// Signalled when a work item has done the queued migrations.
+    #[pin]
+    migrated: CondVar,
+}
+
+/// The page migrations queued, and the work items doing them.
+struct Migrations {
+    queue: KVec<PendingMigration>,
+    workers: u32,
 }
 
 static GLOBAL: OnceBox<Global> = OnceBox::new();
@@ -226,7 +236,14 @@ impl Subsystem for Cpuset {
                 GLOBAL.init(pin_init!(Global {
                     being_rebound: AtomicUsize::new(0),
                     force_rebuild: AtomicBool::new(false),
-                    migrations <- new_mutex!(KVec::new(), "cpuset_migrations"),
+                    migrations <- new_mutex!(
+                        Migrations {
+                            queue: KVec::new(),
+                            workers: 0,
+                        },
+                        "cpuset_migrations"
+                    ),
+                    migrated <- new_condvar!("cpuset_migrated"),
                 }))?;
                 Cpumask::possible().copy(&mut masks.cpus);
                 Cpumask::possible().copy(&mut masks.effective_cpus);
@@ -652,21 +669,56 @@ fn queue_migration(mm: ARef<Mm>, from: Nodemask, to: Nodemask) {
     let _ = global
         .migrations
         .lock()
+        .queue
         .push(PendingMigration { mm, from, to }, GFP_KERNEL);
 }
 
-/// Does the queued page migrations. Called without the hotplug lock or the cpuset mutex.
+/// Does the queued page migrations and waits for them. Called without the hotplug lock or the
+/// cpuset mutex; may sleep.
+///
+/// They are done by a work item of the unbound system workqueue, as C does them on its
+/// `cpuset_migrate_mm_wq`: a kworker may allocate on every node, where the writer's own cpuset
+/// may not allow the target nodes (the pages' allocation would then fail).
 fn run_migrations() {
     let Some(global) = GLOBAL.get() else {
         return;
     };
+    {
+        let mut m = global.migrations.lock();
+        if m.queue.is_empty() {
+            return;
+        }
+        m.workers += 1;
+    }
+    if kernel::workqueue::system_unbound()
+        .try_spawn(GFP_KERNEL, migrate_queued)
+        .is_err()
+    {
+        // No memory for the work item: done here, as well as this context can.
+        migrate_queued();
+    }
+    // A worker leaves only once the queue is empty, and every item it took is done: once none
+    // is left, so are the migrations queued before this call.
+    let mut m = global.migrations.lock();
+    while m.workers != 0 {
+        global.migrated.wait(&mut m);
+    }
+}
+
+/// Does the queued page migrations (one worker of [`run_migrations`]).
+fn migrate_queued() {
+    let Some(global) = GLOBAL.get() else {
+        return;
+    };
     loop {
-        let next = global.migrations.lock().pop();
+        let next = global.migrations.lock().queue.pop();
         let Some(m) = next else {
             break;
         };
         let _ = m.mm.migrate_pages(&m.from, &m.to);
     }
+    global.migrations.lock().workers -= 1;
+    global.migrated.notify_all();
 }
 
 // --- Validation (C's `validate_change()`). ---
