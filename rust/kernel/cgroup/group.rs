@@ -14,6 +14,7 @@ use crate::{
     error::Result,
     kernfs::{DirHandle, Node},
     new_mutex,
+    pid_namespace::PidNamespace,
     prelude::*,
     sync::{
         rcu::{self, RcuCounted, RcuWork},
@@ -54,6 +55,8 @@ pub struct Root {
     release_agent: Mutex<KVec<u8>>,
     subsys_mask: AtomicU32,
     nr_cgroups: AtomicU32,
+    /// The active pid namespace of the task that made the hierarchy (its first mounter).
+    pid_ns: ARef<PidNamespace>,
 }
 
 impl Root {
@@ -67,6 +70,7 @@ impl Root {
                 release_agent <- new_mutex!(agent, "cgroup_release_agent"),
                 subsys_mask: AtomicU32::new(0),
                 nr_cgroups: AtomicU32::new(0),
+                pid_ns: PidNamespace::current_active(),
             }),
             GFP_KERNEL,
         )
@@ -76,6 +80,12 @@ impl Root {
     /// `/proc/<pid>/cgroup`.
     pub fn id(&self) -> i32 {
         self.id
+    }
+
+    /// The pid namespace of the task that made the hierarchy: the numbers of the groups the
+    /// kernel names after tasks (ns) are the tasks' numbers there.
+    pub fn pid_ns(&self) -> &PidNamespace {
+        &self.pid_ns
     }
 
     /// The `name=` of the hierarchy (empty if none).

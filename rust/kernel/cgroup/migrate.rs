@@ -375,9 +375,16 @@ fn clone_locked(
     }
 }
 
-/// The name of the group made for `task` when it gets new namespaces: its pid, in decimal.
-fn pid_name(task: &Task) -> Result<CString> {
-    CString::try_from_fmt(crate::fmt!("{}", task.pid()))
+/// The name of the group made in hierarchy `root` for `task` when it gets new namespaces: its
+/// pid as seen from the hierarchy's maker, in decimal (a task that is still being forked is
+/// found by its global number, as its own pid link is not set yet). A task the maker cannot
+/// see (outside its pid namespace) is named after its global number.
+fn pid_name(root: &Root, task: &Task) -> Result<CString> {
+    let nr = match root.pid_ns().nr_of_global(task.pid()) {
+        0 => task.pid(),
+        nr => nr,
+    };
+    CString::try_from_fmt(crate::fmt!("{}", nr))
 }
 
 /// `unshare()` made new namespaces for the current task (`flags` are the `CLONE_NEW*` flags it
@@ -398,7 +405,7 @@ pub(super) fn unshare_current() -> Result {
         return Ok(());
     };
     let task = crate::current!();
-    let name = pid_name(task)?;
+    let name = pid_name(top.root(), task)?;
     clone_locked(core, &mut state, &top, task, &name).map(|_| ())
 }
 
@@ -437,7 +444,7 @@ pub(super) fn fork_prepare(child: &Task) -> Result<Option<ARef<CssSet>>> {
     let parent: ARef<Cgroup> = from
         .group_in(top.root())
         .map_or_else(|| top.clone(), ARef::from);
-    let name = pid_name(child)?;
+    let name = pid_name(top.root(), child)?;
     let group = state.create_group(&parent, &name, Attrs::current_owner(0o755))?;
     let set = match cset::find_or_create(core, &state, &from, &group) {
         Ok(set) => set,

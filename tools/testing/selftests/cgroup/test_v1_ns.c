@@ -647,6 +647,59 @@ TEST(with_cpuacct)
 	EXPECT_EQ(0, wait_num_cgroups("ns", 1));
 }
 
+/*
+ * Groups are named after the task's pid as seen from the pid namespace of the
+ * task that made the hierarchy: made by pid 1 of a new pid namespace, the
+ * group of pid 1's own unshare() is "1", not its number in the initial
+ * namespace.
+ */
+TEST(named_in_the_makers_pid_namespace)
+{
+	int hier, num, fds[2], pid, reporter, status;
+	char line[512], want[64];
+
+	if (!have_ns())
+		SKIP(return, NO_NS);
+	ASSERT_EQ(0, proc_cgroups("ns", &hier, &num));
+	ASSERT_EQ(0, hier) TH_LOG("ns is mounted already");
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		pid_t init;
+
+		close(fds[0]);
+		if (unshare(CLONE_NEWPID))
+			_exit(2);
+		init = fork();
+		if (init < 0)
+			_exit(3);
+		if (!init) {
+			/* Pid 1 of the new namespace makes the hierarchy. */
+			if (getpid() != 1 || try_mount(MNT, "ns") || unshare(CLONE_NEWUTS))
+				_exit(4);
+			_exit(report(fds[1], "ns") ? 5 : 0);
+		}
+		if (waitpid(init, &status, 0) != init || !WIFEXITED(status))
+			_exit(6);
+		_exit(WEXITSTATUS(status));
+	}
+	close(fds[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, read_report(fds[0], &reporter, line, sizeof(line)));
+	close(fds[0]);
+	EXPECT_EQ(1, reporter);
+	hier = ns_hier();
+	ASSERT_LT(0, hier);
+	snprintf(want, sizeof(want), "%d:ns:/1\n", hier);
+	EXPECT_STREQ(want, line);
+	/* The mount is in the shared mount namespace: it outlived its maker. */
+	EXPECT_EQ(0, rmdir(MNT "/1"));
+	EXPECT_EQ(0, umount(MNT));
+}
+
 TEST(not_mounted_creates_nothing)
 {
 	static char stack[64 * 1024];	/* 16-byte aligned, as any array this size */
