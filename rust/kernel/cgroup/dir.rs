@@ -57,15 +57,17 @@ impl DirOps for Dirs {
     }
 
     fn rename(dir: ActiveDir<'_, Self>, new_parent: ActiveDir<'_, Self>, name: &CStr) -> Result {
+        // A name with a newline would make /proc/<pid>/cgroup unparsable. It is refused
+        // before a move to another parent is: C gives EINVAL for both at once.
+        if name.as_bytes().contains(&b'\n') {
+            return Err(EINVAL);
+        }
         if !dir
             .node()
             .parent()
             .is_some_and(|p| core::ptr::eq(p, new_parent.node()))
         {
             return Err(EIO);
-        }
-        if name.as_bytes().contains(&b'\n') {
-            return Err(EINVAL);
         }
         let cgrp: ARef<Cgroup> = dir.data().into();
         new_parent.with_broken_protection(|_| {

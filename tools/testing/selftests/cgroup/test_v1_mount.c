@@ -239,6 +239,21 @@ TEST_F(hier, rename_rules)
 	EXPECT_EQ(0, rename(MNT "/c", MNT "/a"));
 }
 
+/*
+ * Found by test_v1_fuzz: a new name with a newline, into another group, is
+ * refused for the newline (EINVAL) before it is for the move (EIO).
+ */
+TEST_F(hier, rename_newline_checked_before_parent)
+{
+	ASSERT_EQ(0, mkdir(MNT "/a", 0755));
+	ASSERT_EQ(0, mkdir(MNT "/a/b", 0755));
+	EXPECT_EQ(-1, rename(MNT "/a/b", MNT "/b\n"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, access(MNT "/a/b", F_OK));
+	EXPECT_EQ(0, rmdir(MNT "/a/b"));
+	EXPECT_EQ(0, rmdir(MNT "/a"));
+}
+
 TEST_F(hier, shared_by_name)
 {
 	/* A name alone finds the existing hierarchy: no "none" needed. */
