@@ -93,6 +93,15 @@ impl CsetTable {
         &mut self.buckets[(hash % NR_BUCKETS as u64) as usize]
     }
 
+    /// The set with hash `hash` for which `same` holds, if any: only its bucket is searched.
+    fn find(&self, hash: u64, same: impl Fn(&CssSet) -> bool) -> Option<&CssSet> {
+        // SAFETY: As in `sets()`.
+        self.buckets[(hash % NR_BUCKETS as u64) as usize]
+            .iter()
+            .map(|&c| unsafe { &*c })
+            .find(|&set| set.hash == hash && same(set))
+    }
+
     /// Every set in the table. The lock (our `&self`) keeps them alive.
     fn sets(&self) -> impl Iterator<Item = &CssSet> {
         // SAFETY: Sets are in the table while their count is not zero; they are removed from it
@@ -552,7 +561,13 @@ pub(super) fn fork_unassign(child: &Task) -> Option<ARef<CssSet>> {
 }
 
 /// Links a new task into its set: from now on it is listed in its groups.
+///
+/// An idle task (pid 0, made by `fork_idle()` for each CPU) keeps its set, but is not linked:
+/// it is in no group's `tasks` and counts in no group, as in C.
 pub(super) fn fork_link(core: &Core, child: &Task) {
+    if child.pid() == 0 {
+        return;
+    }
     let mut guard = lock(core);
     if let Some(set) = task_cset_locked(child, &guard) {
         let set = ptr::from_ref(set);
@@ -713,9 +728,10 @@ pub(super) fn find_or_create(
     let hash = hash_of(wanted());
     {
         let guard = lock(core);
-        let same = |set: &&CssSet| set.hash == hash && set.has_groups(wanted());
         // Taking a reference on a set in the table, whose count is not zero, is allowed.
-        let found = guard.sets().find(same).map(ARef::from);
+        let found = guard
+            .find(hash, |set| set.has_groups(wanted()))
+            .map(ARef::from);
         drop(guard);
         if let Some(set) = found {
             return Ok(set);
@@ -795,19 +811,17 @@ pub(super) fn give_root_css(core: &Core, id: SubsysId, css: &RawCss) {
 }
 
 /// Makes the set of the init task: no group but top groups. Called once by `cgroup_init()`,
-/// while the init task is the only task, before any hierarchy exists.
+/// while the init task is the only task, before any hierarchy exists. The init task, which
+/// becomes CPU 0's idle task, is not linked (see [`fork_link`]).
 pub(super) fn init(core: &Core, state: &State, init_task: &'static Task) -> Result {
     let set = new_cset(state, KVec::new())?;
-    let raw: *const CssSet = &*set;
     let mut guard = lock(core);
     publish(&mut guard, &set)?;
     // SAFETY: `init_task`'s node is set up here, before it can be on any list.
     unsafe { ListHead::init(init_task.cgroup_node().as_ptr()) };
+    drop(guard);
     // The init task had no set: nothing is given back.
     drop(swap_set(init_task, Some(set)));
-    // SAFETY: The init task, never freed, points to the set, which its reference keeps alive;
-    // its node is on no list.
-    unsafe { link_task(&mut guard, &*raw, init_task) };
     Ok(())
 }
 

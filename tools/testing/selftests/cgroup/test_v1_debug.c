@@ -316,6 +316,20 @@ TEST_F(dbg, css_links_and_states)
 	kill_and_reap(pid);
 }
 
+/*
+ * Found by test_v1_race: the idle tasks (pid 0, one per CPU) belong to no
+ * group. The top group's css_set links list no "task 0", and its
+ * debug.taskcount does not count them (C's cgroup_post_fork() links only
+ * tasks with a pid).
+ */
+TEST_F(dbg, idle_tasks_are_in_no_group)
+{
+	static char buf[65536];
+
+	ASSERT_LT(0, read_text(MNT "/debug.cgroup_css_links", buf, sizeof(buf)));
+	EXPECT_EQ(NULL, strstr(buf, "  task 0\n")) TH_LOG("%s", buf);
+}
+
 TEST_F(dbg, current_css_set)
 {
 	char buf[4096], line[64];
