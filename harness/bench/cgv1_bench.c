@@ -18,6 +18,9 @@
  * node 1, with page faults before any hierarchy exists as their floor; no ns
  * controller, for unshare_uts_exit_ns_mounted, whose floor is
  * unshare_uts_exit, run in every kernel before ns is mounted).
+ * With "scale", only the scale cases, on one named hierarchy: memory per
+ * group and per css_set, and the cost of attach, mkdir and reading tasks as
+ * the css_sets, depth, siblings and threads grow (see bench_scale()).
  * Time is CLOCK_MONOTONIC, which counts instructions when QEMU runs with
  * -icount, so repeated runs agree closely.
  */
@@ -738,9 +741,9 @@ static void cset_helper_place(struct cset_helper *h, long n)
 	read_n(h->ready, n, "cset helper threads did not move");
 }
 
-/* /proc/meminfo's Slab:, SUnreclaim: and Percpu:, in bytes. */
+/* /proc/meminfo's Slab: and Percpu: in bytes (SUnreclaim: is only printed). */
 struct mem {
-	long long slab, sunreclaim, percpu;
+	long long slab, percpu;
 };
 
 static long long meminfo_field(const char *text, const char *key)
@@ -759,8 +762,14 @@ static void read_mem(struct mem *m, const char *when)
 	ssize_t n;
 	int fd;
 
-	/* Let RCU-deferred frees and queued work finish first. */
+	/*
+	 * Let RCU-deferred frees and queued work finish first, and drop the
+	 * dentry and inode caches (the groups' directories, the tasks files
+	 * the threads opened): what is left is what groups and sets pin.
+	 */
 	sleep(2);
+	write_file("/proc/sys/vm/drop_caches", "2\n");
+	sleep(1);
 	fd = open("/proc/meminfo", O_RDONLY);
 	if (fd < 0)
 		die("open /proc/meminfo");
@@ -770,22 +779,21 @@ static void read_mem(struct mem *m, const char *when)
 		die("read /proc/meminfo");
 	text[n] = '\0';
 	m->slab = meminfo_field(text, "\nSlab:");
-	m->sunreclaim = meminfo_field(text, "\nSUnreclaim:");
 	m->percpu = meminfo_field(text, "\nPercpu:");
 	printf("bench-info: meminfo %s: Slab %lld kB, SUnreclaim %lld kB, Percpu %lld kB\n",
-	       when, m->slab >> 10, m->sunreclaim >> 10, m->percpu >> 10);
+	       when, m->slab >> 10, meminfo_field(text, "\nSUnreclaim:") >> 10, m->percpu >> 10);
 }
 
-/* Prints mem_per_<what>_bytes (Slab), _unreclaimable_bytes and _percpu_bytes. */
-static void report_mem(const char *what, long long slab, long long sunreclaim,
-		       long long percpu)
+/*
+ * Prints mem_per_<what>_bytes (Slab:) and mem_per_<what>_percpu_bytes. With
+ * SLUB_TINY (our kernels) no slab is reclaimable: SUnreclaim: equals Slab:.
+ */
+static void report_mem(const char *what, long long slab, long long percpu)
 {
 	char name[64];
 
 	snprintf(name, sizeof(name), "mem_per_%s_bytes", what);
 	report(name, slab, 1);
-	snprintf(name, sizeof(name), "mem_per_%s_unreclaimable_bytes", what);
-	report(name, sunreclaim, 1);
 	snprintf(name, sizeof(name), "mem_per_%s_percpu_bytes", what);
 	report(name, percpu, 1);
 }
@@ -815,7 +823,7 @@ static void bench_groups_csets(long scale)
 	static const long steps[] = { 100, 1000, 10000 };
 	struct cset_helper h[ARRAY_SIZE(steps)];
 	struct mem m0, m1, m2, m3;
-	long long grp[3], cset[3] = { 0 };
+	long long grp[2], cset[2] = { 0 };
 	char path[64];
 	unsigned int k;
 	long i, from;
@@ -829,12 +837,11 @@ static void bench_groups_csets(long scale)
 	}
 	read_mem(&m1, "after 10000 groups");
 	grp[0] = (m1.slab - m0.slab) / 10000;
-	grp[1] = (m1.sunreclaim - m0.sunreclaim) / 10000;
-	grp[2] = (m1.percpu - m0.percpu) / 10000;
-	report_mem("group", grp[0], grp[1], grp[2]);
+	grp[1] = (m1.percpu - m0.percpu) / 10000;
+	report_mem("group", grp[0], grp[1]);
 
-	make_group("x");
-	make_group("y");
+	mkdir_p(CS "/x");
+	mkdir_p(CS "/y");
 	pid = spawn_sleeper();
 	write_pid(CS "/x", "tasks", pid);
 	for (k = 0, from = 0; k < ARRAY_SIZE(steps); from = steps[k++]) {
@@ -848,16 +855,17 @@ static void bench_groups_csets(long scale)
 		if (last) {
 			read_mem(&m3, "after moving 9000 threads");
 			cset[0] = (m3.slab - m2.slab) / n;
-			cset[1] = (m3.sunreclaim - m2.sunreclaim) / n;
-			cset[2] = (m3.percpu - m2.percpu) / n;
+			cset[1] = (m3.percpu - m2.percpu) / n;
 		}
 		bench_attach_csets(pid, steps[k], 2000 * scale);
 	}
-	report_mem("css_set", cset[0], cset[1], cset[2]);
-	report_mem("populated_group", grp[0] + cset[0], grp[1] + cset[1], grp[2] + cset[2]);
+	report_mem("css_set", cset[0], cset[1]);
+	report_mem("populated_group", grp[0] + cset[0], grp[1] + cset[1]);
 	for (k = 0; k < ARRAY_SIZE(steps); k++)
 		reap(h[k].pid);
 	reap(pid);
+	/* The css_sets and groups of 10,000 exited threads are freed after RCU. */
+	sleep(2);
 }
 
 /* mkdir+rmdir of a group at depth 10, 100 and 1,000 (the root is depth 0). */
@@ -999,11 +1007,10 @@ static void bench_read_tasks_threads(long scale)
 }
 
 static const char *const scale_cases[] = {
-	"mem_per_group_bytes", "mem_per_group_unreclaimable_bytes", "mem_per_group_percpu_bytes",
+	"mem_per_group_bytes", "mem_per_group_percpu_bytes",
 	"attach_task_100_csets", "attach_task_1000_csets", "attach_task_10000_csets",
-	"mem_per_css_set_bytes", "mem_per_css_set_unreclaimable_bytes",
-	"mem_per_css_set_percpu_bytes", "mem_per_populated_group_bytes",
-	"mem_per_populated_group_unreclaimable_bytes", "mem_per_populated_group_percpu_bytes",
+	"mem_per_css_set_bytes", "mem_per_css_set_percpu_bytes",
+	"mem_per_populated_group_bytes", "mem_per_populated_group_percpu_bytes",
 	"mkdir_depth_10", "mkdir_depth_100", "mkdir_depth_1000",
 	"mkdir_sibling_1000", "mkdir_sibling_10000", "mkdir_sibling_100000",
 	"read_tasks_threads_1000", "read_tasks_threads_10000", "read_tasks_threads_100000",
