@@ -18,6 +18,9 @@
  * node 1, with page faults before any hierarchy exists as their floor; no ns
  * controller, for unshare_uts_exit_ns_mounted, whose floor is
  * unshare_uts_exit, run in every kernel before ns is mounted).
+ * With "scale", only the scale cases, on one named hierarchy: memory per
+ * group and per css_set, and the cost of attach, mkdir and reading tasks as
+ * the css_sets, depth, siblings and threads grow (see bench_scale()).
  * Time is CLOCK_MONOTONIC, which counts instructions when QEMU runs with
  * -icount, so repeated runs agree closely.
  */
@@ -597,6 +600,445 @@ static void bench_freeze_thaw(long ops)
 		die("rmdir " FRZ "/busy");
 }
 
+/*
+ * The scale cases ("scale" mode, harness/cgv1 bench --scale): what one
+ * operation costs as the number of groups, css_sets, depth or threads grows
+ * (the slope between the sizes is what matters), and the memory a group and
+ * a css_set take. One named hierarchy without controllers on CS.
+ */
+
+/* Each helper thread's stack, carved from one mapping (one VMA for all). */
+#define TSTACK (32 << 10)
+
+/* What a crowd thread does: its index, and the helper's pipes. */
+struct crowd_arg {
+	long i;
+	const char *dir;	/* moves into <dir>/<i> after a byte on @go, if set */
+	int go, ready;		/* reads a byte from @go; writes one to @ready when placed */
+};
+
+static void *crowd_thread(void *p)
+{
+	struct crowd_arg *a = p;
+	char path[128], c;
+
+	if (a->dir) {
+		if (read(a->go, &c, 1) != 1)
+			die("read go");
+		snprintf(path, sizeof(path), "%s/%ld/tasks", a->dir, a->i);
+		write_file(path, "0\n");
+		if (write(a->ready, &c, 1) != 1)
+			die("write ready");
+	}
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* Makes a thread of this process on @stack (TSTACK bytes); 0 or an errno. */
+static int crowd_spawn(char *stack, struct crowd_arg *a)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int err;
+
+	if (pthread_attr_init(&attr) ||
+	    pthread_attr_setstack(&attr, stack, TSTACK))
+		die("pthread_attr");
+	err = pthread_create(&t, &attr, crowd_thread, a);
+	pthread_attr_destroy(&attr);
+	return err;
+}
+
+static char *crowd_stacks(long n)
+{
+	char *p = mmap(NULL, n * TSTACK, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap %ld stacks", n);
+	return p;
+}
+
+/* Reads @n bytes from @fd, or dies. */
+static void read_n(int fd, long n, const char *what)
+{
+	char tmp[4096];
+	ssize_t r;
+
+	while (n > 0) {
+		r = read(fd, tmp, n < (long)sizeof(tmp) ? n : (long)sizeof(tmp));
+		if (r <= 0)
+			die("%s", what);
+		n -= r;
+	}
+}
+
+struct cset_helper {
+	pid_t pid;
+	int go, ready;		/* our ends */
+};
+
+/*
+ * Forks a helper with one thread per group <dir>/<from> .. <dir>/<to - 1>;
+ * returns once the threads exist (still in the helper's group). Each moves
+ * into its own group, a css_set of its own, on a byte written to h->go, and
+ * writes a byte to h->ready once there.
+ */
+static void cset_helper_start(struct cset_helper *h, const char *dir, long from, long to)
+{
+	int go[2], ready[2];
+	long i;
+
+	if (pipe(go) || pipe(ready))
+		die("pipe");
+	h->pid = fork();
+	if (h->pid < 0)
+		die("fork");
+	if (!h->pid) {
+		struct rlimit nofile = { 4 * (to - from) + 64, 4 * (to - from) + 64 };
+		struct crowd_arg *args = calloc(to - from, sizeof(*args));
+		char *stacks = crowd_stacks(to - from);
+
+		close(go[1]);
+		close(ready[0]);
+		if (!args)
+			die("calloc");
+		/* Each thread opens a tasks file: many may be open at once. */
+		if (setrlimit(RLIMIT_NOFILE, &nofile))
+			die("setrlimit");
+		for (i = from; i < to; i++) {
+			args[i - from] = (struct crowd_arg){ i, dir, go[0], ready[1] };
+			errno = crowd_spawn(stacks + (i - from) * TSTACK, &args[i - from]);
+			if (errno)
+				die("pthread_create %ld", i);
+		}
+		if (write(ready[1], "c", 1) != 1)
+			die("write");
+		for (;;)
+			pause();
+	}
+	close(go[0]);
+	close(ready[1]);
+	h->go = go[1];
+	h->ready = ready[0];
+	read_n(h->ready, 1, "cset helper did not start its threads");
+}
+
+/* Releases the helper's threads into their groups; returns once all are there. */
+static void cset_helper_place(struct cset_helper *h, long n)
+{
+	static char ones[4096];
+	long left = n;
+
+	while (left > 0) {
+		long k = left < (long)sizeof(ones) ? left : (long)sizeof(ones);
+
+		if (write(h->go, ones, k) != k)
+			die("write go");
+		left -= k;
+	}
+	read_n(h->ready, n, "cset helper threads did not move");
+}
+
+/* /proc/meminfo's Slab: and Percpu: in bytes (SUnreclaim: is only printed). */
+struct mem {
+	long long slab, percpu;
+};
+
+static long long meminfo_field(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+	long long kb;
+
+	if (!p || sscanf(p + strlen(key), " %lld", &kb) != 1)
+		die("no %s in /proc/meminfo", key);
+	return kb * 1024;
+}
+
+static void read_mem(struct mem *m, const char *when)
+{
+	static char text[8192];
+	ssize_t n;
+	int fd;
+
+	/*
+	 * Let RCU-deferred frees and queued work finish first, and drop the
+	 * dentry and inode caches (the groups' directories, the tasks files
+	 * the threads opened): what is left is what groups and sets pin.
+	 */
+	sleep(2);
+	write_file("/proc/sys/vm/drop_caches", "2\n");
+	sleep(1);
+	fd = open("/proc/meminfo", O_RDONLY);
+	if (fd < 0)
+		die("open /proc/meminfo");
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		die("read /proc/meminfo");
+	text[n] = '\0';
+	m->slab = meminfo_field(text, "\nSlab:");
+	m->percpu = meminfo_field(text, "\nPercpu:");
+	printf("bench-info: meminfo %s: Slab %lld kB, SUnreclaim %lld kB, Percpu %lld kB\n",
+	       when, m->slab >> 10, meminfo_field(text, "\nSUnreclaim:") >> 10, m->percpu >> 10);
+}
+
+/*
+ * Prints mem_per_<what>_bytes (Slab:) and mem_per_<what>_percpu_bytes. With
+ * SLUB_TINY (our kernels) no slab is reclaimable: SUnreclaim: equals Slab:.
+ */
+static void report_mem(const char *what, long long slab, long long percpu)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "mem_per_%s_bytes", what);
+	report(name, slab, 1);
+	snprintf(name, sizeof(name), "mem_per_%s_percpu_bytes", what);
+	report(name, percpu, 1);
+}
+
+/* Attach of one sleeping task, alternating between CS/x and CS/y. */
+static void bench_attach_csets(pid_t pid, long ncsets, long ops)
+{
+	char name[64];
+	long long t0;
+	long i;
+
+	t0 = now_ns();
+	for (i = 0; i < ops; i++)
+		write_pid(i & 1 ? CS "/y" : CS "/x", "tasks", pid);
+	snprintf(name, sizeof(name), "attach_task_%ld_csets", ncsets);
+	report(name, now_ns() - t0, ops);
+}
+
+/*
+ * Memory per empty group (10,000 siblings under CS/m), then attach with
+ * 100, 1,000 and 10,000 populated groups: one helper thread alone in each
+ * of CS/m/<i>, so that many distinct css_sets. The last 9,000 threads move
+ * between two meminfo readings: the memory per css_set.
+ */
+static void bench_groups_csets(long scale)
+{
+	static const long steps[] = { 100, 1000, 10000 };
+	struct cset_helper h[ARRAY_SIZE(steps)];
+	struct mem m0, m1, m2, m3;
+	long long grp[2], cset[2] = { 0 };
+	char path[64];
+	unsigned int k;
+	long i, from;
+	pid_t pid;
+
+	mkdir_p(CS "/m");
+	read_mem(&m0, "before 10000 groups");
+	for (i = 0; i < 10000; i++) {
+		snprintf(path, sizeof(path), CS "/m/%ld", i);
+		mkdir_p(path);
+	}
+	read_mem(&m1, "after 10000 groups");
+	grp[0] = (m1.slab - m0.slab) / 10000;
+	grp[1] = (m1.percpu - m0.percpu) / 10000;
+	report_mem("group", grp[0], grp[1]);
+
+	mkdir_p(CS "/x");
+	mkdir_p(CS "/y");
+	pid = spawn_sleeper();
+	write_pid(CS "/x", "tasks", pid);
+	for (k = 0, from = 0; k < ARRAY_SIZE(steps); from = steps[k++]) {
+		long n = steps[k] - from;
+		int last = k == ARRAY_SIZE(steps) - 1;
+
+		cset_helper_start(&h[k], CS "/m", from, steps[k]);
+		if (last)
+			read_mem(&m2, "before moving 9000 threads");
+		cset_helper_place(&h[k], n);
+		if (last) {
+			read_mem(&m3, "after moving 9000 threads");
+			cset[0] = (m3.slab - m2.slab) / n;
+			cset[1] = (m3.percpu - m2.percpu) / n;
+		}
+		bench_attach_csets(pid, steps[k], 2000 * scale);
+	}
+	report_mem("css_set", cset[0], cset[1]);
+	report_mem("populated_group", grp[0] + cset[0], grp[1] + cset[1]);
+	for (k = 0; k < ARRAY_SIZE(steps); k++)
+		reap(h[k].pid);
+	reap(pid);
+	/* The css_sets and groups of 10,000 exited threads are freed after RCU. */
+	sleep(2);
+}
+
+/* mkdir+rmdir of a group at depth 10, 100 and 1,000 (the root is depth 0). */
+static void bench_depth(long scale)
+{
+	static const int depths[] = { 10, 100, 1000 };
+	int fd, nfd, level = 0;
+	char name[64];
+	unsigned int k;
+	long long t0;
+	long i, ops = 200 * scale;
+
+	/* Paths past PATH_MAX: each step goes from the parent's fd. */
+	fd = open(CS, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		die("open " CS);
+	for (k = 0; k < ARRAY_SIZE(depths); k++) {
+		for (; level < depths[k] - 1; level++) {
+			if (mkdirat(fd, "d", 0755))
+				die("mkdir at depth %d", level + 1);
+			nfd = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+			if (nfd < 0)
+				die("open at depth %d", level + 1);
+			close(fd);
+			fd = nfd;
+		}
+		t0 = now_ns();
+		for (i = 0; i < ops; i++) {
+			if (mkdirat(fd, "x", 0755))
+				die("mkdir at depth %d", depths[k]);
+			if (unlinkat(fd, "x", AT_REMOVEDIR))
+				die("rmdir at depth %d", depths[k]);
+		}
+		snprintf(name, sizeof(name), "mkdir_depth_%d", depths[k]);
+		report(name, now_ns() - t0, ops);
+	}
+	close(fd);
+}
+
+/* mkdir+rmdir of the 1,000th, 10,000th and 100,000th sibling under CS/s. */
+static void bench_siblings(long scale)
+{
+	static const long counts[] = { 1000, 10000, 100000 };
+	char name[64];
+	unsigned int k;
+	long made = 0;
+	int fd;
+
+	mkdir_p(CS "/s");
+	fd = open(CS "/s", O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		die("open " CS "/s");
+	for (k = 0; k < ARRAY_SIZE(counts); k++) {
+		for (; made < counts[k] - 1; made++) {
+			snprintf(name, sizeof(name), "%ld", made);
+			if (mkdirat(fd, name, 0755))
+				die("mkdir sibling %s", name);
+		}
+		snprintf(name, sizeof(name), "mkdir_sibling_%ld", counts[k]);
+		bench_mkdir_rmdir(name, CS "/s", 200 * scale);
+	}
+	close(fd);
+}
+
+/* The number of lines in @path. */
+static long count_lines(const char *path)
+{
+	long lines = 0;
+	ssize_t n, i;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die("open %s", path);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return lines;
+}
+
+/*
+ * Reading tasks of CS/t, which holds one helper process of 1,000, 10,000 and
+ * 100,000 threads (its main thread and the rest). Absent from the size
+ * where the helper could not make that many.
+ */
+static void bench_read_tasks_threads(long scale)
+{
+	static const long counts[] = { 1000, 10000, 100000 };
+	static const long ops[] = { 200, 20, 3 };
+	int cmd[2], ack[2];
+	char name[64], why[64];
+	unsigned int k;
+	long got;
+	pid_t pid;
+
+	mkdir_p(CS "/t");
+	if (pipe(cmd) || pipe(ack))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		const long max = counts[ARRAY_SIZE(counts) - 1];
+		struct crowd_arg arg = { 0 };
+		char *stacks = crowd_stacks(max);
+		long want, have = 1;
+
+		close(cmd[1]);
+		close(ack[0]);
+		write_pid(CS "/t", "tasks", getpid());
+		while (read(cmd[0], &want, sizeof(want)) == sizeof(want)) {
+			/* The threads start in CS/t: the group of their process. */
+			while (have < want && !crowd_spawn(stacks + have * TSTACK, &arg))
+				have++;
+			if (write(ack[1], &have, sizeof(have)) != sizeof(have))
+				die("write");
+		}
+		_exit(0);
+	}
+	close(cmd[0]);
+	close(ack[1]);
+	for (k = 0; k < ARRAY_SIZE(counts); k++) {
+		snprintf(name, sizeof(name), "read_tasks_threads_%ld", counts[k]);
+		if (write(cmd[1], &counts[k], sizeof(counts[k])) != sizeof(counts[k]) ||
+		    read(ack[0], &got, sizeof(got)) != sizeof(got))
+			die("thread helper");
+		if (got < counts[k]) {
+			snprintf(why, sizeof(why), "only %ld threads could be made", got);
+			absent(name, why);
+			continue;
+		}
+		if (count_lines(CS "/t/tasks") != counts[k])
+			die("tasks of " CS "/t does not list %ld threads", counts[k]);
+		time_reads(name, CS "/t/tasks", ops[k] * scale);
+	}
+	printf("bench-info: the thread helper made %ld threads\n", got);
+	/* Powering off ends the threads: killing 100,000 of them costs minutes. */
+}
+
+static const char *const scale_cases[] = {
+	"mem_per_group_bytes", "mem_per_group_percpu_bytes",
+	"attach_task_100_csets", "attach_task_1000_csets", "attach_task_10000_csets",
+	"mem_per_css_set_bytes", "mem_per_css_set_percpu_bytes",
+	"mem_per_populated_group_bytes", "mem_per_populated_group_percpu_bytes",
+	"mkdir_depth_10", "mkdir_depth_100", "mkdir_depth_1000",
+	"mkdir_sibling_1000", "mkdir_sibling_10000", "mkdir_sibling_100000",
+	"read_tasks_threads_1000", "read_tasks_threads_10000", "read_tasks_threads_100000",
+};
+
+/* The scale cases, on one named hierarchy; absent without a cgroup filesystem. */
+static void bench_scale(long scale)
+{
+	unsigned int i;
+
+	mkdir_p("/bench");
+	mkdir_p(CS);
+	if (mount("none", CS, "cgroup", 0, "none,name=scale")) {
+		printf("bench-info: cannot mount -o none,name=scale (%s)\n", strerror(errno));
+		for (i = 0; i < ARRAY_SIZE(scale_cases); i++)
+			absent(scale_cases[i], "no cgroup filesystem");
+		return;
+	}
+	printf("bench-info: hierarchy -o none,name=scale\n");
+	/* Room for 100,000 threads: pids, the thread count. */
+	write_file("/proc/sys/kernel/pid_max", "4194304\n");
+	write_file("/proc/sys/kernel/threads-max", "1000000\n");
+	bench_groups_csets(scale);
+	bench_depth(scale);
+	bench_siblings(scale);
+	bench_read_tasks_threads(scale);
+}
+
 static void make_siblings(int from, int to)
 {
 	char path[256];
@@ -726,6 +1168,11 @@ int main(int argc, char **argv)
 		 */
 		mkdir_p("/bench");
 		bench_freeze_thaw(20 * scale);
+		printf("bench-done\n");
+		return 0;
+	}
+	if (!strcmp(mode, "scale")) {
+		bench_scale(scale);
 		printf("bench-done\n");
 		return 0;
 	}
