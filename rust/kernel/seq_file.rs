@@ -100,6 +100,42 @@ impl SeqFile {
         unsafe { bindings::seq_put_decimal_ull(self.0.get(), empty.as_char_ptr(), value) };
     }
 
+    /// Returns whether `len` more bytes fit in the buffer. If they do not, marks the buffer
+    /// overflowed, as a write that does not fit would, without writing: the seq_file core then
+    /// calls the callback again with a buffer twice as large. A callback that knows how much it
+    /// will print can so skip the work of passes whose output could not fit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use kernel::{bindings, seq_file::SeqFile};
+    /// # let mut buf = [0u8; 8];
+    /// # // SAFETY: All zeroes is a valid, empty `struct seq_file`.
+    /// # let mut raw: bindings::seq_file = unsafe { core::mem::zeroed() };
+    /// # raw.buf = buf.as_mut_ptr().cast();
+    /// # raw.size = buf.len();
+    /// # // SAFETY: `raw` is valid and nothing else uses it while `m` is alive.
+    /// # let m = unsafe { SeqFile::from_raw(&mut raw) };
+    /// m.write_bytes(b"abc");
+    /// assert!(m.has_room(5));
+    /// assert_eq!(raw.count, 3);
+    /// assert!(!m.has_room(6));
+    /// // Overflowed: everything written is dropped and the core retries.
+    /// assert_eq!(raw.count, raw.size);
+    /// ```
+    pub fn has_room(&self, len: usize) -> bool {
+        let m = self.0.get();
+        // SAFETY: By the type invariant the seq_file is valid and only we write to it. Setting
+        // `count` to `size` is how C's `seq_set_overflow()` records an overflow.
+        unsafe {
+            if (*m).count.saturating_add(len) <= (*m).size {
+                return true;
+            }
+            (*m).count = (*m).size;
+        }
+        false
+    }
+
     /// Appends the address of `obj` hashed, as the C `%p` does, so that objects can be told
     /// apart without revealing where they are.
     pub fn write_hashed_ptr<T>(&self, obj: &T) {

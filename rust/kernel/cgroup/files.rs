@@ -31,7 +31,15 @@ const MAX_AGENT_LEN: usize = bindings::PATH_MAX as usize - 1;
 ///
 /// The ids are collected in batches under the css_set lock, into a vector that grows between
 /// batches.
+///
+/// The listing is one seq_file record; a record that overflows is shown again with a buffer
+/// twice as large. Every thread of `tasks` takes at least two bytes (a digit and a newline), so
+/// a buffer with less room is known to overflow before any id is collected: only the last pass
+/// collects and sorts. (`cgroup.procs` lists one line per thread group: no such bound.)
 fn show_ids(cgrp: &Cgroup, tgids: bool, m: &SeqFile) -> Result {
+    if !tgids && !m.has_room(cgrp.nr_tasks() as usize * 2) {
+        return Ok(());
+    }
     let mut ids: KVec<i32> = KVec::with_capacity(cgrp.nr_tasks() as usize + 16, GFP_KERNEL)?;
     let mut cursor = KBox::pin_init(super::cset::TaskCursor::new(cgrp), GFP_KERNEL)?;
     loop {
