@@ -48,6 +48,7 @@ use kernel::prelude::*;
 use kernel::sched_domain::{self, Partition};
 use kernel::seq_file::SeqFile;
 use kernel::seq_print;
+use kernel::stack_pin_init;
 use kernel::sync::rcu;
 use kernel::sync::{
     new_condvar, new_mutex, new_spinlock, new_spinlock_irq, CondVar, Mutex, OnceBox, SpinLock,
@@ -591,12 +592,14 @@ fn online_mems(css: &Css<Cpuset>) -> Nodemask {
 }
 
 /// Calls `f` with each task of `cgrp` (not of its descendants); `f` may sleep.
-fn for_each_task(cgrp: &Cgroup, mut f: impl FnMut(&Task)) -> Result {
-    let mut cursor = KBox::pin_init(TaskCursor::new(cgrp), GFP_KERNEL)?;
+///
+/// The cursor lives on the stack: the walk allocates nothing and cannot fail, so a mask change
+/// that is made always reaches every task (as C's `css_task_iter` does).
+fn for_each_task(cgrp: &Cgroup, mut f: impl FnMut(&Task)) {
+    stack_pin_init!(let cursor = TaskCursor::new(cgrp));
     while let Some(task) = cursor.as_mut().next_task() {
         f(&task);
     }
-    Ok(())
 }
 
 /// Gives every task of `css` the cpuset's CPUs (C's `cpuset_update_tasks_cpumask()`).
@@ -611,7 +614,7 @@ fn update_tasks_cpumask(css: &Css<Cpuset>) {
         css.state().masks.lock().effective_cpus.copy(&mut mask);
         mask.and_with(Cpumask::possible());
     }
-    let _ = for_each_task(css.cgroup(), |task| {
+    for_each_task(css.cgroup(), |task| {
         if top && task.no_setaffinity() {
             return;
         }
@@ -634,7 +637,7 @@ fn update_tasks_nodemask(css: &Css<Cpuset>) {
         (m.effective_mems, m.old_mems)
     };
     let migrate = flags_of(css) & MEMORY_MIGRATE != 0;
-    let _ = for_each_task(css.cgroup(), |task| {
+    for_each_task(css.cgroup(), |task| {
         task.set_mems_allowed(&newmems);
         let Some(mm) = task.mm() else {
             return;
@@ -651,7 +654,7 @@ fn update_tasks_nodemask(css: &Css<Cpuset>) {
 /// Sets every task's memory-spreading flags from its cpuset's.
 fn update_tasks_spread_flags(css: &Css<Cpuset>) {
     let fl = flags_of(css);
-    let _ = for_each_task(css.cgroup(), |task| {
+    for_each_task(css.cgroup(), |task| {
         task.set_spread_page(fl & SPREAD_PAGE != 0);
         task.set_spread_slab(fl & SPREAD_SLAB != 0);
     });
@@ -1198,7 +1201,7 @@ fn readd_deadline_tasks(rebuilt: &sched_domain::Rebuilt) {
             .map(|t| ARef::from(t.cgroup()))
     };
     if let Some(top) = top {
-        let _ = for_each_task(&top, |t| rebuilt.add_deadline_task(t));
+        for_each_task(&top, |t| rebuilt.add_deadline_task(t));
     }
     // Usually no cpuset has deadline tasks: one walk that reads a counter per cpuset, and
     // nothing is collected.
@@ -1206,7 +1209,7 @@ fn readd_deadline_tasks(rebuilt: &sched_domain::Rebuilt) {
         return;
     };
     for g in groups.iter() {
-        let _ = for_each_task(g, |t| rebuilt.add_deadline_task(t));
+        for_each_task(g, |t| rebuilt.add_deadline_task(t));
     }
 }
 

@@ -47,7 +47,10 @@ impl State {
         let flags = RootFlags::DEACTIVATED
             .with(RootFlags::SUPPORT_EXPORTOP)
             .with(RootFlags::SUPPORT_USER_XATTR);
-        let kf = KBox::new(kernfs::Root::<Dirs>::new(flags, top.clone())?, GFP_KERNEL)?;
+        // The box first: a `kernfs::Root` is only given back by `destroy()`, so one made
+        // before a failed allocation would leak, with the top group it holds.
+        let kf = KBox::new_uninit(GFP_KERNEL)?;
+        let kf = kf.write(kernfs::Root::<Dirs>::new(flags, top.clone())?);
         top.set_node(self, kf.dir().node().into());
         let made = super::cftype::populate_core(kf.dir(), &top)
             .and_then(|()| self.live.reserve(1, GFP_KERNEL).map_err(Into::into))
