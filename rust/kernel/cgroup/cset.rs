@@ -652,10 +652,19 @@ pub(super) fn lock_for_moves(core: &Core) -> CsetGuard<'_> {
 
 // --- Creating sets. ---
 
+/// The hash of the set of `cgroups` (given in hierarchy order).
+///
+/// The low bits of a product depend only on the low bits of its factors, and the low bits of
+/// group addresses are those of their slab's alignment: without the final mixing (murmur3's
+/// `fmix64`), every set of one group would land in one bucket (the bucket is the hash modulo
+/// [`NR_BUCKETS`]).
 fn hash_of<'a>(cgroups: impl Iterator<Item = &'a Cgroup>) -> u64 {
-    cgroups.fold(0xcbf29ce484222325, |h, c| {
+    let h = cgroups.fold(0xcbf29ce484222325, |h, c| {
         (h ^ (ptr::from_ref::<Cgroup>(c) as u64)).wrapping_mul(0x100000001b3)
-    })
+    });
+    let h = (h ^ (h >> 33)).wrapping_mul(0xff51afd7ed558ccd);
+    let h = (h ^ (h >> 33)).wrapping_mul(0xc4ceb9fe1a85ec53);
+    h ^ (h >> 33)
 }
 
 /// The hierarchy order of a set's groups.
