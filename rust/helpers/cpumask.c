@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 #include <linux/cpumask.h>
+#include <linux/smp.h>
 
 void rust_helper_cpumask_set_cpu(unsigned int cpu, struct cpumask *dstp)
 {
@@ -78,4 +79,14 @@ bool rust_helper_cpumask_equal(const struct cpumask *src1p, const struct cpumask
 unsigned int rust_helper_cpumask_first(const struct cpumask *srcp)
 {
 	return cpumask_first(srcp);
+}
+
+bool rust_helper_cpu_possible(unsigned int cpu)
+{
+	return cpu_possible(cpu);
+}
+
+unsigned int rust_helper_raw_smp_processor_id(void)
+{
+	return raw_smp_processor_id();
 }
