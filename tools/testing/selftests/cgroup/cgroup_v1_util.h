@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
@@ -31,6 +32,30 @@ static inline ssize_t read_text(const char *path, char *buf, size_t size)
 		return -errno;
 	buf[total] = '\0';
 	return total;
+}
+
+/*
+ * Reads a tasks or cgroup.procs file into @ids (at most @max); returns their
+ * number, -1 if the file cannot be read, or -2 if it is not "%d\n" lines of
+ * ascending, unique, positive ids or holds more than @max.
+ */
+static inline int read_ids(const char *path, int *ids, int max)
+{
+	static char buf[1 << 16];
+	char *line, *save;
+	int n = 0;
+
+	if (read_text(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *end;
+		long v = strtol(line, &end, 10);
+
+		if (*end || v <= 0 || n >= max || (n && v <= ids[n - 1]))
+			return -2;
+		ids[n++] = v;
+	}
+	return n;
 }
 
 /* Writes @text to @path in one write(); returns 0, -errno, or -EIO if short. */

@@ -267,8 +267,8 @@ static pid_t spawn(enum kind kind, int slot, int fd)
 	return spawn_in(NULL, kind, slot, fd);
 }
 
-/* The ids listed in @path (a tasks file), up to @max; their number or -1. */
-static int read_ids(const char *path, pid_t *ids, int max)
+/* The first ids listed in @path (a tasks file), up to @max; their number or -1. */
+static int first_ids(const char *path, pid_t *ids, int max)
 {
 	char buf[8192], *p, *end;
 	int n = 0;
@@ -289,7 +289,7 @@ static int read_ids(const char *path, pid_t *ids, int max)
 static void kill_tasks(const char *tasks)
 {
 	pid_t ids[1024];
-	int i, n = read_ids(tasks, ids, 1024);
+	int i, n = first_ids(tasks, ids, 1024);
 
 	for (i = 0; i < n; i++)
 		kill(ids[i], SIGKILL);
@@ -317,7 +317,7 @@ static int empty_group(const char *group)
 	do {
 		kill_tasks(tasks);
 		reap_all();
-		if (read_ids(tasks, ids, 1) == 0)
+		if (first_ids(tasks, ids, 1) == 0)
 			return 0;
 		sleep_ms(10);
 	} while (now_ms() < end);
@@ -781,7 +781,7 @@ TEST_F_TIMEOUT(frz, fork_after_refreeze, 180)
 			sleep_ms(round * 7);
 		}
 		FREEZE(A);
-		n = read_ids(A "/tasks", ids, 64);
+		n = first_ids(A "/tasks", ids, 64);
 		ASSERT_LT(1, n);
 		for (i = 0; i < n; i++)
 			EXPECT_EQ('D', state_of(ids[i])) TH_LOG("task %d", ids[i]);
@@ -835,7 +835,7 @@ TEST_F_TIMEOUT(frz, sigkill_frozen_task, 120)
 static void move_all(const char *from, const char *to)
 {
 	pid_t ids[256];
-	int i, n = read_ids(from, ids, 256);
+	int i, n = first_ids(from, ids, 256);
 
 	for (i = 0; i < n; i++)
 		move_to(to, ids[i], 0);
@@ -886,9 +886,9 @@ TEST_F_TIMEOUT(frz, stress, 300)
 	EXPECT_FILE(STATE(B), "THAWED\n");
 	for (i = 0; i < NCHURN; i++)
 		EXPECT_EQ(0, wait_progress(i, WAIT_MS)) TH_LOG("forker %d", churn[i]);
-	n = read_ids(A "/tasks", ids, 256);
+	n = first_ids(A "/tasks", ids, 256);
 	ASSERT_LE(0, n);
-	i = read_ids(B "/tasks", ids + n, 256);
+	i = first_ids(B "/tasks", ids + n, 256);
 	ASSERT_LE(0, i);
 	n += i;
 	for (i = 0; i < n; i++) {

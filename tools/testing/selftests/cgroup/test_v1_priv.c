@@ -748,45 +748,39 @@ static int user_removes_child(void *arg)
 	return CHILD_RESULT;
 }
 
-static void delegate_r(struct __test_metadata *_metadata)
+/*
+ * Delegates /r (notify_on_release set) to USER, runs @empty_r as USER to
+ * empty it, and checks what the agent logged: it ran as root for "/r".
+ */
+static void agent_after(struct __test_metadata *_metadata, const char *capeff,
+			int (*empty_r)(void *))
 {
 	static const char * const mine[] = {
 		MNT "/r", MNT "/r/tasks", MNT "/r/cgroup.procs", NULL,
 	};
+	char want[512];
 
 	ASSERT_EQ(0, mkdir(MNT "/r", 0755));
 	ASSERT_EQ(0, write_text(MNT "/r/notify_on_release", "1"));
 	ASSERT_EQ(0, chown_all(USER, mine));
+	EXPECT_EQ(0, run_child(USER, empty_r, NULL));
+	agent_expect(want, sizeof(want), "/r", capeff);
+	EXPECT_STREQ(want, agent_log());
 }
 
 TEST_F(priv, agent_runs_as_root_when_a_users_task_exits)
 {
-	char want[512];
-
-	delegate_r(_metadata);
-	EXPECT_EQ(0, run_child(USER, user_joins_and_exits, NULL));
-	agent_expect(want, sizeof(want), "/r", self->capeff);
-	EXPECT_STREQ(want, agent_log());
+	agent_after(_metadata, self->capeff, user_joins_and_exits);
 }
 
 TEST_F(priv, agent_runs_as_root_when_a_user_namespace_task_exits)
 {
-	char want[512];
-
-	delegate_r(_metadata);
-	EXPECT_EQ(0, run_child(USER, user_in_userns_joins, NULL));
-	agent_expect(want, sizeof(want), "/r", self->capeff);
-	EXPECT_STREQ(want, agent_log());
+	agent_after(_metadata, self->capeff, user_in_userns_joins);
 }
 
 TEST_F(priv, agent_runs_as_root_when_a_user_removes_a_group)
 {
-	char want[512];
-
-	delegate_r(_metadata);
-	EXPECT_EQ(0, run_child(USER, user_removes_child, NULL));
-	agent_expect(want, sizeof(want), "/r", self->capeff);
-	EXPECT_STREQ(want, agent_log());
+	agent_after(_metadata, self->capeff, user_removes_child);
 }
 
 TEST_HARNESS_MAIN

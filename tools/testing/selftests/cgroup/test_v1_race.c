@@ -423,23 +423,6 @@ static void hotplug(unsigned int r)
 		result(OP_HOTPLUG, write_text(CPU3, "1"), "1");
 }
 
-/* Reads a tasks or cgroup.procs file into @ids; the count or -1. */
-static int read_ids(const char *path, int *ids, int max)
-{
-	static char buf[1 << 16];
-	char *line, *save;
-	int n = 0;
-
-	if (read_text(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (n >= max)
-			return -1;
-		ids[n++] = atoi(line);
-	}
-	return n;
-}
-
 /*
  * The second hierarchy: mounted with or without debug (a hierarchy left
  * with children lingers after umount and only takes its own options, EBUSY

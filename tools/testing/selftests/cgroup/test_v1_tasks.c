@@ -28,26 +28,6 @@
 #define MNT CGV1_DIR("cgv1-tasks")
 #define MNT2 CGV1_DIR("cgv1-tasks2")
 
-/* Reads a list of ids; checks it is "%d\n" lines, ascending and unique. */
-static int read_ids(const char *path, int *ids, int max)
-{
-	static char buf[1 << 16];
-	char *line, *save;
-	int n = 0;
-
-	if (read_text(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *end;
-		long v = strtol(line, &end, 10);
-
-		if (*end || v <= 0 || n >= max || (n && v <= ids[n - 1]))
-			return -2;
-		ids[n++] = v;
-	}
-	return n;
-}
-
 static int contains(const char *path, int id)
 {
 	int ids[4096], n, i;
