@@ -491,16 +491,17 @@ FIXTURE_TEARDOWN(cs)
 	if (file_is("/sys/devices/system/cpu/cpu3/online", "0\n"))
 		cpu3_online(1);
 	if (self->verbose[0])
-		write_text("/sys/kernel/debug/sched/verbose", self->verbose);
+		EXPECT_EQ(0, write_text("/sys/kernel/debug/sched/verbose", self->verbose));
 	rmdir_below(MNT);
-	write_text(MNT "/cpuset.sched_load_balance", "1");
-	write_text(MNT "/cpuset.sched_relax_domain_level", "-1");
-	write_text(MNT "/cpuset.memory_spread_page", "0");
-	write_text(MNT "/cpuset.memory_spread_slab", "0");
-	write_text(MNT "/cpuset.memory_pressure_enabled", "0");
-	write_text(MNT "/cpuset.mem_hardwall", "0");
-	write_text(MNT "/cpuset.memory_migrate", "0");
-	write_text(MNT "/cgroup.clone_children", "0");
+	/* The top cpuset's settings back to their defaults, for the next test. */
+	EXPECT_EQ(0, write_text(MNT "/cpuset.sched_load_balance", "1"));
+	EXPECT_EQ(0, write_text(MNT "/cpuset.sched_relax_domain_level", "-1"));
+	EXPECT_EQ(0, write_text(MNT "/cpuset.memory_spread_page", "0"));
+	EXPECT_EQ(0, write_text(MNT "/cpuset.memory_spread_slab", "0"));
+	EXPECT_EQ(0, write_text(MNT "/cpuset.memory_pressure_enabled", "0"));
+	EXPECT_EQ(0, write_text(MNT "/cpuset.mem_hardwall", "0"));
+	EXPECT_EQ(0, write_text(MNT "/cpuset.memory_migrate", "0"));
+	EXPECT_EQ(0, write_text(MNT "/cgroup.clone_children", "0"));
 	wait_num_cgroups("cpuset", 1);
 	umount(MNT);
 	wait_hierarchy_gone(":cpuset:");
