@@ -71,7 +71,12 @@ use core::{
 };
 
 /// The number of hash buckets of the css_set table.
-const NR_BUCKETS: usize = 128;
+pub const NR_BUCKETS: usize = 128;
+
+/// The bucket of a set with hash `hash`.
+fn bucket(hash: u64) -> usize {
+    (hash % NR_BUCKETS as u64) as usize
+}
 
 /// The data guarded by the css_set lock that is not spread over sets, groups and tasks.
 pub(super) struct CsetTable {
@@ -90,13 +95,13 @@ impl CsetTable {
     }
 
     fn bucket(&mut self, hash: u64) -> &mut KVec<*const CssSet> {
-        &mut self.buckets[(hash % NR_BUCKETS as u64) as usize]
+        &mut self.buckets[bucket(hash)]
     }
 
     /// The set with hash `hash` for which `same` holds, if any: only its bucket is searched.
     fn find(&self, hash: u64, same: impl Fn(&CssSet) -> bool) -> Option<&CssSet> {
         // SAFETY: As in `sets()`.
-        self.buckets[(hash % NR_BUCKETS as u64) as usize]
+        self.buckets[bucket(hash)]
             .iter()
             .map(|&c| unsafe { &*c })
             .find(|&set| set.hash == hash && same(set))
@@ -665,6 +670,40 @@ fn hash_of<'a>(cgroups: impl Iterator<Item = &'a Cgroup>) -> u64 {
     let h = (h ^ (h >> 33)).wrapping_mul(0xff51afd7ed558ccd);
     let h = (h ^ (h >> 33)).wrapping_mul(0xc4ceb9fe1a85ec53);
     h ^ (h >> 33)
+}
+
+/// The bucket of the css_set table that the set of `cgroups` (given in hierarchy order) falls
+/// in, out of [`NR_BUCKETS`].
+///
+/// The sets of a group that share its other hierarchies' groups differ in one address, and
+/// group addresses share their low bits: the test below keeps the hash from putting all of them
+/// in one bucket, which once made attach linear in the number of sets (a regression test for
+/// "css_set hash puts every set of one group in one bucket").
+///
+/// ```
+/// use kernel::cgroup::{cset, hierarchy};
+/// use kernel::{fmt, str::CString};
+///
+/// let h = hierarchy::create_hierarchy(b"kunit_hash")?;
+/// let mut groups = KVec::new();
+/// for i in 0..cset::NR_BUCKETS {
+///     let name = CString::try_from_fmt(fmt!("g{i}"))?;
+///     groups.push(hierarchy::mkdir(h.top(), &name)?, GFP_KERNEL)?;
+/// }
+/// let mut used = [false; cset::NR_BUCKETS];
+/// for g in groups.iter() {
+///     used[cset::bucket_of([&**g])] = true;
+/// }
+/// // Random hashes would fill 81 buckets on average, with a spread of about 4.
+/// assert!(used.iter().filter(|&&u| u).count() >= cset::NR_BUCKETS / 3);
+/// for g in groups.iter() {
+///     hierarchy::rmdir(g)?;
+/// }
+/// hierarchy::release_hierarchy(h);
+/// # Ok::<(), Error>(())
+/// ```
+pub fn bucket_of<'a>(cgroups: impl IntoIterator<Item = &'a Cgroup>) -> usize {
+    bucket(hash_of(cgroups.into_iter()))
 }
 
 /// The hierarchy order of a set's groups.

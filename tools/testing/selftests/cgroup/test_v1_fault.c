@@ -25,9 +25,9 @@
  * byte for byte as before; after a successful one, as after the run without
  * faults (then it is undone and the walk goes on while faults were met):
  *
- * - mount of a new hierarchy with controllers and a name: after a failure
- *   nothing is mounted and the controllers are unbound, and a later mount
- *   works;
+ * - mount of a new hierarchy with a name, then with controllers and a name:
+ *   after a failure nothing is mounted and the controllers are unbound, and a
+ *   later mount works;
  * - rmdir of a group with a controller state;
  * - remount binding debug to a hierarchy, and unbinding it: the controllers
  *   bound, /proc/mounts and the control files are as before a failure;
@@ -71,6 +71,8 @@
 
 /* The hierarchies of the walks: a new one, one remounted, one with controllers. */
 #define HM CGV1_DIR("cgv1-fault-m")
+#define M_NAMED_OPTS "none,name=cgv1faultm"
+#define M_NAMED_LINE ":name=cgv1faultm:"
 #define M_OPTS "cpuacct,debug,name=cgv1faultm"
 #define HR CGV1_DIR("cgv1-fault-r")
 #define R_BOUND "debug,name=cgv1faultr"
@@ -355,7 +357,8 @@ FIXTURE_TEARDOWN(fault)
 	umount(HR);
 	umount(HC);
 	wait_hierarchy_gone(":debug,name=cgv1faultb:");
-	wait_hierarchy_gone(":cpuacct,debug,name=cgv1faultm:");
+	wait_hierarchy_gone(M_NAMED_LINE);
+	wait_hierarchy_gone(":" M_OPTS ":");
 	wait_hierarchy_gone(":debug,name=cgv1faultr:");
 	wait_hierarchy_gone(":cpuset,cpuacct,freezer:");
 }
@@ -736,9 +739,10 @@ static void add_groups_without_ids(char *buf, size_t size)
 	}
 }
 
+/* Mounts HM with w->text; undo unmounts it and waits for w->undo_text's hierarchy to go. */
 static int mount_op(struct walk *w)
 {
-	return mount("none", HM, "cgroup", 0, M_OPTS) ? -errno : 0;
+	return mount("none", HM, "cgroup", 0, w->text) ? -errno : 0;
 }
 
 static int mount_undo(struct walk *w)
@@ -746,7 +750,7 @@ static int mount_undo(struct walk *w)
 	if (umount(HM))
 		return -errno;
 	/* C destroys the hierarchy, and frees its controllers, asynchronously. */
-	return wait_hierarchy_gone(":cpuacct,debug,name=cgv1faultm:");
+	return wait_hierarchy_gone(w->undo_text);
 }
 
 static void mount_state(struct walk *w, char *buf, size_t size)
@@ -756,23 +760,34 @@ static void mount_state(struct walk *w, char *buf, size_t size)
 }
 
 /*
+ * Two walks: a hierarchy with a name only, then one with controllers too.
+ * The first one stops the test if a failed mount leaves a hierarchy behind,
+ * before the second could leave one holding controllers that every later
+ * test needs.
+ *
  * Note: C (6.12) keeps a new hierarchy, its controllers bound, when
- * kernfs_get_tree() fails before making a superblock (cgroup_do_get_tree()
- * never kills the root); the next mount with the same options reuses it.
- * Expected here: a failed mount leaves nothing.
+ * kernfs_get_tree() fails after cgroup1_get_tree() took a reference on its
+ * root: cgroup_do_get_tree() drops that reference only when no superblock
+ * was made, and a failed kernfs_fill_super() made one. Nothing can destroy
+ * that hierarchy any more. Expected here: a failed mount leaves nothing.
  */
 TEST_F_TIMEOUT(fault, mount_is_all_or_nothing, 300)
 {
-	struct walk w = {
+	struct walk named = {
+		.name = "mount " M_NAMED_OPTS, .op = mount_op, .undo = mount_undo,
+		.state = mount_state, .text = M_NAMED_OPTS, .undo_text = M_NAMED_LINE,
+	};
+	struct walk bound = {
 		.name = "mount " M_OPTS, .op = mount_op, .undo = mount_undo,
-		.state = mount_state,
+		.state = mount_state, .text = M_OPTS, .undo_text = ":" M_OPTS ":",
 	};
 
 	ASSERT_EQ(0, wait_unbound("debug"));
 	ASSERT_EQ(0, wait_unbound("cpuacct"));
 	ASSERT_EQ(0, make_mount_point(HM));
 	arm_faults(_metadata);
-	walk_faults(_metadata, &w);
+	walk_faults(_metadata, &named);
+	walk_faults(_metadata, &bound);
 }
 
 static int rmdir_op(struct walk *w)

@@ -980,7 +980,7 @@ TEST_F_TIMEOUT(race, race, 600)
 	long long begin = now_ms();
 	char path[256], why[512], opts[256], buf[4096];
 	struct groups g;
-	int i, j, n;
+	int i, j, n, err;
 
 	for (i = 1; i < NFIXED; i++) {
 		snprintf(path, sizeof(path), MNT "%s", fixed[i]);
@@ -1067,8 +1067,15 @@ TEST_F_TIMEOUT(race, race, 600)
 			flatten(MNT2);
 			ASSERT_EQ(0, remove_all(MNT2, why, sizeof(why))) TH_LOG("%s", why);
 			ASSERT_EQ(0, wait_num_cgroups("debug", 1));
-			ASSERT_EQ(0, mount("none", MNT2, "cgroup", MS_REMOUNT, H2_DEBUG))
-				TH_LOG("remount: %s", strerror(errno));
+			/* C unlinks removed groups asynchronously: EBUSY until then. */
+			for (i = 0; i < 500; i++) {
+				err = mount("none", MNT2, "cgroup", MS_REMOUNT, H2_DEBUG);
+				err = err ? errno : 0;
+				if (err != EBUSY)
+					break;
+				usleep(10000);
+			}
+			ASSERT_EQ(0, err) TH_LOG("remount: %s", strerror(err));
 		}
 	}
 	for (i = 1; i < NH2; i++) {
