@@ -2,8 +2,10 @@
 
 //! Credentials management.
 //!
-//! C header: [`include/linux/cred.h`](srctree/include/linux/cred.h), and
-//! [`include/linux/capability.h`](srctree/include/linux/capability.h) for [`capable`].
+//! C header: [`include/linux/cred.h`](srctree/include/linux/cred.h),
+//! [`include/linux/capability.h`](srctree/include/linux/capability.h) for [`capable`], and
+//! [`include/linux/user_namespace.h`](srctree/include/linux/user_namespace.h) for
+//! [`UserNamespace`].
 //!
 //! Reference: <https://www.kernel.org/doc/html/latest/security/credentials.html>
 
@@ -13,7 +15,7 @@ use crate::{
     task::{Kgid, Kuid},
     types::{ARef, AlwaysRefCounted, Opaque},
 };
-use core::ptr::NonNull;
+use core::ptr::{self, NonNull};
 
 /// The capability to perform a wide range of system administration operations.
 pub const CAP_SYS_ADMIN: u32 = bindings::CAP_SYS_ADMIN;
@@ -181,5 +183,90 @@ unsafe impl AlwaysRefCounted for Credential {
         // SAFETY: The safety requirements guarantee that the refcount is nonzero. The cast is okay
         // because `Credential` has the same representation as `struct cred`.
         unsafe { bindings::put_cred(obj.cast().as_ptr()) };
+    }
+}
+
+/// A user namespace (C's `struct user_namespace`): the scope of a set of credentials'
+/// capabilities.
+///
+/// # Invariants
+///
+/// Instances are always reference counted (`get_user_ns()`/`put_user_ns()`), or the static
+/// initial namespace, which is never freed.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::cred::{UserNamespace, CAP_SYS_ADMIN};
+/// use kernel::types::ARef;
+///
+/// let init: ARef<UserNamespace> = UserNamespace::init().into();
+/// assert!(init.is_init());
+/// // KUnit runs the doctests in a kernel thread, with every capability in the initial user
+/// // namespace.
+/// assert!(init.ns_capable(CAP_SYS_ADMIN));
+/// ```
+#[repr(transparent)]
+pub struct UserNamespace(Opaque<bindings::user_namespace>);
+
+// SAFETY: Only the count changes after a namespace is set up, atomically; the last reference
+// may be dropped on any thread.
+unsafe impl Send for UserNamespace {}
+
+// SAFETY: As above: shared references only read fields that do not change.
+unsafe impl Sync for UserNamespace {}
+
+impl UserNamespace {
+    /// The initial user namespace.
+    pub fn init() -> &'static UserNamespace {
+        // SAFETY: `init_user_ns` is static and lives for ever; the cast is fine because
+        // `UserNamespace` is transparent over `struct user_namespace`.
+        unsafe { &*ptr::addr_of!(bindings::init_user_ns).cast::<UserNamespace>() }
+    }
+
+    /// Creates a reference to a [`UserNamespace`] from a valid pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be valid and remain so for `'a`.
+    pub unsafe fn from_ptr<'a>(ptr: *const bindings::user_namespace) -> &'a UserNamespace {
+        // SAFETY: Guaranteed by the caller; the cast is fine (transparent type).
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The raw pointer to the C `struct user_namespace`.
+    pub fn as_ptr(&self) -> *mut bindings::user_namespace {
+        self.0.get()
+    }
+
+    /// Whether this is the initial user namespace.
+    pub fn is_init(&self) -> bool {
+        ptr::eq(self, Self::init())
+    }
+
+    /// Whether the current task has the capability `cap` in this namespace (C's
+    /// `ns_capable()`, with the same marking and auditing as [`capable`]).
+    pub fn ns_capable(&self, cap: u32) -> bool {
+        let Ok(cap) = c_int::try_from(cap) else {
+            return false;
+        };
+        // SAFETY: The namespace is valid (type invariant); any value of `cap` is accepted.
+        unsafe { bindings::ns_capable(self.as_ptr(), cap) }
+    }
+}
+
+// SAFETY: The type invariants guarantee that `UserNamespace` is always reference counted (the
+// initial namespace's count never drops to zero).
+unsafe impl AlwaysRefCounted for UserNamespace {
+    #[inline]
+    fn inc_ref(&self) {
+        // SAFETY: The existence of a shared reference means that the count is not zero.
+        unsafe { bindings::get_user_ns(self.as_ptr()) };
+    }
+
+    #[inline]
+    unsafe fn dec_ref(obj: NonNull<UserNamespace>) {
+        // SAFETY: The caller gives up a reference; the cast is fine (transparent type).
+        unsafe { bindings::put_user_ns(obj.cast().as_ptr()) };
     }
 }
