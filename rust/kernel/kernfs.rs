@@ -76,10 +76,11 @@ use crate::ffi::{c_char, c_int, c_void};
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox},
     bindings,
+    cred::UserNamespace,
     error::{code::*, from_err_ptr, from_result, to_result, Error, Result},
     seq_file::SeqFile,
     str::CStr,
-    types::{AlwaysRefCounted, ForeignOwnable, Opaque},
+    types::{ARef, AlwaysRefCounted, ForeignOwnable, Opaque},
 };
 use core::{marker::PhantomData, ptr, ptr::NonNull};
 
@@ -171,6 +172,23 @@ impl Node {
         buf.get(..len).ok_or(E2BIG)
     }
 
+    /// Writes the path of the node relative to `from`, a node of the same tree, into `buf` and
+    /// returns it: `/` and the path below `from` for a descendant of it, `/..` components up to
+    /// their closest common ancestor and then down otherwise; `E2BIG` if it does not fit.
+    pub fn path_from_into<'b>(&self, from: &Node, buf: &'b mut [u8]) -> Result<&'b [u8]> {
+        // SAFETY: Both nodes are valid (type invariant) and `buf` is writable for its length.
+        let len = unsafe {
+            bindings::kernfs_path_from_node(
+                self.as_ptr(),
+                from.as_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+            )
+        };
+        let len = usize::try_from(len).map_err(|_| Error::from_errno(len))?;
+        buf.get(..len).ok_or(E2BIG)
+    }
+
     /// The private pointer given when the node was created.
     fn private(&self) -> *mut c_void {
         // SAFETY: The node is valid (type invariant); `priv` is set at creation only.
@@ -248,6 +266,17 @@ pub trait DirOps: Sized + 'static {
     /// Appends the mount options of the mounted tree whose root directory has data `root` to
     /// `m` (`/proc/mounts`), each as `,option`.
     fn show_options(_m: &SeqFile, _root: <Self::Data as ForeignOwnable>::Borrowed<'_>) -> Result {
+        Ok(())
+    }
+
+    /// Appends the path of `dir`, the root directory of a mount of the tree whose root
+    /// directory has data `root`, to `m` (the root field of `/proc/<pid>/mountinfo`), escaped.
+    /// Without it, the path from the tree's root is shown.
+    fn show_path(
+        _m: &SeqFile,
+        _dir: &Node,
+        _root: <Self::Data as ForeignOwnable>::Borrowed<'_>,
+    ) -> Result {
         Ok(())
     }
 }
@@ -550,6 +579,9 @@ const fn dir_ops<T: DirOps>() -> bindings::kernfs_syscall_ops {
     if T::HAS_SHOW_OPTIONS {
         ops.show_options = Some(show_options_callback::<T>);
     }
+    if T::HAS_SHOW_PATH {
+        ops.show_path = Some(show_path_callback::<T>);
+    }
     ops
 }
 
@@ -620,6 +652,27 @@ unsafe extern "C" fn show_options_callback<T: DirOps>(
         (SeqFile::from_raw(sf), T::Data::borrow(node.private()))
     };
     from_result(|| T::show_options(m, data).map(|()| 0))
+}
+
+/// # Safety
+///
+/// Called by kernfs for a mounted tree of `T`, with a seq_file of its own and `kn`, the root
+/// directory of the mount shown, which its mount keeps.
+unsafe extern "C" fn show_path_callback<T: DirOps>(
+    sf: *mut bindings::seq_file,
+    kn: *mut bindings::kernfs_node,
+    root: *mut bindings::kernfs_root,
+) -> c_int {
+    // SAFETY: As for `show_options_callback`; `kn` is kept by the mount.
+    let (m, dir, data) = unsafe {
+        let node = Node::from_raw(bindings::kernfs_root_to_node(root));
+        (
+            SeqFile::from_raw(sf),
+            Node::from_raw(kn),
+            T::Data::borrow(node.private()),
+        )
+    };
+    from_result(|| T::show_path(m, dir, data).map(|()| 0))
 }
 
 /// The operations of a kind of file in trees of `Self::Dir`.
@@ -848,9 +901,20 @@ pub trait FsType: Sized + Send + Sync + 'static {
     const NAME: &'static CStr;
     /// The superblock magic number (`statfs`).
     const MAGIC: crate::ffi::c_ulong;
+    /// Whether a mount needs `CAP_SYS_ADMIN` in the user namespace that [`FsType::user_ns`]
+    /// gives (`FS_USERNS_MOUNT`) rather than in the initial one; the superblocks of such a type
+    /// are shared by all user namespaces.
+    const USERNS_MOUNT: bool = false;
 
     /// Starts a mount or a reconfiguration.
     fn init_context() -> Result<Self::Context>;
+
+    /// The user namespace of a mount or reconfiguration with context `ctx` (the fs_context's
+    /// `user_ns`, which [`Param::in_init_user_ns`] tells about); `None`: the VFS's choice, the
+    /// mounting task's.
+    fn user_ns(_ctx: &Self::Context) -> Option<ARef<UserNamespace>> {
+        None
+    }
 
     /// Takes one mount parameter: `Ok(false)` if it is not one of this type's (the VFS then
     /// takes `source` and refuses anything else with `EINVAL`).
@@ -881,12 +945,10 @@ pub struct Mounter<'a, T: FsType> {
     _p: PhantomData<&'a T>,
 }
 
-impl<T: FsType> Mounter<'_, T> {
+impl<'a, T: FsType> Mounter<'a, T> {
     /// Makes (or finds, if the tree already has one) the superblock of `root` and gives it to
-    /// the mount. Returns whether a new superblock was made: it then lives until
-    /// [`FsType::before_kill_sb`]/[`FsType::after_kill_sb`], and the implementation must keep
-    /// `root` alive until then.
-    pub fn mount(self, root: &Root<T::Dirs>) -> Result<bool> {
+    /// the mount, showing the tree from its root directory.
+    pub fn mount(self, root: &Root<T::Dirs>) -> Result<Mounted<'a, T>> {
         // SAFETY: `fs_private` is the `FsCtx<T>` made by `init_fs_context`, whose first field is
         // the kernfs context, and the VFS serialises operations on one fs_context.
         let kfc = unsafe { &mut (*(*self.fc).fs_private.cast::<FsCtx<T>>()).kfc };
@@ -894,7 +956,65 @@ impl<T: FsType> Mounter<'_, T> {
         kfc.magic = T::MAGIC;
         // SAFETY: `fc` is valid for the call, and `root` is alive for it.
         to_result(unsafe { bindings::kernfs_get_tree(self.fc) })?;
-        Ok(kfc.new_sb_created)
+        Ok(Mounted {
+            fc: self.fc,
+            top: root.dir().node().as_ptr(),
+            new_sb: kfc.new_sb_created,
+            _p: PhantomData,
+        })
+    }
+}
+
+/// A mount made by [`Mounter::mount`], whose superblock is made (or found) and locked.
+pub struct Mounted<'a, T: FsType> {
+    fc: *mut bindings::fs_context,
+    top: *mut bindings::kernfs_node,
+    new_sb: bool,
+    _p: PhantomData<&'a T>,
+}
+
+impl<T: FsType> Mounted<'_, T> {
+    /// Whether a new superblock was made: it then lives until
+    /// [`FsType::before_kill_sb`]/[`FsType::after_kill_sb`], and the implementation must keep
+    /// the tree alive until then.
+    pub fn is_new(&self) -> bool {
+        self.new_sb
+    }
+
+    /// Shows the directory `dir` of the tree as the root of the mount. On failure the mount
+    /// fails, and drops its superblock (a new one is torn down, through
+    /// [`FsType::before_kill_sb`]/[`FsType::after_kill_sb`]); `EINVAL` if `dir` is not a
+    /// directory of the mounted tree.
+    pub fn show_dir(self, dir: &Node) -> Result {
+        let mut top = dir;
+        while let Some(parent) = top.parent() {
+            top = parent;
+        }
+        let dentry = if ptr::eq(top.as_ptr(), self.top) && dir.is_dir() {
+            // SAFETY: `fc->root` is the root of the superblock made or found, held and locked
+            // since `kernfs_get_tree`; `dir` is a directory of its tree.
+            unsafe { bindings::kernfs_node_dentry(dir.as_ptr(), (*(*self.fc).root).d_sb) }
+        } else {
+            EINVAL.to_ptr()
+        };
+        // SAFETY: The mount owns `fc->root` and the superblock's active reference and lock; the
+        // reference to the root dentry is replaced by one to `dentry`, or on failure both go
+        // (the VFS then sees a failed `get_tree` with no root).
+        unsafe {
+            let sb = (*(*self.fc).root).d_sb;
+            bindings::dput((*self.fc).root);
+            (*self.fc).root = ptr::null_mut();
+            match from_err_ptr(dentry) {
+                Ok(dentry) => {
+                    (*self.fc).root = dentry;
+                    Ok(())
+                }
+                Err(e) => {
+                    bindings::deactivate_locked_super(sb);
+                    Err(e)
+                }
+            }
+        }
     }
 }
 
@@ -937,8 +1057,12 @@ pub const fn fs_type<T: FsType>() -> FsTypeTable<T> {
             name: T::NAME.as_char_ptr(),
             init_fs_context: Some(init_fs_context::<T>),
             kill_sb: Some(kill_sb::<T>),
-            // SAFETY: All zeroes is valid for the remaining fields (no flags, no parameter
-            // table).
+            fs_flags: if T::USERNS_MOUNT {
+                bindings::FS_USERNS_MOUNT as c_int
+            } else {
+                0
+            },
+            // SAFETY: All zeroes is valid for the remaining fields (no parameter table).
             ..unsafe { core::mem::zeroed() }
         }),
         PhantomData,
@@ -995,8 +1119,12 @@ pub const fn fs_alias<A: FsAlias>() -> FsTypeTable<A::Of> {
             init_fs_context: Some(alias_init_fs_context::<A>),
             // Never called: the superblocks made through the alias are the aliased type's.
             kill_sb: Some(kill_sb::<A::Of>),
-            // SAFETY: All zeroes is valid for the remaining fields (no flags, no parameter
-            // table).
+            fs_flags: if A::Of::USERNS_MOUNT {
+                bindings::FS_USERNS_MOUNT as c_int
+            } else {
+                0
+            },
+            // SAFETY: All zeroes is valid for the remaining fields (no parameter table).
             ..unsafe { core::mem::zeroed() }
         }),
         PhantomData,
@@ -1020,6 +1148,7 @@ unsafe extern "C" fn alias_init_fs_context<A: FsAlias>(fc: *mut bindings::fs_con
         // VFS calls whenever `init_fs_context` succeeded. The fs_context becomes one of the
         // aliased type, which is registered for ever and built in (no module reference to move).
         unsafe {
+            set_user_ns::<A::Of>(fc, &ctx.ctx);
             (*fc).fs_private = KBox::into_raw(ctx).cast();
             (*fc).ops = &AliasOpsHolder::<A>::OPS.0;
             (*fc).fs_type = A::aliased().0.get();
@@ -1061,11 +1190,33 @@ unsafe extern "C" fn init_fs_context<T: FsType>(fc: *mut bindings::fs_context) -
         // SAFETY: `fc` is valid (caller); the context is freed by `free_fs_context`, which the
         // VFS calls whenever `init_fs_context` succeeded.
         unsafe {
+            set_user_ns::<T>(fc, &ctx.ctx);
             (*fc).fs_private = KBox::into_raw(ctx).cast();
             (*fc).ops = &FcOpsHolder::<T>::OPS.0;
         }
         Ok(0)
     })
+}
+
+/// Gives `fc` the user namespace of `ctx` ([`FsType::user_ns`]), and makes its superblocks
+/// shared by every user namespace if `T` is [`FsType::USERNS_MOUNT`].
+///
+/// # Safety
+///
+/// `fc` must be a valid fs_context being set up by `init_fs_context` for `T`.
+unsafe fn set_user_ns<T: FsType>(fc: *mut bindings::fs_context, ctx: &T::Context) {
+    if let Some(user_ns) = T::user_ns(ctx) {
+        // SAFETY: `fc` is valid and owns a reference on its `user_ns`, which the new one
+        // replaces.
+        unsafe {
+            bindings::put_user_ns((*fc).user_ns);
+            (*fc).user_ns = ARef::into_raw(user_ns).as_ptr().cast();
+        }
+    }
+    if T::USERNS_MOUNT {
+        // SAFETY: `fc` is valid and not used by anyone else yet.
+        unsafe { (*fc).set_global(true) };
+    }
 }
 
 /// # Safety
