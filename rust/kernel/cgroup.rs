@@ -94,6 +94,7 @@ mod dir;
 mod files;
 mod fs;
 mod hooks;
+mod namespace;
 mod proc;
 mod release;
 mod state;

@@ -9,11 +9,14 @@
 
 use super::group::{Cgroup, CGRP_CLONE_CHILDREN};
 use super::group::{ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX, ROOT_XATTR};
+use super::namespace::CgroupNs;
 use super::state::core;
 use super::subsys;
 use crate::{
+    alloc::{flags::GFP_KERNEL, KVec},
+    bindings,
     error::{code::*, Result},
-    kernfs::{ActiveDir, Attrs, DirOps},
+    kernfs::{ActiveDir, Attrs, DirOps, Node},
     seq_file::SeqFile,
     str::CStr,
     types::ARef,
@@ -108,6 +111,25 @@ impl DirOps for Dirs {
             m.write_bytes(b",name=");
             m.write_escaped(root.name(), b",= \t\n\\");
         }
+        Ok(())
+    }
+
+    /// The mount's root relative to the root of the reader's cgroup namespace in this
+    /// hierarchy (`/` inside a namespace for a mount of its root); `ERANGE` if longer than
+    /// `PATH_MAX`.
+    fn show_path(m: &SeqFile, dir: &Node, top: &Cgroup) -> Result {
+        let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
+        let ns = CgroupNs::current();
+        let base = ns
+            .root_set()
+            .and_then(|set| set.group_in(top.root()))
+            .and_then(|group| group.node());
+        let text = match base {
+            Some(base) => dir.path_from_into(base, &mut path),
+            None => dir.path_into(&mut path),
+        }
+        .map_err(|e| if e == E2BIG { ERANGE } else { e })?;
+        m.write_escaped(text, b" \t\n\\");
         Ok(())
     }
 }

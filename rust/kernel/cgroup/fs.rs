@@ -6,12 +6,13 @@
 use super::dir::Dirs;
 use super::group::{Cgroup, ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX, ROOT_XATTR};
 use super::hierarchy::{DeadRoot, MountPin, NewRoot};
+use super::namespace::CgroupNs;
 use super::state::core;
 use super::subsys::{self, SubsysId};
 use crate::{
     alloc::{flags::GFP_KERNEL, KVec},
     bindings, c_str,
-    cred::{capable, CAP_SYS_ADMIN},
+    cred::{capable, UserNamespace, CAP_SYS_ADMIN},
     error::{code::*, Result},
     kernfs::{self, FsType, FsTypeTable, Mounter, Param, ParamValue},
     str::CStr,
@@ -28,6 +29,8 @@ pub(super) struct MountOpts {
     all: bool,
     none: bool,
     clone_children: bool,
+    /// The cgroup namespace of the task that started the mount (`None`: the initial one).
+    ns: Option<CgroupNs>,
 }
 
 pub(super) struct CgroupFs;
@@ -68,6 +71,7 @@ impl kernfs::FsAlias for CpusetFs {
             flags: ROOT_NOPREFIX,
             // Not a parsed option: no capability is needed, as in C.
             release_agent: Some(owned(b"/sbin/cpuset_release_agent")?),
+            ns: Some(CgroupNs::current()),
             ..MountOpts::default()
         })
     }
@@ -194,6 +198,10 @@ fn root_to_use(opts: &mut MountOpts) -> Result<MountPin> {
     if opts.subsys_mask == 0 && !opts.none {
         return Err(EINVAL);
     }
+    // Hierarchies are made in the initial cgroup namespace only.
+    if opts.ns.as_ref().is_some_and(|ns| !ns.is_init()) {
+        return Err(EPERM);
+    }
     if opts.subsys_mask & state.dummy().root().subsys_mask() != opts.subsys_mask {
         return Err(EBUSY);
     }
@@ -217,24 +225,57 @@ impl FsType for CgroupFs {
 
     const NAME: &'static CStr = c_str!("cgroup");
     const MAGIC: crate::ffi::c_ulong = bindings::CGROUP_SUPER_MAGIC as crate::ffi::c_ulong;
+    // Root of a user namespace may mount an existing hierarchy from a cgroup namespace it
+    // owns.
+    const USERNS_MOUNT: bool = true;
 
     fn init_context() -> Result<MountOpts> {
-        Ok(MountOpts::default())
+        Ok(MountOpts {
+            ns: Some(CgroupNs::current()),
+            ..MountOpts::default()
+        })
+    }
+
+    /// The owner of the mounting task's cgroup namespace: mounts need `CAP_SYS_ADMIN` there,
+    /// and `release_agent=` needs it to be the initial user namespace.
+    fn user_ns(opts: &MountOpts) -> Option<ARef<UserNamespace>> {
+        opts.ns.as_ref().map(|ns| ns.owner().into())
     }
 
     fn parse_param(opts: &mut MountOpts, param: &Param<'_>) -> Result<bool> {
         opts.parse(param)
     }
 
+    /// Mounts the hierarchy the options name, made if need be; in a cgroup namespace other
+    /// than the initial one, an existing hierarchy only, shown from the namespace's root.
     fn get_tree(opts: &mut MountOpts, mounter: Mounter<'_, Self>) -> Result {
+        let capable = match &opts.ns {
+            Some(ns) => ns.owner().ns_capable(CAP_SYS_ADMIN),
+            None => capable(CAP_SYS_ADMIN),
+        };
+        if !capable {
+            return Err(EPERM);
+        }
         let pin = root_to_use(opts)?;
+        // The set and its groups are the namespace's, which the options hold.
+        let base = match opts.ns.as_ref().and_then(|ns| ns.root_set()) {
+            Some(set) => match set.group_in(pin.top().root()) {
+                Some(group) => Some(group.node().ok_or(ENOENT)?),
+                None => None,
+            },
+            None => None,
+        };
         // Without the core mutex: kernfs takes superblock locks that `kill_sb` holds around
         // taking the mutex. The pin keeps the hierarchy alive meanwhile.
-        if mounter.mount(pin.kf())? {
+        let mounted = mounter.mount(pin.kf())?;
+        if mounted.is_new() {
             // A new superblock keeps the pin until `kill_sb`.
             pin.keep();
         }
-        Ok(())
+        match base {
+            Some(dir) => mounted.show_dir(dir),
+            None => Ok(()),
+        }
     }
 
     /// Remount: the options are parsed again; the name and flags cannot change, a hierarchy

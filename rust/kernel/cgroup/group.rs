@@ -503,6 +503,16 @@ impl Cgroup {
         }
     }
 
+    /// Writes the group's path relative to `base`, a group of the same hierarchy, into `buf`
+    /// and returns it (see [`Node::path_from_into`]); the path from the top if either
+    /// group has no directory.
+    pub fn path_from_into<'b>(&self, base: &Cgroup, buf: &'b mut [u8]) -> Result<&'b [u8]> {
+        match (self.node(), base.node()) {
+            (Some(node), Some(from)) => node.path_from_into(from, buf),
+            _ => self.path_into(buf),
+        }
+    }
+
     /// Adds `child` to this group's children. Under the core mutex.
     pub(super) fn link_child(&self, _state: &State, child: &Cgroup) {
         let raw = ptr::from_ref(child).cast_mut();

@@ -308,6 +308,11 @@ impl MountPin {
         })
     }
 
+    /// The top group of the hierarchy.
+    pub(super) fn top(&self) -> &Cgroup {
+        &self.top
+    }
+
     /// The kernfs tree.
     pub(super) fn kf(&self) -> &kernfs::Root<Dirs> {
         // SAFETY: The pin keeps the tree alive (type invariants).

@@ -42,9 +42,11 @@ impl ProcShow for ProcCgroups {
 }
 
 /// `/proc/<pid>/cgroup` of `task`: one line per live hierarchy, the most recently created
-/// first, `<id>:<controllers>[,name=<name>]:<path>`.
+/// first, `<id>:<controllers>[,name=<name>]:<path>`, each path relative to the root of the
+/// reader's cgroup namespace.
 pub(super) fn show_task_cgroups(m: &SeqFile, task: &Task) -> Result {
     let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
+    let ns = super::namespace::CgroupNs::current();
     let state = core().ok_or(ENODEV)?.state.lock();
     let guard = rcu::read_lock();
     // Moves need the core mutex: the set cannot change meanwhile.
@@ -69,18 +71,22 @@ pub(super) fn show_task_cgroups(m: &SeqFile, task: &Task) -> Result {
         }
         m.write_bytes(b":");
         let group = set.group_in(root).unwrap_or(top);
-        m.write_bytes(group.path_into(&mut path)?);
+        match ns.root_set().and_then(|r| r.group_in(root)) {
+            Some(base) => m.write_bytes(group.path_from_into(base, &mut path)?),
+            None => m.write_bytes(group.path_into(&mut path)?),
+        }
         m.write_bytes(b"\n");
     }
     Ok(())
 }
 
 /// `/proc/<pid>/cpuset` of `task`: the path of its group in the hierarchy cpuset is bound to
-/// (`/` while cpuset is not mounted), then a newline. `ENAMETOOLONG` if the path does not fit
-/// in `PATH_MAX` bytes.
+/// (`/` while cpuset is not mounted), relative to the root of the reader's cgroup namespace,
+/// then a newline. `ENAMETOOLONG` if the path does not fit in `PATH_MAX` bytes.
 #[cfg_attr(not(CONFIG_RUST_CGROUP_CPUSET), expect(dead_code))]
 pub(super) fn show_task_cpuset(m: &SeqFile, task: &Task) -> Result {
     let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
+    let ns = super::namespace::CgroupNs::current();
     let _state = core().ok_or(ENODEV)?.state.lock();
     let guard = rcu::read_lock();
     // Moves and (un)binding need the core mutex: neither the set nor the state's group can
@@ -89,7 +95,12 @@ pub(super) fn show_task_cpuset(m: &SeqFile, task: &Task) -> Result {
     else {
         return Err(ENODEV);
     };
-    let text = css.cgroup().path_into(&mut path).map_err(|e| {
+    let group = css.cgroup();
+    let text = match ns.root_set().and_then(|r| r.group_in(group.root())) {
+        Some(base) => group.path_from_into(base, &mut path),
+        None => group.path_into(&mut path),
+    };
+    let text = text.map_err(|e| {
         if e == E2BIG {
             crate::error::Error::from_errno(-(bindings::ENAMETOOLONG as i32))
         } else {
