@@ -921,6 +921,8 @@ FIXTURE_TEARDOWN(cpuset_ns)
 		if (tracked[i] > 0)
 			kill_and_reap(tracked[i]);
 	rmdir(MNTC "/c");
+	/* C frees a removed group later; unmounted before, it would keep cpuset bound. */
+	wait_num_cgroups("cpuset", 1);
 	umount(MNTC);
 	wait_hierarchy_gone(":cpuset:");
 }
