@@ -192,4 +192,27 @@ static inline int wait_hierarchy_gone(const char *key)
 	return -1;
 }
 
+/*
+ * Checks in a child process, which cannot use the harness's assertions: each
+ * failed CHECK() is reported and counted, and the child exits with
+ * CHILD_RESULT (1 if any failed). A forked child starts from the test's 0.
+ */
+static inline int *cgv1_child_failures(void)
+{
+	static int failures;
+
+	return &failures;
+}
+
+static inline void cgv1_check(int ok, const char *file, int line, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "# %s:%d: not true: %s\n", file, line, what);
+		(*cgv1_child_failures())++;
+	}
+}
+
+#define CHECK(cond) cgv1_check(!!(cond), __FILE__, __LINE__, #cond)
+#define CHILD_RESULT (*cgv1_child_failures() != 0)
+
 #endif

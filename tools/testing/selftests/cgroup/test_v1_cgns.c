@@ -63,20 +63,6 @@
 /* The hierarchy ids of NAME and NAME2, read by the fixture, and of NAME3 once made. */
 static int hid1, hid2, hid3;
 
-/* Checks failed in a child, which exits with 1 if any. */
-static int child_failures;
-
-static void check(int ok, int line, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "# %s:%d: not true: %s\n", __FILE__, line, what);
-		child_failures++;
-	}
-}
-
-#define CHECK(cond) check(!!(cond), __LINE__, #cond)
-#define CHILD_RESULT (child_failures != 0)
-
 /* Children a test started, killed by the teardown if still there. */
 static pid_t tracked[8];
 static int ntracked;

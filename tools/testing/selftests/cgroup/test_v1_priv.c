@@ -47,20 +47,6 @@
 #define OTHER 2000
 #define NOBODY 65534
 
-/* Checks failed in a child (a fresh copy of the test's 0), which exits with 1 if any. */
-static int child_failures;
-
-static void check(int ok, int line, const char *what)
-{
-	if (!ok) {
-		fprintf(stderr, "# %s:%d: not true: %s\n", __FILE__, line, what);
-		child_failures++;
-	}
-}
-
-#define CHECK(cond) check(!!(cond), __LINE__, #cond)
-#define CHILD_RESULT (child_failures != 0)
-
 /* Tasks a test started, killed by the teardown. */
 static pid_t tracked[8];
 static int ntracked;
