@@ -13,6 +13,8 @@
 //! assert!(cpu::possible_cpus().any(|c| c == me));
 //! assert_eq!(CpuId::from_u32(me.as_u32()), Some(me));
 //! assert_eq!(CpuId::from_u32(u32::MAX), None);
+//! assert_eq!(CpuId::from_u32(cpu::nr_cpu_ids()), None);
+//! assert!(me.as_u32() < cpu::nr_cpu_ids());
 //! {
 //!     // CPUs neither come nor go while the guard is held.
 //!     let _hotplug = cpu::hotplug_read_lock();
@@ -22,6 +24,24 @@
 
 use crate::bindings;
 use core::marker::PhantomData;
+
+/// The number of CPU ids: one more than the highest possible CPU's (C's `nr_cpu_ids`, set
+/// once at boot).
+///
+/// C makes `nr_cpu_ids` a constant, `NR_CPUS`, on kernels built for one CPU and with
+/// `CONFIG_FORCE_NR_CPUS`; it is a variable otherwise.
+#[inline]
+pub fn nr_cpu_ids() -> u32 {
+    #[cfg(any(CONFIG_NR_CPUS = "1", CONFIG_FORCE_NR_CPUS))]
+    {
+        bindings::NR_CPUS
+    }
+    #[cfg(not(any(CONFIG_NR_CPUS = "1", CONFIG_FORCE_NR_CPUS)))]
+    // SAFETY: Reading `nr_cpu_ids`, set once at boot before any Rust code runs.
+    unsafe {
+        bindings::nr_cpu_ids
+    }
+}
 
 /// The id of a possible CPU.
 ///
@@ -39,8 +59,7 @@ impl CpuId {
 
     /// The CPU with id `id`, if it is possible.
     pub fn from_u32(id: u32) -> Option<Self> {
-        // SAFETY: Reading `nr_cpu_ids`, set once at boot.
-        let nr = unsafe { bindings::nr_cpu_ids };
+        let nr = nr_cpu_ids();
         // SAFETY: `cpu_possible` only tests a bit of the possible mask, for an id in range.
         // INVARIANT: Checked here.
         (id < nr && unsafe { bindings::cpu_possible(id) }).then_some(CpuId(id))
@@ -63,9 +82,7 @@ impl CpuId {
 
 /// The possible CPUs, in increasing order.
 pub fn possible_cpus() -> impl Iterator<Item = CpuId> {
-    // SAFETY: Reading `nr_cpu_ids`, set once at boot.
-    let nr = unsafe { bindings::nr_cpu_ids };
-    (0..nr).filter_map(CpuId::from_u32)
+    (0..nr_cpu_ids()).filter_map(CpuId::from_u32)
 }
 
 /// Proof that the CPU-hotplug lock is held, for reading or for writing (C's
