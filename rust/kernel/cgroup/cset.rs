@@ -210,6 +210,23 @@ impl Link {
             drop(KBox::from_raw(ptr::from_ref(link).cast_mut()));
         }
     }
+
+    /// Frees a link of a set that is being dropped, without the css_set lock: [`release`] took
+    /// the link off its group's list under the lock, and the set's own list is reachable only
+    /// from the set.
+    ///
+    /// # Safety
+    ///
+    /// `link` must be on the list of a set that is being dropped and off its group's list;
+    /// nothing may use it afterwards.
+    unsafe fn free_unlinked(link: &Link) {
+        // SAFETY: The set's list is the dropping set's alone (the caller's promise). Made by
+        // `attach` from a pinned box, which is not used after this.
+        unsafe {
+            link.cset_node.del_init();
+            drop(KBox::from_raw(ptr::from_ref(link).cast_mut()));
+        }
+    }
 }
 
 /// A set of groups, one per hierarchy, shared by every task in exactly those groups.
@@ -246,9 +263,13 @@ crate::impl_has_rcu_head! {
     impl HasRcuHead for CssSet { self.rcu_head }
 }
 
+// SAFETY: Dropping a set frees its links (`kfree`) and drops references on its groups, whose
+// own freeing is deferred to process context (`Cgroup`'s `RcuCounted::free`); nothing sleeps.
+unsafe impl rcu::AtomicDrop for CssSet {}
+
 // SAFETY: `refcount` is the set's count, used as `RcuCounted` requires.
 unsafe impl RcuCounted for CssSet {
-    fn refcount(&self) -> &Refcount {
+    fn refcount(&self, _: rcu::CountAccess) -> &Refcount {
         &self.refcount
     }
 
@@ -268,12 +289,12 @@ unsafe impl Send for CssSet {}
 #[pinned_drop]
 impl PinnedDrop for CssSet {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: The set is unreachable (its count dropped to zero and it was unlinked from its
-        // groups under the lock, then a grace period passed): its link list is ours, and every
-        // link on it is owned by the set.
+        // SAFETY: The set is unreachable (its count dropped to zero and `release` took its links
+        // off their groups' lists under the lock, then a grace period passed): its link list is
+        // ours, and every link on it is owned by the set.
         unsafe {
             while !self.links.is_empty() {
-                Link::detach(Link::from_node(self.links.next(), true));
+                Link::free_unlinked(Link::from_node(self.links.next(), true));
             }
         }
     }
@@ -500,41 +521,104 @@ pub fn nr_tasks_of(cgrp: &Cgroup) -> u32 {
 
 /// The `rcg_cset` slot of `task`.
 fn cset_slot(task: &Task) -> &AtomicPtr<CssSet> {
-    // SAFETY: `AtomicPtr<T>` has the same layout for every `T`: only the pointee type of the
-    // slot, which only ever holds sets, is named here.
+    // SAFETY: This module is the slot's owner, and it stores only null or a set with a reference
+    // the slot owns. `AtomicPtr<T>` has the same layout for every `T`: only the pointee type of
+    // the slot, which only ever holds sets, is named here.
     unsafe { &*ptr::from_ref(task.cgroup_cset()).cast::<AtomicPtr<CssSet>>() }
 }
 
-/// The set `set` points to, valid for `'a`: the caller vouches for it.
+/// A css_set found through a task under RCU, without a reference of its own.
 ///
-/// # Safety
+/// The task may move to another set at any moment and drop its reference, so the count of
+/// this set may already be zero (it is then freed once the grace period ends). Its groups and
+/// controller states can be read, since it holds them until it is freed; a reference to it can
+/// only be taken with [`RcuCssSet::try_get`]. It is not a `&CssSet`, from which `ARef::from`
+/// would increment a count that may be zero.
 ///
-/// The set must stay valid for `'a`.
-unsafe fn deref_set<'a>(set: *mut CssSet) -> Option<&'a CssSet> {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { set.as_ref() }
+/// # Invariants
+///
+/// The wrapped set is valid (not yet freed) for as long as a reference to this is.
+#[repr(transparent)]
+pub struct RcuCssSet(CssSet);
+
+impl RcuCssSet {
+    /// The set `set` points to, seen under RCU.
+    ///
+    /// # Safety
+    ///
+    /// The set must stay valid for `'a`.
+    unsafe fn from_ptr<'a>(set: *mut CssSet) -> Option<&'a RcuCssSet> {
+        // SAFETY: `RcuCssSet` is a transparent wrapper of `CssSet`, valid for `'a` (the caller's
+        // promise).
+        // INVARIANT: As promised by the caller.
+        unsafe { set.cast::<RcuCssSet>().as_ref() }
+    }
+
+    /// A reference to the set, unless its count already dropped to zero (its last task moved
+    /// away or exited).
+    pub fn try_get(&self) -> Option<ARef<CssSet>> {
+        if !self.0.refcount.inc_not_zero() {
+            return None;
+        }
+        // SAFETY: The set is valid (type invariants) and the reference taken above is handed to
+        // the `ARef`.
+        Some(unsafe { ARef::from_raw(NonNull::from(&self.0)) })
+    }
+
+    /// Whether this is `set`.
+    pub fn is(&self, set: &CssSet) -> bool {
+        ptr::eq(&self.0, set)
+    }
+
+    /// The state of controller `id` for the tasks of this set.
+    pub fn css(&self, id: SubsysId) -> Option<&RawCss> {
+        self.0.css(id)
+    }
+
+    /// The groups of the set that are not the top group of their hierarchy.
+    pub fn cgroups(&self) -> &[ARef<Cgroup>] {
+        self.0.cgroups()
+    }
+
+    /// The group of this set in hierarchy `root`, if it is not the top group.
+    pub fn group_in(&self, root: &Root) -> Option<&Cgroup> {
+        self.0.group_in(root)
+    }
+
+    /// Whether the tasks of this set are in `cgrp`.
+    pub fn is_in(&self, cgrp: &Cgroup) -> bool {
+        self.0.is_in(cgrp)
+    }
 }
 
 /// The set of `task` (none before `cgroup_can_fork()` and after `cgroup_free()`), valid until
 /// the read-side critical section `_rcu` ends.
-pub fn task_cset<'a>(task: &Task, _rcu: &'a rcu::Guard) -> Option<&'a CssSet> {
-    // SAFETY: A set that a task pointed to is freed only after a grace period (type invariants).
-    unsafe { deref_set(cset_slot(task).load(Ordering::Acquire)) }
+pub fn task_cset<'a>(task: &Task, _rcu: &'a rcu::Guard) -> Option<&'a RcuCssSet> {
+    // SAFETY: A set that a task pointed to is freed only after a grace period (type invariants
+    // of `CssSet`), which cannot end before `_rcu` does.
+    unsafe { RcuCssSet::from_ptr(cset_slot(task).load(Ordering::Acquire)) }
 }
 
 /// The set of `task`, valid while the css_set lock (`_guard`) is held.
 fn task_cset_locked<'a>(task: &Task, _guard: &'a CsetGuard<'_>) -> Option<&'a CssSet> {
     // SAFETY: The pointer only changes under the lock; the task's reference keeps the set alive
-    // while it points to it.
-    unsafe { deref_set(cset_slot(task).load(Ordering::Acquire)) }
+    // (and its count above zero) while it points to it.
+    unsafe { cset_slot(task).load(Ordering::Acquire).as_ref() }
 }
 
 /// A new reference to the set of `task`.
+///
+/// Neither the css_set lock nor the threadgroup rwsem is needed: if the task moves between the
+/// load of its set and the increment, the increment fails on a count that dropped to zero, and
+/// the set is looked up again. The new set is stored before the reference on the old one is
+/// dropped, so the second look finds it.
 pub(super) fn task_cset_ref(task: &Task) -> Option<ARef<CssSet>> {
-    let guard = rcu::read_lock();
-    // A set the task points to is referenced by it, so its count is not zero: taking one more
-    // reference is allowed.
-    task_cset(task, &guard).map(ARef::from)
+    loop {
+        let guard = rcu::read_lock();
+        if let Some(set) = task_cset(task, &guard)?.try_get() {
+            return Some(set);
+        }
+    }
 }
 
 // --- Fork, exit and free: what the hooks of kernel/fork.c and kernel/exit.c do. ---
@@ -1090,7 +1174,8 @@ impl Cgroup {
     ///     let _ = pids.push(t.pid(), GFP_ATOMIC);
     /// })?;
     /// assert_eq!(&pids[..], &[me]);
-    /// assert!(h.top().has_tasks() || h.top().nr_tasks() == 0);
+    /// // Every other task (kernel threads among them) stayed in the top group.
+    /// assert!(h.top().has_tasks() && h.top().nr_tasks() > 0);
     /// assert_eq!(a.nr_tasks(), 1);
     /// migrate::attach_current(h.top())?;
     /// assert_eq!(a.nr_tasks(), 0);

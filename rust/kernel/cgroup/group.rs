@@ -245,7 +245,7 @@ impl PinnedDrop for Cgroup {
 
 // SAFETY: `refcount` is the group's count, used as `RcuCounted` requires.
 unsafe impl RcuCounted for Cgroup {
-    fn refcount(&self) -> &Refcount {
+    fn refcount(&self, _: rcu::CountAccess) -> &Refcount {
         &self.refcount
     }
 

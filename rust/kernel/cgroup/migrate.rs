@@ -92,15 +92,18 @@ fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: &[ARef<Task>]) ->
             if set.is_in(target) {
                 continue;
             }
-            let known = mig.moves.iter().position(|m| {
-                m.sets
-                    .as_ref()
-                    .is_some_and(|(f, _)| ptr::eq::<CssSet>(&**f, set))
-            });
+            let known = mig
+                .moves
+                .iter()
+                .position(|m| m.sets.as_ref().is_some_and(|(f, _)| set.is(f)));
             match known {
                 Some(i) => Err(i),
-                // The task's reference keeps the set's count above zero: taking one is allowed.
-                None => Ok(ARef::from(set)),
+                // With the rwsem held for writing, the task cannot move or exit meanwhile, so
+                // its set keeps its reference; should it ever not, the task is left out.
+                None => match set.try_get() {
+                    Some(set) => Ok(set),
+                    None => continue,
+                },
             }
         };
         let (pair, sets) = match from {

@@ -107,7 +107,7 @@ impl CgroupNs {
             } else {
                 (*nsproxy).cgroup_ns
             };
-            bindings::refcount_inc(&mut (*ns).ns.count);
+            bindings::refcount_inc(ptr::addr_of_mut!((*ns).ns.count));
             ns
         };
         // INVARIANT: A valid namespace, whose new count we own.
@@ -224,7 +224,7 @@ unsafe fn to_cgroup_ns(ns: *mut bindings::ns_common) -> *mut bindings::cgroup_na
 /// The caller must own a reference on `ns`, which it gives up.
 unsafe fn put_ns(ns: *mut bindings::cgroup_namespace) {
     // SAFETY: `ns` is valid while the caller's reference lasts.
-    if unsafe { bindings::refcount_dec_and_test(&mut (*ns).ns.count) } {
+    if unsafe { bindings::refcount_dec_and_test(ptr::addr_of_mut!((*ns).ns.count)) } {
         // SAFETY: That was the last reference.
         unsafe { free_cgroup_ns(ns) };
     }
@@ -246,7 +246,7 @@ unsafe extern "C" fn copy_cgroup_ns(
 ) -> *mut bindings::cgroup_namespace {
     if flags & bindings::CLONE_NEWCGROUP as c_ulong == 0 {
         // SAFETY: The caller holds a reference on `old_ns`.
-        unsafe { bindings::refcount_inc(&mut (*old_ns).ns.count) };
+        unsafe { bindings::refcount_inc(ptr::addr_of_mut!((*old_ns).ns.count)) };
         return old_ns;
     }
     // SAFETY: `user_ns` is valid (the caller's promise).
@@ -293,7 +293,7 @@ unsafe extern "C" fn ns_get(task: *mut bindings::task_struct) -> *mut bindings::
             ptr::null_mut()
         } else {
             let ns = (*nsproxy).cgroup_ns;
-            bindings::refcount_inc(&mut (*ns).ns.count);
+            bindings::refcount_inc(ptr::addr_of_mut!((*ns).ns.count));
             ptr::addr_of_mut!((*ns).ns)
         };
         bindings::task_unlock(task);
@@ -336,7 +336,7 @@ unsafe extern "C" fn ns_install(
         if (*nsproxy).cgroup_ns == ns {
             return 0;
         }
-        bindings::refcount_inc(&mut (*ns).ns.count);
+        bindings::refcount_inc(ptr::addr_of_mut!((*ns).ns.count));
         put_ns((*nsproxy).cgroup_ns);
         (*nsproxy).cgroup_ns = ns;
     }

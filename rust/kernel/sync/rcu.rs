@@ -25,17 +25,42 @@ use core::marker::PhantomData;
 /// # Examples
 ///
 /// ```
-/// use kernel::sync::rcu;
+/// use core::sync::atomic::{AtomicU32, Ordering};
+/// use kernel::sync::rcu::{self, RcuHead};
 ///
-/// let guard = rcu::read_lock();
-/// // Read-side critical section: objects freed after a grace period stay valid here.
-/// guard.unlock();
+/// static DROPPED: AtomicU32 = AtomicU32::new(0);
 ///
-/// // Read-side critical sections nest.
-/// let outer = rcu::Guard::new();
+/// struct Node {
+///     rcu: RcuHead,
+/// }
+///
+/// kernel::impl_has_rcu_head! {
+///     impl HasRcuHead for Node { self.rcu }
+/// }
+///
+/// // SAFETY: Dropping a `Node` only adds to an atomic counter.
+/// unsafe impl rcu::AtomicDrop for Node {}
+///
+/// impl Drop for Node {
+///     fn drop(&mut self) {
+///         DROPPED.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+///
+/// // Read-side critical sections nest; while one lasts, no grace period can end, so an object
+/// // retired during it is not freed, however long the section lasts.
+/// let outer = rcu::read_lock();
 /// let inner = rcu::Guard::default();
+/// rcu::drop_in_rcu_callback(KBox::new(Node { rcu: RcuHead::new() }, GFP_KERNEL)?);
 /// drop(inner);
-/// drop(outer);
+/// for _ in 0..1_000_000 {
+///     core::hint::spin_loop();
+/// }
+/// assert_eq!(DROPPED.load(Ordering::Relaxed), 0);
+/// outer.unlock();
+/// rcu::barrier();
+/// assert_eq!(DROPPED.load(Ordering::Relaxed), 1);
+/// # Ok::<(), Error>(())
 /// ```
 pub struct Guard {
     _not_send: PhantomData<*mut ()>,
@@ -122,7 +147,33 @@ pub fn synchronize_rcu() {
 /// # Examples
 ///
 /// ```
-/// kernel::sync::rcu::barrier();
+/// use core::sync::atomic::{AtomicBool, Ordering};
+/// use kernel::sync::rcu::{self, RcuHead};
+///
+/// static DROPPED: AtomicBool = AtomicBool::new(false);
+///
+/// struct Node {
+///     rcu: RcuHead,
+/// }
+///
+/// kernel::impl_has_rcu_head! {
+///     impl HasRcuHead for Node { self.rcu }
+/// }
+///
+/// // SAFETY: Dropping a `Node` only sets an atomic flag.
+/// unsafe impl rcu::AtomicDrop for Node {}
+///
+/// impl Drop for Node {
+///     fn drop(&mut self) {
+///         DROPPED.store(true, Ordering::Relaxed);
+///     }
+/// }
+///
+/// rcu::drop_in_rcu_callback(KBox::new(Node { rcu: RcuHead::new() }, GFP_KERNEL)?);
+/// // The callback queued above has run when `barrier` returns.
+/// rcu::barrier();
+/// assert!(DROPPED.load(Ordering::Relaxed));
+/// # Ok::<(), Error>(())
 /// ```
 #[inline]
 pub fn barrier() {
@@ -334,6 +385,13 @@ pub fn drop_after_grace_period<T: HasRcuWork>(obj: KBox<T>) {
     unsafe { bindings::queue_rcu_work(bindings::system_wq, rcu_work) };
 }
 
+/// The right to reach an [`RcuCounted`] object's count, which only this module has: the field
+/// is private, so no other code can make a `CountAccess` and call [`RcuCounted::refcount`].
+/// An object's count is changed only by [`new_counted`], [`dec_counted`] and the type's own
+/// [`AlwaysRefCounted`] implementation, never by code that merely holds a reference (which
+/// could otherwise `set(1)` the count of a live object, or drop one it does not own).
+pub struct CountAccess(());
+
 /// Objects that live in a pinned [`KBox`], counted by an embedded [`Refcount`], and are freed
 /// after an RCU grace period once their count drops to zero: a reader that found one under
 /// `rcu_read_lock()`, without taking a reference, may use it until its read-side critical
@@ -367,7 +425,7 @@ pub fn drop_after_grace_period<T: HasRcuWork>(obj: KBox<T>) {
 ///
 /// // SAFETY: `refs` is the node's count, used as `RcuCounted` requires.
 /// unsafe impl RcuCounted for Node {
-///     fn refcount(&self) -> &Refcount {
+///     fn refcount(&self, _: rcu::CountAccess) -> &Refcount {
 ///         &self.refs
 ///     }
 ///
@@ -398,11 +456,14 @@ pub fn drop_after_grace_period<T: HasRcuWork>(obj: KBox<T>) {
 /// assert_eq!((other.refs.read(), other.value), (1, 7));
 /// drop(other);
 /// rcu::barrier();
+/// // Outside this module, nobody can reach a count through the trait: `rcu::CountAccess` has
+/// // a private field, so `node.refcount(..)` cannot be called (no `refcount(...).set(1)` on a
+/// // live object).
 /// # Ok::<(), Error>(())
 /// ```
 pub unsafe trait RcuCounted: Sized + Send + 'static {
-    /// The object's count of references.
-    fn refcount(&self) -> &Refcount;
+    /// The object's count of references. Only this module can call it (see [`CountAccess`]).
+    fn refcount(&self, access: CountAccess) -> &Refcount;
 
     /// Frees `this`, whose count dropped to zero, after a grace period: with
     /// [`drop_after_grace_period`] (in process context), or, for types whose destructor does not
@@ -421,7 +482,7 @@ where
     crate::error::Error: From<E>,
 {
     let obj = <KBox<T> as crate::init::InPlaceInit<T>>::pin_init(init, flags)?;
-    obj.refcount().set(1);
+    obj.refcount(CountAccess(())).set(1);
     // SAFETY: The object is never moved out of its box: it is only used through references, and
     // freed in place by `free_counted`.
     let raw = KBox::into_raw(unsafe { core::pin::Pin::into_inner_unchecked(obj) });
@@ -438,7 +499,10 @@ where
 /// it does not use afterwards.
 pub unsafe fn dec_counted<T: RcuCounted>(obj: core::ptr::NonNull<T>) {
     // SAFETY: The caller's reference keeps the object valid.
-    if unsafe { obj.as_ref() }.refcount().dec_and_test() {
+    if unsafe { obj.as_ref() }
+        .refcount(CountAccess(()))
+        .dec_and_test()
+    {
         // SAFETY: The count dropped to zero: the last reference, ours, goes now.
         unsafe { free_counted(obj) };
     }
@@ -493,6 +557,15 @@ pub unsafe trait HasRcuHead: Sized + Send + 'static {
     const RCU_HEAD_OFFSET: usize;
 }
 
+/// Types whose destructor may run in softirq context: dropping a value never sleeps (no mutex,
+/// no `GFP_KERNEL` allocation, no waiting), so [`drop_in_rcu_callback`] may drop it from an RCU
+/// callback.
+///
+/// # Safety
+///
+/// Dropping a value of the type, including all its fields, must not sleep.
+pub unsafe trait AtomicDrop {}
+
 /// Implements [`HasRcuHead`] for a type, given the name of its [`RcuHead`] field.
 #[macro_export]
 macro_rules! impl_has_rcu_head {
@@ -526,7 +599,7 @@ unsafe extern "C" fn drop_rcu_head<T: HasRcuHead>(head: *mut bindings::callback_
 }
 
 /// Drops `*obj` and frees `obj` after an RCU grace period, in the RCU callback (softirq
-/// context, C's `call_rcu()`): `T`'s destructor must not sleep. Cheaper than
+/// context, C's `call_rcu()`), which `T: AtomicDrop` allows. Cheaper than
 /// [`drop_after_grace_period`], which wakes a worker. Any context.
 ///
 /// # Examples
@@ -546,6 +619,9 @@ unsafe extern "C" fn drop_rcu_head<T: HasRcuHead>(head: *mut bindings::callback_
 ///     impl HasRcuHead for Node { self.rcu }
 /// }
 ///
+/// // SAFETY: `Node`'s destructor only adds to an atomic counter.
+/// unsafe impl rcu::AtomicDrop for Node {}
+///
 /// impl Drop for Node {
 ///     fn drop(&mut self) {
 ///         // Softirq context: only what does not sleep.
@@ -558,7 +634,7 @@ unsafe extern "C" fn drop_rcu_head<T: HasRcuHead>(head: *mut bindings::callback_
 /// assert_eq!(DROPPED.load(Ordering::Relaxed), 5);
 /// # Ok::<(), Error>(())
 /// ```
-pub fn drop_in_rcu_callback<T: HasRcuHead>(obj: KBox<T>) {
+pub fn drop_in_rcu_callback<T: HasRcuHead + AtomicDrop>(obj: KBox<T>) {
     let ptr = KBox::into_raw(obj);
     // SAFETY: `ptr` points to a valid `T`; `RCU_HEAD_OFFSET` is the offset of its `RcuHead`.
     let head =

@@ -8,7 +8,13 @@ use core::ptr;
 
 impl Task {
     /// The task's css_set (`task_struct::rcg_cset`), a pointer only ever accessed atomically.
-    pub fn cgroup_cset(&self) -> &core::sync::atomic::AtomicPtr<crate::ffi::c_void> {
+    ///
+    /// # Safety
+    ///
+    /// The slot belongs to the cgroup core: it holds null or a css_set on which it owns a
+    /// reference, and the core frees what it points to. The caller may only store into it such
+    /// a pointer (that is, it must be the core's `cset` module).
+    pub(crate) unsafe fn cgroup_cset(&self) -> &core::sync::atomic::AtomicPtr<crate::ffi::c_void> {
         // SAFETY: `rcg_cset` is a pointer-sized, pointer-aligned field of a valid task (type
         // invariants), only ever accessed atomically; the reference lives as long as the task.
         unsafe { &*ptr::addr_of_mut!((*self.0.get()).rcg_cset).cast() }

@@ -9,6 +9,8 @@
  * - /proc/<pid>/ns/cgroup names the namespace; setns() into another one
  *   (nstype CLONE_NEWCGROUP or 0; EINVAL for a file of another type), nested
  *   namespaces by unshare() and clone();
+ * - making one while the task is being moved between groups takes a reference
+ *   on the task's css_set safely (the set it leaves may be freed meanwhile);
  * - making one needs CAP_SYS_ADMIN (EPERM), in the user namespace that will
  *   own it: a user may make one together with a new user namespace;
  * - a mount of a hierarchy made in a namespace has the namespace's root group
@@ -27,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -509,6 +512,61 @@ TEST_F(cgns, proc_cgroup_is_relative_to_the_namespace_root)
 	EXPECT_EQ(0, finish(&p));
 	/* The test's own view did not change. */
 	EXPECT_FILE("/proc/self/cgroup", self->cg);
+}
+
+/* How many namespaces the child of unshare_while_moved makes. */
+#define UNSHARE_LOOPS 2000
+
+/*
+ * Reports "ready", then makes UNSHARE_LOOPS cgroup namespaces as fast as it
+ * can, and reports how many unshare() calls failed.
+ */
+static int unshare_loop(int up, int down, void *arg)
+{
+	char msg[64];
+	int i, failed = 0;
+
+	CHECK(!tell(up, down, "ready"));
+	for (i = 0; i < UNSHARE_LOOPS; i++)
+		failed += !!unshare(CLONE_NEWCGROUP);
+	snprintf(msg, sizeof(msg), "done, %d failed", failed);
+	CHECK(!tell(up, down, msg));
+	return CHILD_RESULT;
+}
+
+/*
+ * A namespace holds the css_set its maker was in. While a child makes
+ * namespaces, the test moves it back and forth between /a and /b, where it is
+ * alone: a move may drop the last reference on the set it leaves, at the
+ * moment the child's unshare() takes one on that set. Neither may go wrong;
+ * the harness also scans the kernel log for refcount, KASAN and lockdep
+ * reports.
+ */
+TEST_F(cgns, unshare_while_moved)
+{
+	struct pollfd pfd;
+	char buf[MSG];
+	struct peer p;
+	int moves = 0;
+
+	ASSERT_EQ(0, start(&p, unshare_loop, NULL));
+	ASSERT_EQ(0, write_pid(MNT "/a/tasks", p.pid));
+	ASSERT_EQ(0, hear(&p, buf));
+	ASSERT_STREQ("ready", buf);
+	ASSERT_EQ(0, go(&p));
+	pfd.fd = p.up;
+	pfd.events = POLLIN;
+	while (poll(&pfd, 1, 0) == 0) {
+		ASSERT_EQ(0, write_pid(moves & 1 ? MNT "/a/tasks" : MNT "/b/tasks", p.pid));
+		moves++;
+	}
+	ASSERT_EQ(0, hear(&p, buf));
+	EXPECT_STREQ("done, 0 failed", buf);
+	ASSERT_EQ(0, go(&p));
+	EXPECT_EQ(0, finish(&p));
+	/* Moves happened while it made namespaces. */
+	EXPECT_LT(10, moves);
+	TH_LOG("%d moves during %d unshare() calls", moves, UNSHARE_LOOPS);
 }
 
 /* Unshares in /a; reports, then again after the test made NAME3 and moved it to /c. */
