@@ -29,6 +29,7 @@ use crate::{
     task::Task,
 };
 use core::{
+    any::TypeId,
     marker::PhantomData,
     ptr,
     sync::atomic::{AtomicBool, AtomicPtr, Ordering},
@@ -38,11 +39,12 @@ use core::{
 ///
 /// # Invariants
 ///
-/// `state` is a `KBox<S::State>` (from `KBox::into_raw`) of the controller `S` registered with
-/// id `ss`, owned by this object, and `drop_state` frees it. `parent` is null (root state) or
+/// `state` is a `KBox<S::State>` (from `KBox::into_raw`) of the controller type `S` whose
+/// [`TypeId`] is `ty` and whose id is `ss`, owned by this object, and `drop_state` frees it. `parent` is null (root state) or
 /// the state of the same controller in the parent group, which outlives this one.
 pub struct RawCss {
     ss: SubsysId,
+    ty: TypeId,
     id: i32,
     cgroup: AtomicPtr<Cgroup>,
     parent: *const RawCss,
@@ -72,11 +74,12 @@ impl RawCss {
         parent: Option<&Css<S>>,
         state: KBox<S::State>,
     ) -> Result<KBox<RawCss>> {
-        // INVARIANT: `state` is the `KBox<S::State>` of the controller with id `S::ID`, and the
-        // parent is a state of the same controller in the parent group.
+        // INVARIANT: `state` is the `KBox<S::State>` of the controller type `S`, whose type id is
+        // `ty`, and the parent is a state of the same controller in the parent group.
         Ok(KBox::new(
             RawCss {
                 ss: S::ID,
+                ty: TypeId::of::<S>(),
                 id,
                 cgroup: AtomicPtr::new(ptr::from_ref(cgroup).cast_mut()),
                 parent: parent.map_or(ptr::null(), |p| ptr::from_ref(&p.raw)),
@@ -105,7 +108,12 @@ impl RawCss {
     }
 
     /// The group this state belongs to (see the module documentation for when it can change).
-    pub fn cgroup(&self) -> &Cgroup {
+    ///
+    /// Only for the core: an untyped state can be reached through a group or a css_set that
+    /// outlives the binding of a root state (an old top group holds its slot for a while), and
+    /// the group read here may then be another hierarchy's. Controllers reach their groups
+    /// through [`Css::cgroup`], from the contexts listed in the module documentation.
+    pub(super) fn cgroup(&self) -> &Cgroup {
         // SAFETY: A non-root state's group owns it. A root state's group is the top group of
         // the hierarchy it is bound to, changed only with the core mutex and the threadgroup
         // rwsem held, and a top group is freed only after an RCU grace period following its
@@ -143,7 +151,39 @@ impl Drop for RawCss {
 ///
 /// # Invariants
 ///
-/// The wrapped state's controller id is `S::ID`, so its `state` is a `KBox<S::State>`.
+/// The wrapped state was made for the controller type `S` (its type id is `S`'s), so its
+/// `state` is a `KBox<S::State>`.
+///
+/// # Examples
+///
+/// [`Subsystem`] is a safe trait, so any type may claim any controller's id; the states of the
+/// controller registered with that id still never reach it as its own `State`:
+///
+/// ```
+/// use kernel::cgroup::{cset, Cftype, Cgroup, Css, SubsysId, Subsystem};
+/// use kernel::sync::rcu;
+///
+/// struct Impostor;
+///
+/// #[vtable]
+/// impl Subsystem for Impostor {
+///     type State = [u64; 64];
+///     const ID: SubsysId = SubsysId::Cpuacct;
+///     const FILES: &'static [Cftype<Self>] = &[];
+///
+///     fn css_alloc(_parent: Option<&Css<Self>>, _cgroup: &Cgroup) -> Result<KBox<[u64; 64]>> {
+///         Err(ENOMEM)
+///     }
+/// }
+///
+/// // cpuacct registered at boot: the current task's css_set has its state...
+/// let real = cset::with_current_cset(|set| set.css(SubsysId::Cpuacct).is_some());
+/// assert_eq!(real, Some(true));
+/// // ...which is not an `Impostor`'s, however it is looked up.
+/// let guard = rcu::read_lock();
+/// assert!(Css::<Impostor>::of_task(kernel::current!(), &guard).is_none());
+/// assert!(Css::<Impostor>::root(&guard).is_none());
+/// ```
 #[repr(transparent)]
 pub struct Css<S: Subsystem> {
     raw: RawCss,
@@ -152,13 +192,16 @@ pub struct Css<S: Subsystem> {
 
 impl<S: Subsystem> Css<S> {
     /// Views `raw` as a state of `S`, if it is one.
+    ///
+    /// The check is of the controller's type, not only of its id: a type that claims another
+    /// controller's [`Subsystem::ID`] (the trait is safe to implement) never gets that
+    /// controller's states.
     pub(super) fn from_raw(raw: &RawCss) -> Option<&Css<S>> {
-        if raw.ss != S::ID {
+        if raw.ss != S::ID || raw.ty != TypeId::of::<S>() {
             return None;
         }
-        // SAFETY: `Css<S>` is a transparent wrapper of `RawCss`. Only the controller registered
-        // with id `S::ID` makes states with that id, and `register` refuses a second controller
-        // with the same id, so that controller is `S`.
+        // SAFETY: `Css<S>` is a transparent wrapper of `RawCss`, and `raw` was made for the
+        // controller type `S` (checked above), so its `state` is a `KBox<S::State>`.
         // INVARIANT: Checked above.
         Some(unsafe { &*ptr::from_ref(raw).cast::<Css<S>>() })
     }
