@@ -62,7 +62,9 @@
 //! let again = top.create_dir(c_str!("d"), attrs, KBox::new(3, GFP_KERNEL)?);
 //! assert_eq!(again.err(), Some(EEXIST));
 //! top.activate();
-//! dir.rename(top, c_str!("e"))?;
+//! dir.rename(c_str!("e"))?;
+//! assert!(core::ptr::eq(dir.node().parent().ok_or(EINVAL)?, top.node()));
+//! assert_eq!(top.rename(c_str!("x")), Err(EINVAL));
 //! let mut buf = [0u8; 16];
 //! assert_eq!(dir.node().name_into(&mut buf)?, b"e");
 //! assert_eq!(dir.node().path_into(&mut buf)?, b"/e");
@@ -137,8 +139,9 @@ impl Node {
 
     /// The parent directory, `None` for a root directory.
     ///
-    /// The trees made with this module never move nodes between directories, so the parent is
-    /// fixed; a node holds a count reference on its parent.
+    /// The trees made with this module never move nodes between directories
+    /// ([`DirHandle::rename`] renames in place, and kernfs moves nodes only when asked), so the
+    /// parent is fixed; a node holds a count reference on its parent.
     pub fn parent(&self) -> Option<&Node> {
         // SAFETY: The node is valid (type invariant) and its parent pointer never changes.
         let parent = unsafe { (*self.as_ptr()).parent };
@@ -437,16 +440,16 @@ impl<T: DirOps> DirHandle<T> {
         unsafe { bindings::kernfs_activate(self.node.as_ptr()) }
     }
 
-    /// Renames the directory to `name` in `new_parent`.
-    pub fn rename(&self, new_parent: &DirHandle<T>, name: &CStr) -> Result {
-        // SAFETY: Both directories are live (type invariants); the name is copied.
+    /// Renames the directory to `name`, in the directory it is in (`EINVAL` for a root
+    /// directory). Nodes of these trees never move to another directory: [`Node::parent`]
+    /// relies on it.
+    pub fn rename(&self, name: &CStr) -> Result {
+        let node = self.node.as_ptr();
+        let parent = self.node().parent().ok_or(EINVAL)?;
+        // SAFETY: The directory and its parent are live (type invariants; a node holds its
+        // parent); the name is copied. The parent stays the same.
         to_result(unsafe {
-            bindings::kernfs_rename_ns(
-                self.node.as_ptr(),
-                new_parent.node.as_ptr(),
-                name.as_char_ptr(),
-                ptr::null(),
-            )
+            bindings::kernfs_rename_ns(node, parent.as_ptr(), name.as_char_ptr(), ptr::null())
         })
     }
 

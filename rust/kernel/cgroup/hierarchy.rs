@@ -253,14 +253,12 @@ impl State {
         Ok(())
     }
 
-    /// Renames the live child group `cgrp` to `name`.
+    /// Renames the live child group `cgrp` to `name`, in its parent.
     pub(super) fn rename_group(&self, cgrp: &Cgroup, name: &CStr) -> Result {
-        let parent = cgrp.parent().ok_or(EBUSY)?;
-        let (dir, parent_dir) = (self.dir_of(cgrp), self.dir_of(parent));
-        match (dir, parent_dir) {
-            (Some(dir), Some(parent_dir)) => dir.rename(parent_dir, name),
-            _ => Err(ENODEV),
+        if cgrp.parent().is_none() {
+            return Err(EBUSY);
         }
+        self.dir_of(cgrp).ok_or(ENODEV)?.rename(name)
     }
 }
 
