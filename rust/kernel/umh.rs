@@ -40,9 +40,18 @@ fn pointers(strs: &[&CStr]) -> Result<KVec<*mut c_char>> {
 /// ```
 /// use kernel::{c_str, umh};
 ///
-/// // The test kernel's initramfs may or may not have the program: either way the call returns.
-/// let _ = umh::call_usermodehelper(&[c_str!("/bin/true")], &[], umh::Wait::Exec);
-/// assert!(umh::call_usermodehelper(&[], &[], umh::Wait::Exec).is_err());
+/// // A program that does not exist cannot be run, whether or not the root filesystem is
+/// // there yet; the error is the one `execve()` gives.
+/// assert_eq!(
+///     umh::call_usermodehelper(&[c_str!("/nonexistent/cgv1-umh")], &[], umh::Wait::Exec),
+///     Err(ENOENT)
+/// );
+/// assert_eq!(
+///     umh::call_usermodehelper(&[c_str!("/nonexistent/cgv1-umh")], &[], umh::Wait::Proc),
+///     Err(ENOENT)
+/// );
+/// // No program at all.
+/// assert_eq!(umh::call_usermodehelper(&[], &[], umh::Wait::Exec), Err(EINVAL));
 /// ```
 pub fn call_usermodehelper(argv: &[&CStr], envp: &[&CStr], wait: Wait) -> Result {
     let path = argv.first().ok_or(EINVAL)?;

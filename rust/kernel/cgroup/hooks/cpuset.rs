@@ -55,13 +55,6 @@ unsafe fn task<'a>(p: *const bindings::task_struct) -> &'a Task {
     unsafe { &*p.cast::<Task>() }
 }
 
-/// The current task.
-fn current() -> &'static Task {
-    // SAFETY: The current task is valid while it runs this code, for as long as the caller
-    // uses it (none of the functions here keeps it).
-    unsafe { task(bindings::get_current()) }
-}
-
 /// Called by `start_kernel()` before the control-group core is set up. Nothing to do: the
 /// controller sets itself up when it registers.
 #[no_mangle]
@@ -228,7 +221,7 @@ unsafe extern "C" fn cpuset_mems_allowed(p: *mut bindings::task_struct) -> bindi
 /// Lets the boot task allocate from every node, before anything else runs.
 #[no_mangle]
 extern "C" fn cpuset_init_current_mems_allowed() {
-    let p = current().as_ptr();
+    let p = crate::current!().as_ptr();
     // SAFETY: Called once while the kernel boots on one CPU, before anything reads the field
     // concurrently (`Task::set_mems_allowed()` would enable interrupts).
     unsafe { ptr::addr_of_mut!((*p).mems_allowed).write(Nodemask::full().into_raw()) };
@@ -255,8 +248,9 @@ unsafe fn racy_mems(p: *const bindings::task_struct) -> Nodemask {
 unsafe extern "C" fn cpuset_nodemask_valid_mems_allowed(
     nodemask: *mut bindings::nodemask_t,
 ) -> c_int {
+    let me = crate::current!().as_ptr();
     // SAFETY: Valid (the caller's promise); the current task is valid.
-    let (mask, mine) = unsafe { (Nodemask::from_raw(*nodemask), racy_mems(current().as_ptr())) };
+    let (mask, mine) = unsafe { (Nodemask::from_raw(*nodemask), racy_mems(me)) };
     c_int::from(mask.intersects(&mine))
 }
 
@@ -273,7 +267,7 @@ extern "C" fn cpuset_node_allowed(node: c_int, gfp: bindings::gfp_t) -> bool {
     let Some(node) = NodeId::from_c(node) else {
         return false;
     };
-    let me = current();
+    let me = crate::current!();
     let p = me.as_ptr();
     // SAFETY: The current task is valid.
     if unsafe { racy_mems(p) }.test(node) {
@@ -319,7 +313,7 @@ unsafe extern "C" fn cpuset_mems_allowed_intersects(
 #[no_mangle]
 extern "C" fn __cpuset_memory_pressure_bump() {
     let guard = rcu::read_lock();
-    if let Some((t, css)) = api::cpuset_of(current(), &guard) {
+    if let Some((t, css)) = api::cpuset_of(crate::current!(), &guard) {
         (t.memory_pressure_bump)(css);
     }
 }
@@ -373,7 +367,7 @@ unsafe extern "C" fn proc_cpuset_show(
 /// The node the current task's next spread page-cache page goes to: its nodes in turn.
 #[no_mangle]
 extern "C" fn cpuset_mem_spread_node() -> c_int {
-    let p = current().as_ptr();
+    let p = crate::current!().as_ptr();
     // SAFETY: The current task is valid; only the task itself uses its rotor.
     unsafe {
         let rotor = ptr::addr_of_mut!((*p).cpuset_mem_spread_rotor);
@@ -395,14 +389,14 @@ extern "C" fn cpuset_mem_spread_node() -> c_int {
 #[no_mangle]
 extern "C" fn current_cpuset_is_being_rebound() -> bool {
     let guard = rcu::read_lock();
-    api::cpuset_of(current(), &guard).is_some_and(|(t, css)| (t.is_being_rebound)(css))
+    api::cpuset_of(crate::current!(), &guard).is_some_and(|(t, css)| (t.is_being_rebound)(css))
 }
 
 /// Adds `,cpuset=<name>,mems_allowed=<nodes>` to a line being printed (OOM and allocation
 /// failure reports).
 #[no_mangle]
 extern "C" fn cpuset_print_current_mems_allowed() {
-    let me = current();
+    let me = crate::current!();
     let mut name = [0u8; 64];
     let guard = rcu::read_lock();
     let group = api::cpuset_of(me, &guard).map(|(_, css)| css.cgroup());
