@@ -190,8 +190,8 @@ static void input_set(struct input *in, const char *text, size_t len)
 }
 
 /*
- * The inputs for one file: the fixed ones, embedded NULs, exactly PAGE bytes and
- * PAGE + 1, then NRANDOM random strings drawn from @state.
+ * The inputs for one file: the fixed ones, embedded NULs, runs of exactly PAGE bytes
+ * and of PAGE + 1, then NRANDOM random strings drawn from @state.
  */
 static int make_inputs(struct input *ins, int max, unsigned long long *state)
 {
@@ -209,6 +209,18 @@ static int make_inputs(struct input *ins, int max, unsigned long long *state)
 	memset(ins[n].buf, '0', PAGE + 1);
 	ins[n++].len = PAGE + 1;
 	memset(ins[n].buf, 'a', PAGE);
+	ins[n++].len = PAGE;
+	/*
+	 * Runs of a non-zero digit: at PAGE + 1 bytes a kernel that cut the write to a
+	 * page would parse a huge number (ERANGE) where one that refuses it says E2BIG;
+	 * runs of 0 parse as 0 either way and cannot tell the two apart.
+	 */
+	memset(ins[n].buf, '9', PAGE);
+	ins[n++].len = PAGE;
+	memset(ins[n].buf, '9', PAGE + 1);
+	ins[n++].len = PAGE + 1;
+	memset(ins[n].buf, '1', PAGE - 1);
+	ins[n].buf[PAGE - 1] = '\n';
 	ins[n++].len = PAGE;
 	for (i = 0; i < NRANDOM && n < max; i++) {
 		struct input *in = &ins[n++];
@@ -425,6 +437,10 @@ static void fuzz_file(const char *mnt, const char *group, const char *name)
 	   olen < 0 ? "error" : "ok");
 	for (i = 0; i < nin; i++) {
 		enum wkind kind = i < NPLAIN ? W_PLAIN : rnd(&state) % W_NKINDS;
+
+		/* Longer than a page: in one write(2), where the length is checked. */
+		if (ins[i].len > PAGE)
+			kind = W_PLAIN;
 
 		blen = stable ? read_text(path, before, sizeof(before)) : 0;
 		ok = do_write(path, &ins[i], kind, &state, res, sizeof(res));

@@ -9,10 +9,16 @@
  * Run in a kernel with lockdep, KASAN and kmemleak, it looks for splats; at
  * the end every group must be removable, which it is not if a task count
  * leaked.
+ *
+ * The workers run in a new pid namespace, where the movers write random small
+ * pids to tasks and cgroup.procs: a pid is looked up in the writer's
+ * namespace, so it can only name the test's own tasks, never another process
+ * of the machine.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +110,8 @@ static void mover(int arg)
 
 	while (!expired()) {
 		int group = rand_r(&seed) % (NGROUPS + 1);
-		int pid = getppid() + rand_r(&seed) % 64;
+		/* Pids of this pid namespace: 1 is its init, then the workers and theirs. */
+		int pid = 1 + rand_r(&seed) % 64;
 
 		if (group == NGROUPS)
 			snprintf(path, sizeof(path), MNT "/%s", arg & 1 ? "tasks" : "cgroup.procs");
@@ -167,17 +174,29 @@ static void reader(int arg)
 		snprintf(path, sizeof(path), MNT "/g%d/tasks", rand() % NGROUPS);
 		read_file(path);
 		read_file(MNT "/cgroup.procs");
-		snprintf(path, sizeof(path), "/proc/%d/cgroup", getppid() + rand() % 64);
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", getpid() - rand() % 16);
 		read_file(path);
 	}
 }
 
+/* The init of the workers' pid namespace: reaps the orphans it adopts. */
+static void ns_init(int arg)
+{
+	signal(SIGCHLD, SIG_IGN);
+	for (;;)
+		pause();
+}
+
 TEST(stress)
 {
-	pid_t pids[16];
+	pid_t pids[16], init;
 	char path[128];
 	int i, n = 0;
 
+	/* The children made from here on are in a new pid namespace; the first is its init. */
+	ASSERT_EQ(0, unshare(CLONE_NEWPID));
+	init = worker(ns_init, 0);
+	ASSERT_LT(0, init);
 	ASSERT_EQ(0, make_mount_point(MNT));
 	ASSERT_EQ(0, make_mount_point(MNT2));
 	ASSERT_EQ(0, mount("none", MNT, "cgroup", 0, "none,name=cgv1stress"));
@@ -199,6 +218,8 @@ TEST(stress)
 		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
 		EXPECT_TRUE(WIFEXITED(status)) TH_LOG("worker %d: status %#x", i, status);
 	}
+	/* The namespace's init goes last: killing it kills any orphan left. */
+	kill_and_reap(init);
 	write_id(MNT "/cgroup.procs", getpid());
 	/* Every worker is gone: no group may still count a task. */
 	for (i = 0; i < NGROUPS; i++) {
