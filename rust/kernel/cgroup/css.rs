@@ -40,8 +40,9 @@ use core::{
 /// # Invariants
 ///
 /// `state` is a `KBox<S::State>` (from `KBox::into_raw`) of the controller type `S` whose
-/// [`TypeId`] is `ty` and whose id is `ss`, owned by this object, and `drop_state` frees it. `parent` is null (root state) or
-/// the state of the same controller in the parent group, which outlives this one.
+/// [`TypeId`] is `ty` and whose id is `ss`, owned by this object, and `drop_state` frees it.
+/// `parent` is null (root state) or the state of the same controller in the parent group,
+/// which outlives this one.
 pub struct RawCss {
     ss: SubsysId,
     ty: TypeId,
