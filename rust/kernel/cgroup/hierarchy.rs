@@ -213,6 +213,10 @@ impl State {
                 parent.unlink_child(self, &child);
                 child.set_dead(self);
                 drop(dir.remove());
+                // RCU walkers of the parent's children may have seen the group and may take a
+                // reference on it: its count stays above zero until they are done, as in
+                // `remove_group`.
+                super::group::put_after_grace_period(child);
                 return Err(e);
             }
             online |= ops.id.bit();

@@ -52,6 +52,7 @@ fn register_controllers() {
         #[cfg(CONFIG_RUST_CGROUP_NS)]
         ("ns", rust_cgroup_register_ns),
     ];
+    subsys::set_registration_open(true);
     for (name, register) in registrations {
         // SAFETY: Each is the registration function `cgroup_subsys!` defines, which takes no
         // argument and may be called at boot once the core is set up.
@@ -60,6 +61,7 @@ fn register_controllers() {
             crate::pr_err!("cgroup: controller {} failed to register: {}\n", name, ret);
         }
     }
+    subsys::set_registration_open(false);
 }
 
 /// Sets up control groups; called once from `start_kernel()`, after the scheduler and procfs

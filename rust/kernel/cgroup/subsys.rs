@@ -296,7 +296,9 @@ macro_rules! cgroup_subsys {
 /// What the core knows of a registered controller, with its callbacks type-erased.
 pub(super) struct Ops {
     pub(super) id: SubsysId,
-    root_css: &'static RawCss,
+    /// The root state, owned here: registered controllers are never freed, so it lives for
+    /// ever once registered.
+    root_css: KBox<RawCss>,
     next_css_id: AtomicI32,
     alloc: fn(&Ops, &RawCss, &Cgroup) -> Result<KBox<RawCss>>,
     online: fn(&RawCss) -> Result,
@@ -371,13 +373,13 @@ pub(super) fn each_in(mask: u32) -> impl Iterator<Item = &'static Ops> {
 /// The root state of controller `id`, if registered. It is handed out under the core mutex
 /// (`_state`): its group may change once the mutex is released.
 pub(super) fn root_css(id: SubsysId, _state: &State) -> Option<&RawCss> {
-    ops(id).map(|o| o.root_css)
+    ops(id).map(|o| &*o.root_css)
 }
 
 /// The root state of controller `id`, if registered, for use under RCU: its group is valid
 /// until the read-side section ends (see [`RawCss::cgroup`]).
 pub(super) fn root_css_any(id: SubsysId) -> Option<&'static RawCss> {
-    ops(id).map(|o| o.root_css)
+    ops(id).map(|o| &*o.root_css)
 }
 
 impl Ops {
@@ -388,8 +390,8 @@ impl Ops {
 
     /// The root state, under the core mutex (`_state`): its group may change once the mutex is
     /// released.
-    pub(super) fn root_css<'a>(&self, _state: &'a State) -> &'a RawCss {
-        self.root_css
+    pub(super) fn root_css<'a>(&'a self, _state: &'a State) -> &'a RawCss {
+        &self.root_css
     }
 
     /// Makes the state of a new child group `cgroup` of the group whose state is `parent`.
@@ -418,7 +420,7 @@ impl Ops {
     /// mutex and the threadgroup rwsem (write).
     pub(super) fn rebind(&self, top: &Cgroup) {
         self.root_css.rebind(top);
-        (self.bind)(self.root_css);
+        (self.bind)(&self.root_css);
     }
 
     pub(super) fn can_attach(&self, mig: &Migration<'_>, dst: &RawCss) -> Result {
@@ -499,29 +501,41 @@ fn account_field_thunk<S: Subsystem>(css: &RawCss, cpu: CpuId, stat: CpuStat, de
     typed::<S, ()>(css, |c| S::account_field(c, cpu, stat, delta))
 }
 
+/// Whether controllers may register: only while `cgroup_init()` registers the built-in ones,
+/// before the first fork (see [`register`]).
+static REGISTRATION_OPEN: AtomicBool = AtomicBool::new(false);
+
+/// Opens or closes the registration of controllers; `cgroup_init()` opens it around the
+/// registration of the built-in ones.
+pub(super) fn set_registration_open(open: bool) {
+    REGISTRATION_OPEN.store(open, Ordering::Release);
+}
+
 /// Registers controller `S`: makes its root state in the dummy hierarchy and gives it to every
 /// task. Called once per controller at boot, by `cgroup_init()` through the function
-/// [`crate::cgroup_subsys!`] defines.
+/// [`crate::cgroup_subsys!`] defines; `EBUSY` at any other time (tasks and groups made before
+/// would lack the controller's state), or if a controller with the same id (or a second one
+/// with [`Subsystem::CLONE_ON_NEW_NAMESPACES`]) is registered. On a failure nothing is left
+/// behind: the root state is freed and the controller stays unregistered.
 pub fn register<S: Subsystem>() -> Result {
-    let core = super::state::core().ok_or(ENODEV)?;
-    let state = core.state.lock();
-    if ops(S::ID).is_some() {
+    if !REGISTRATION_OPEN.load(Ordering::Acquire) {
         return Err(EBUSY);
     }
-    if S::CLONE_ON_NEW_NAMESPACES
-        && NEWNS_ID
-            .compare_exchange(-1, S::ID as i32, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
+    let core = super::state::core().ok_or(ENODEV)?;
+    let state = core.state.lock();
+    // Under the core mutex, which every registration holds: no race between the checks and
+    // the registration below.
+    if ops(S::ID).is_some()
+        || (S::CLONE_ON_NEW_NAMESPACES && NEWNS_ID.load(Ordering::Acquire) != -1)
     {
         return Err(EBUSY);
     }
     let dummy = state.dummy();
     let root_state = S::css_alloc(None, dummy)?;
-    let root_css: &'static RawCss = KBox::leak(RawCss::new::<S>(1, dummy, None, root_state)?);
     let ops = KBox::new(
         Ops {
             id: S::ID,
-            root_css,
+            root_css: RawCss::new::<S>(1, dummy, None, root_state)?,
             next_css_id: AtomicI32::new(2),
             alloc: alloc_thunk::<S>,
             online: online_thunk::<S>,
@@ -543,11 +557,18 @@ pub fn register<S: Subsystem>() -> Result {
         },
         GFP_KERNEL,
     )?;
-    // A controller that fails to come online stays unregistered (its root state is leaked).
-    online_thunk::<S>(root_css)?;
+    // A controller that fails to come online stays unregistered; `ops` and its root state are
+    // freed on return.
+    online_thunk::<S>(&ops.root_css)?;
+    // Registered controllers are never freed: their root state is `'static` from here.
+    let ops: &'static Ops = KBox::leak(ops);
+    let root_css: &'static RawCss = &ops.root_css;
     root_css.set_online(true);
     state.adopt(S::ID, root_css);
     super::cset::give_root_css(core, S::ID, root_css);
+    if S::CLONE_ON_NEW_NAMESPACES {
+        NEWNS_ID.store(S::ID as i32, Ordering::Release);
+    }
     let bit = S::ID.bit();
     if S::HAS_FORK || S::HAS_EXIT {
         HAS_TASK_HOOKS.fetch_or(bit, Ordering::Relaxed);
@@ -558,7 +579,7 @@ pub fn register<S: Subsystem>() -> Result {
     if S::HAS_POST_ATTACH {
         HAS_POST_ATTACH.fetch_or(bit, Ordering::Relaxed);
     }
-    REGISTRY[S::ID as usize].store(KBox::into_raw(ops), Ordering::Release);
+    REGISTRY[S::ID as usize].store(ptr::from_ref(ops).cast_mut(), Ordering::Release);
     if S::HAS_CHARGE || S::HAS_ACCOUNT_FIELD {
         HAS_CPUTIME_HOOKS.fetch_or(bit, Ordering::Release);
     }
