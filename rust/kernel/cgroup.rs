@@ -102,6 +102,7 @@ mod state;
 pub use cftype::{Cftype, CFTYPE_NOT_ON_ROOT, CFTYPE_ONLY_ON_ROOT};
 pub use css::{Css, RawCss};
 pub use group::{Cgroup, Root};
+pub use namespace::current_in_initial_ns;
 pub use subsys::{SubsysId, Subsystem, TaskSet};
 
 use crate::error::{code::EINVAL, Result};

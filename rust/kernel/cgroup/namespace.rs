@@ -93,6 +93,19 @@ unsafe impl Send for CgroupNs {}
 // SAFETY: Shared references only read fields that never change.
 unsafe impl Sync for CgroupNs {}
 
+/// Whether the current task is in the initial cgroup namespace (a task on its way out, which
+/// has left its namespaces, is counted in it).
+///
+/// # Examples
+///
+/// ```
+/// // KUnit runs the doctests in a kernel thread, which never left the initial namespaces.
+/// assert!(kernel::cgroup::current_in_initial_ns());
+/// ```
+pub fn current_in_initial_ns() -> bool {
+    CgroupNs::current().is_init()
+}
+
 impl CgroupNs {
     /// The cgroup namespace of the current task (the initial one once it has left its
     /// namespaces, on its way out).

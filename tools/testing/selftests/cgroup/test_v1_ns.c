@@ -4,9 +4,13 @@
  *
  * When a task gets new namespaces (clone() with a CLONE_NEW* flag, or
  * unshare()), the kernel makes a child of its ns group named after its pid
- * and moves it there; making ns groups by hand needs CAP_SYS_ADMIN and must
- * be done under one's own ns group, and tasks only move down from their ns
- * group (EPERM otherwise).
+ * and moves it there. A confined task (one in a cgroup namespace of its own,
+ * as a container's are) keeps the 2.6.24 rules: making ns groups by hand
+ * needs CAP_SYS_ADMIN and must be done under one's own ns group, and tasks
+ * only move down from their ns group (EPERM otherwise). The host's
+ * administrator (CAP_SYS_ADMIN, initial user and cgroup namespaces) makes
+ * groups and moves tasks anywhere, even from an automatic group, as container
+ * managers do.
  *
  * Linux had this controller from 2.6.24 to 2.6.37 and then dropped it: the C
  * implementation of the base kernel has no ns controller. There, /proc/cgroups
@@ -476,6 +480,27 @@ static pid_t parked_in_own_group(void)
 	return pid;
 }
 
+/*
+ * In a child confined as a container's tasks are (its own cgroup namespace,
+ * and so its own ns group): writes @pid to @path; exits with 0 or the errno.
+ */
+static int confined_write_pid(const char *path, pid_t pid)
+{
+	int child, status;
+
+	child = fork();
+	if (child < 0)
+		return -1;
+	if (!child) {
+		if (unshare(CLONE_NEWCGROUP))
+			_exit(200);
+		_exit(-write_pid(path, pid));
+	}
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 TEST_F(ns, mkdir_only_under_own_group)
 {
 	char path[256];
@@ -489,7 +514,8 @@ TEST_F(ns, mkdir_only_under_own_group)
 	if (!pid) {
 		char own[256];
 
-		if (unshare(CLONE_NEWUTS))
+		/* A container's task: new namespaces, among them a cgroup namespace. */
+		if (unshare(CLONE_NEWUTS | CLONE_NEWCGROUP))
 			_exit(2);
 		/* Outside its own group: a sibling, the top, a sibling's child. */
 		if (mkdir(MNT "/x", 0755) != -1 || errno != EPERM)
@@ -534,6 +560,7 @@ TEST_F(ns, mkdir_needs_cap_sys_admin)
 	EXPECT_EQ(0, mkdir(MNT "/withcap", 0755));
 }
 
+/* A confined writer moves a task only down from its ns group. */
 TEST_F(ns, attach_only_down)
 {
 	char path[256], want[256];
@@ -547,20 +574,67 @@ TEST_F(ns, attach_only_down)
 	ASSERT_LT(0, b);
 	/* To a sibling's group. */
 	snprintf(path, sizeof(path), MNT "/%d/tasks", a);
-	EXPECT_EQ(-EPERM, write_pid(path, b));
+	EXPECT_EQ(EPERM, confined_write_pid(path, b));
 	/* To an ancestor's. */
-	EXPECT_EQ(-EPERM, write_pid(MNT "/tasks", b));
-	EXPECT_EQ(-EPERM, write_pid(MNT "/cgroup.procs", b));
+	EXPECT_EQ(EPERM, confined_write_pid(MNT "/tasks", b));
+	EXPECT_EQ(EPERM, confined_write_pid(MNT "/cgroup.procs", b));
 	/* Down into a descendant of its own group. */
 	snprintf(path, sizeof(path), MNT "/%d/sub", b);
 	ASSERT_EQ(0, mkdir(path, 0755));
 	strcat(path, "/tasks");
-	EXPECT_EQ(0, write_pid(path, b));
+	EXPECT_EQ(0, confined_write_pid(path, b));
 	snprintf(want, sizeof(want), "%d\n", b);
 	EXPECT_FILE(path, want);
 	/* And not back up. */
 	snprintf(path, sizeof(path), MNT "/%d/tasks", b);
-	EXPECT_EQ(-EPERM, write_pid(path, b));
+	EXPECT_EQ(EPERM, confined_write_pid(path, b));
+	kill_and_reap(a);
+	kill_and_reap(b);
+}
+
+/*
+ * What crun and LXC do on a systemd machine, which mounts ns: the manager
+ * (here the test, the host's administrator) makes its own groups and moves
+ * the container's first task, which clone() put in its automatic group, into
+ * one of them; a manager that is itself in an automatic group does the same.
+ */
+TEST_F(ns, host_admin_places_tasks_anywhere)
+{
+	char path[256], want[256];
+	int status;
+	pid_t a, b, mgr;
+
+	a = parked_in_own_group();
+	ASSERT_LT(0, a);
+	b = parked_in_own_group();
+	if (b <= 0)
+		kill_and_reap(a);
+	ASSERT_LT(0, b);
+	/* Out of its automatic group, into the manager's own. */
+	ASSERT_EQ(0, mkdir(MNT "/payload", 0755));
+	EXPECT_EQ(0, write_pid(MNT "/payload/cgroup.procs", b));
+	snprintf(want, sizeof(want), "%d\n", b);
+	EXPECT_FILE(MNT "/payload/tasks", want);
+	/* Into a sibling's group, and back to the top. */
+	snprintf(path, sizeof(path), MNT "/%d/tasks", a);
+	EXPECT_EQ(0, write_pid(path, b));
+	EXPECT_EQ(0, write_pid(MNT "/tasks", b));
+	/* A manager in an automatic group of its own makes groups and moves tasks too. */
+	mgr = fork();
+	ASSERT_LE(0, mgr);
+	if (!mgr) {
+		if (unshare(CLONE_NEWUTS))
+			_exit(2);
+		if (mkdir(MNT "/lxc.payload", 0755))
+			_exit(3);
+		if (write_pid(MNT "/lxc.payload/cgroup.procs", b))
+			_exit(4);
+		_exit(0);
+	}
+	ASSERT_EQ(mgr, waitpid(mgr, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_FILE(MNT "/lxc.payload/tasks", want);
 	kill_and_reap(a);
 	kill_and_reap(b);
 }
