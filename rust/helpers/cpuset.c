@@ -38,21 +38,29 @@ bool rust_helper_in_interrupt(void)
 	return in_interrupt();
 }
 
+unsigned long rust_helper_local_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void rust_helper_local_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}
+
 #if defined(CONFIG_CPUSETS) || defined(CONFIG_RUST_CGROUP_CPUSET)
-/*
- * The writer's side of a task's mems_allowed sequence count, with interrupts
- * off as cpuset.c has them: called with the task's alloc_lock held.
- */
+/* The sequence count of a task's mems_allowed (a macro over its type). */
 void rust_helper_task_mems_write_begin(struct task_struct *p)
 {
-	local_irq_disable();
 	write_seqcount_begin(&p->mems_allowed_seq);
 }
 
 void rust_helper_task_mems_write_end(struct task_struct *p)
 {
 	write_seqcount_end(&p->mems_allowed_seq);
-	local_irq_enable();
 }
 
 unsigned int rust_helper_task_mems_read_begin(struct task_struct *p)
