@@ -125,9 +125,18 @@ impl PrevCputime {
     /// // Reports do not go backwards.
     /// let (u, s) = prev.adjust(10, 30, 400);
     /// assert!(u >= 300 && s >= 100 && u + s == 400);
+    /// // Samples whose sum does not fit in 64 bits are split in the same proportion.
+    /// let other = PrevCputime::new()?;
+    /// assert_eq!(other.adjust(u64::MAX, u64::MAX, 1000), (500, 500));
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn adjust(&self, utime: u64, stime: u64, sum_exec: u64) -> (u64, u64) {
+    pub fn adjust(&self, mut utime: u64, mut stime: u64, sum_exec: u64) -> (u64, u64) {
+        // C divides by `utime + stime`: a sum that wraps (to zero, at worst) would divide by
+        // zero. Only the proportion matters: halve both until the sum fits.
+        while utime.checked_add(stime).is_none() {
+            utime /= 2;
+            stime /= 2;
+        }
         // SAFETY: All zeroes is a valid `task_cputime`.
         let mut curr: bindings::task_cputime = unsafe { core::mem::zeroed() };
         curr.utime = utime;

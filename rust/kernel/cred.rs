@@ -33,14 +33,21 @@ pub const CAP_SYS_ADMIN: u32 = bindings::CAP_SYS_ADMIN;
 ///
 /// // KUnit runs the doctests in a kernel thread, with the full set of capabilities.
 /// assert!(cred::capable(CAP_SYS_ADMIN));
+/// // A capability that does not exist is not had (C would `BUG()`).
+/// assert!(!cred::capable(u32::MAX));
+/// assert!(!cred::capable(CAP_SYS_ADMIN + 1000));
 /// ```
 #[inline]
 pub fn capable(cap: u32) -> bool {
+    // C's `ns_capable()` calls `BUG()` for a capability that does not exist.
+    if cap > bindings::CAP_LAST_CAP {
+        return false;
+    }
     let Ok(cap) = c_int::try_from(cap) else {
         return false;
     };
-    // SAFETY: `capable` only inspects the current task's credentials; any value of `cap` is
-    // accepted (an invalid one is reported and refused).
+    // SAFETY: `capable` only inspects the current task's credentials; `cap` is a valid
+    // capability (checked above).
     unsafe { bindings::capable(cap) }
 }
 
@@ -247,10 +254,14 @@ impl UserNamespace {
     /// Whether the current task has the capability `cap` in this namespace (C's
     /// `ns_capable()`, with the same marking and auditing as [`capable`]).
     pub fn ns_capable(&self, cap: u32) -> bool {
+        // C's `ns_capable()` calls `BUG()` for a capability that does not exist.
+        if cap > bindings::CAP_LAST_CAP {
+            return false;
+        }
         let Ok(cap) = c_int::try_from(cap) else {
             return false;
         };
-        // SAFETY: The namespace is valid (type invariant); any value of `cap` is accepted.
+        // SAFETY: The namespace is valid (type invariant); `cap` is a valid capability.
         unsafe { bindings::ns_capable(self.as_ptr(), cap) }
     }
 }

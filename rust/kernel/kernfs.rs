@@ -118,7 +118,9 @@ impl Node {
     ///
     /// # Safety
     ///
-    /// `ptr` must point to a `struct kernfs_node` that stays valid for `'a`.
+    /// `ptr` must point to a `struct kernfs_node` that stays valid for `'a`, of a tree made with
+    /// this module ([`Root`]), whose nodes never move to another directory ([`Node::parent`]
+    /// relies on it; a sysfs node, which `kobject_move()` may move, is not one).
     pub unsafe fn from_raw<'a>(ptr: *mut bindings::kernfs_node) -> &'a Node {
         // SAFETY: `Node` is a transparent wrapper and the caller guarantees validity for `'a`.
         unsafe { &*ptr.cast::<Node>() }
@@ -708,14 +710,17 @@ pub trait FileOps: Sized + 'static {
 /// [`DirHandle::create_file`] with `F`, so its private pointer is a `&'static F::Data`, and its
 /// parent is a directory of a tree of `F::Dir`.
 pub struct ActiveFile<'a, F: FileOps> {
-    of: &'a bindings::kernfs_open_file,
-    _p: PhantomData<F>,
+    /// A raw pointer, not a reference: kernfs changes other fields of the open file (its list
+    /// node, its mutex) while the operation runs; only `kn` and `file`, which never change, are
+    /// read through it.
+    of: *mut bindings::kernfs_open_file,
+    _p: PhantomData<(&'a bindings::kernfs_open_file, F)>,
 }
 
 impl<'a, F: FileOps> ActiveFile<'a, F> {
     fn node(&self) -> &'a Node {
         // SAFETY: kernfs holds the node for the open file's whole life.
-        unsafe { Node::from_raw(self.of.kn) }
+        unsafe { Node::from_raw((*self.of).kn) }
     }
 
     /// The file's datum.
@@ -730,7 +735,7 @@ impl<'a, F: FileOps> ActiveFile<'a, F> {
         // removed while an operation on one of its files holds its active reference: its data
         // is in place.
         unsafe {
-            let dir = (*self.of.kn).parent;
+            let dir = (*(*self.of).kn).parent;
             <F::Dir as DirOps>::Data::borrow(Node::from_raw(dir).private())
         }
     }
@@ -738,7 +743,7 @@ impl<'a, F: FileOps> ActiveFile<'a, F> {
     /// The effective uid of whoever opened the file.
     pub fn opener_euid(&self) -> bindings::kuid_t {
         // SAFETY: The open file's `file` and its credentials live as long as it.
-        unsafe { (*(*self.of.file).f_cred).euid }
+        unsafe { (*(*(*self.of).file).f_cred).euid }
     }
 
     /// Whether whoever opened the file had capability `cap` in the initial user namespace.
@@ -746,7 +751,7 @@ impl<'a, F: FileOps> ActiveFile<'a, F> {
         // SAFETY: The open file is valid; `init_user_ns` is static.
         unsafe {
             bindings::file_ns_capable(
-                self.of.file,
+                (*self.of).file,
                 ptr::addr_of_mut!(bindings::init_user_ns),
                 cap as c_int,
             )
@@ -756,7 +761,8 @@ impl<'a, F: FileOps> ActiveFile<'a, F> {
     /// Runs `f` without the active reference, so that `f` may take locks that are held around
     /// [`DirHandle::remove`]; the file and its directory may be removed meanwhile.
     pub fn with_broken_protection<R>(self, f: impl FnOnce() -> R) -> R {
-        let kn = self.of.kn;
+        // SAFETY: The open file is valid during the operation; `kn` never changes.
+        let kn = unsafe { (*self.of).kn };
         // SAFETY: We are in an operation that holds the active reference (type invariants), and
         // it is given back below before the operation can return.
         unsafe { bindings::kernfs_break_active_protection(kn) };
@@ -800,7 +806,7 @@ unsafe extern "C" fn seq_show_callback<F: FileOps>(
     from_result(|| {
         // SAFETY: See the function's safety requirements.
         let (file, m) = unsafe {
-            let of = &*(*sf).private.cast::<bindings::kernfs_open_file>();
+            let of = (*sf).private.cast::<bindings::kernfs_open_file>();
             (
                 ActiveFile::<F> {
                     of,
@@ -830,7 +836,7 @@ unsafe extern "C" fn write_callback<F: FileOps>(
         let (file, buf) = unsafe {
             (
                 ActiveFile::<F> {
-                    of: &*of,
+                    of,
                     _p: PhantomData,
                 },
                 core::slice::from_raw_parts(buf.cast::<u8>(), bytes),
@@ -953,16 +959,21 @@ impl<'a, T: FsType> Mounter<'a, T> {
     /// the mount, showing the tree from its root directory.
     pub fn mount(self, root: &Root<T::Dirs>) -> Result<Mounted<'a, T>> {
         // SAFETY: `fs_private` is the `FsCtx<T>` made by `init_fs_context`, whose first field is
-        // the kernfs context, and the VFS serialises operations on one fs_context.
-        let kfc = unsafe { &mut (*(*self.fc).fs_private.cast::<FsCtx<T>>()).kfc };
-        kfc.root = root.raw.as_ptr();
-        kfc.magic = T::MAGIC;
+        // the kernfs context, and the VFS serialises operations on one fs_context. Only raw
+        // pointers are kept: `kernfs_get_tree` writes the context too.
+        let kfc = unsafe { ptr::addr_of_mut!((*(*self.fc).fs_private.cast::<FsCtx<T>>()).kfc) };
+        // SAFETY: As above: valid, and nobody else uses the context meanwhile.
+        unsafe {
+            (*kfc).root = root.raw.as_ptr();
+            (*kfc).magic = T::MAGIC;
+        }
         // SAFETY: `fc` is valid for the call, and `root` is alive for it.
         to_result(unsafe { bindings::kernfs_get_tree(self.fc) })?;
         Ok(Mounted {
             fc: self.fc,
             top: root.dir().node().as_ptr(),
-            new_sb: kfc.new_sb_created,
+            // SAFETY: As above; read after `kernfs_get_tree` wrote it.
+            new_sb: unsafe { (*kfc).new_sb_created },
             _p: PhantomData,
         })
     }

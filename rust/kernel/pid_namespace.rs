@@ -11,11 +11,12 @@
 //!
 //! // KUnit runs the doctests in a kernel thread of the initial namespace, where numbers are the
 //! // global ones.
-//! let ns = PidNamespace::current_active();
+//! let ns = PidNamespace::current_active().ok_or(ESRCH)?;
 //! let me = kernel::current!();
 //! assert_eq!(ns.nr_of_global(me.pid()), me.pid());
 //! // No task has number 0.
 //! assert_eq!(ns.nr_of_global(0), 0);
+//! # Ok::<(), Error>(())
 //! ```
 
 use crate::{
@@ -43,16 +44,17 @@ unsafe impl Sync for PidNamespace {}
 
 impl PidNamespace {
     /// The active pid namespace of the current task (C's `task_active_pid_ns(current)`): the
-    /// one its own pid belongs to, and the one it sees other tasks' numbers from.
-    pub fn current_active() -> ARef<PidNamespace> {
-        // SAFETY: `current` is valid, and its active namespace lives as long as it does; the
-        // reference taken here keeps it alive after that.
-        unsafe {
-            let ns = bindings::task_active_pid_ns(bindings::get_current());
-            bindings::get_pid_ns(ns);
-            // INVARIANT: The reference was just taken.
-            ARef::from_raw(NonNull::new_unchecked(ns.cast::<PidNamespace>()))
-        }
+    /// one its own pid belongs to, and the one it sees other tasks' numbers from. `None` for a
+    /// task that has already been released (a self-reaping task on its way out).
+    pub fn current_active() -> Option<ARef<PidNamespace>> {
+        // SAFETY: `current` is valid, and its active namespace, if it still has one, lives as
+        // long as it does.
+        let ns = NonNull::new(unsafe { bindings::task_active_pid_ns(bindings::get_current()) })?;
+        // SAFETY: Valid (above); the reference taken here keeps it alive after that.
+        unsafe { bindings::get_pid_ns(ns.as_ptr()) };
+        // SAFETY: The reference was just taken and is handed to the `ARef`.
+        // INVARIANT: As above.
+        Some(unsafe { ARef::from_raw(ns.cast::<PidNamespace>()) })
     }
 
     /// The number in this namespace of the task whose number in the initial namespace is `nr`

@@ -62,6 +62,8 @@ pub struct Root {
 impl Root {
     /// A new hierarchy's shared data.
     pub(super) fn new(id: i32, name: KVec<u8>, flags: u32, agent: KVec<u8>) -> Result<Arc<Root>> {
+        // A task that makes a hierarchy has not been released yet.
+        let pid_ns = PidNamespace::current_active().ok_or(ESRCH)?;
         Arc::pin_init(
             pin_init!(Root {
                 id,
@@ -70,7 +72,7 @@ impl Root {
                 release_agent <- new_mutex!(agent, "cgroup_release_agent"),
                 subsys_mask: AtomicU32::new(0),
                 nr_cgroups: AtomicU32::new(0),
-                pid_ns: PidNamespace::current_active(),
+                pid_ns,
             }),
             GFP_KERNEL,
         )

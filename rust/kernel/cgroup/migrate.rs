@@ -191,8 +191,9 @@ pub(super) fn attach(
         }
         // The v1 rule: root, or the owner of the task (its real or saved uid).
         let allowed = opener_euid == Kuid::root() || {
-            let guard = rcu::read_lock();
-            let cred = task.real_cred_rcu(&guard);
+            // With a reference (`get_task_cred()`): credentials found under RCU may already have
+            // dropped their last reference.
+            let cred = task.real_cred();
             opener_euid == cred.uid() || opener_euid == cred.suid()
         };
         if !allowed {

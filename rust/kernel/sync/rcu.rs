@@ -48,10 +48,12 @@ use core::marker::PhantomData;
 /// }
 ///
 /// // Read-side critical sections nest; while one lasts, no grace period can end, so an object
-/// // retired during it is not freed, however long the section lasts.
+/// // retired during it is not freed, however long the section lasts. (Allocating may sleep:
+/// // not inside the section.)
+/// let node = KBox::new(Node { rcu: RcuHead::new() }, GFP_KERNEL)?;
 /// let outer = rcu::read_lock();
 /// let inner = rcu::Guard::default();
-/// rcu::drop_in_rcu_callback(KBox::new(Node { rcu: RcuHead::new() }, GFP_KERNEL)?);
+/// rcu::drop_in_rcu_callback(node);
 /// drop(inner);
 /// for _ in 0..1_000_000 {
 ///     core::hint::spin_loop();
@@ -260,13 +262,18 @@ pub unsafe trait HasRcuWork: Sized + Send + 'static {
 macro_rules! impl_has_rcu_work {
     ($(impl$({$($generics:tt)*})? HasRcuWork for $self:ty { self.$field:ident })*) => {$(
         // SAFETY: `RCU_WORK_OFFSET` is the offset of the field `$field` of `Self` (`offset_of!`
-        // does not go through `Deref`), and the check before it only compiles if that field is an
-        // `RcuWork` (raw pointers are not coerced).
+        // does not go through `Deref`), the check before it only compiles if that field is an
+        // `RcuWork` (raw pointers are not coerced), and `Self` is not packed below its alignment.
         unsafe impl$(<$($generics)*>)? $crate::sync::rcu::HasRcuWork for $self {
             const RCU_WORK_OFFSET: usize = {
                 let _: fn(*const Self) -> *const $crate::sync::rcu::RcuWork =
                     // SAFETY: The closure is never called: it only checks the field's type.
                     |this| unsafe { ::core::ptr::addr_of!((*this).$field) };
+                // C's atomics need the field aligned: a packed type is refused.
+                ::core::assert!(
+                    ::core::mem::align_of::<Self>()
+                        >= ::core::mem::align_of::<$crate::sync::rcu::RcuWork>()
+                );
                 ::core::mem::offset_of!(Self, $field)
             };
         }
@@ -404,7 +411,11 @@ pub struct CountAccess(());
 ///
 /// `refcount` must always return the same count embedded in the object, which only
 /// [`new_counted`], the type's [`AlwaysRefCounted`] implementation and [`dec_counted`] (or, once
-/// the count dropped to zero, [`free_counted`]) change.
+/// the count dropped to zero, [`free_counted`]) change. A `&Self` that safe code can reach must
+/// be to an object whose count is not zero (`ARef::from` increments it): an object that RCU
+/// readers may find without a reference must stay published with a reference until a grace
+/// period after it is unpublished, or be handed to readers only as a type that takes
+/// references with `refcount_inc_not_zero()` (as the cgroup core's `RcuCssSet` does).
 ///
 /// # Examples
 ///
@@ -570,13 +581,19 @@ pub unsafe trait AtomicDrop {}
 #[macro_export]
 macro_rules! impl_has_rcu_head {
     ($(impl$({$($generics:tt)*})? HasRcuHead for $self:ty { self.$field:ident })*) => {$(
-        // SAFETY: `RCU_HEAD_OFFSET` is the offset of the field `$field` of `Self`, and the check
-        // before it only compiles if that field is an `RcuHead`.
+        // SAFETY: `RCU_HEAD_OFFSET` is the offset of the field `$field` of `Self`, the check
+        // before it only compiles if that field is an `RcuHead`, and `Self` is not packed below
+        // its alignment.
         unsafe impl$(<$($generics)*>)? $crate::sync::rcu::HasRcuHead for $self {
             const RCU_HEAD_OFFSET: usize = {
                 let _: fn(*const Self) -> *const $crate::sync::rcu::RcuHead =
                     // SAFETY: The closure is never called: it only checks the field's type.
                     |this| unsafe { ::core::ptr::addr_of!((*this).$field) };
+                // C's atomics need the field aligned: a packed type is refused.
+                ::core::assert!(
+                    ::core::mem::align_of::<Self>()
+                        >= ::core::mem::align_of::<$crate::sync::rcu::RcuHead>()
+                );
                 ::core::mem::offset_of!(Self, $field)
             };
         }
