@@ -514,22 +514,30 @@ TEST_F(cgns, proc_cgroup_is_relative_to_the_namespace_root)
 	EXPECT_FILE("/proc/self/cgroup", self->cg);
 }
 
-/* How many namespaces the child of unshare_while_moved makes. */
-#define UNSHARE_LOOPS 2000
+/* How many times the test moves the child of unshare_while_moved. */
+#define RACE_MOVES 300
 
 /*
- * Reports "ready", then makes UNSHARE_LOOPS cgroup namespaces as fast as it
- * can, and reports how many unshare() calls failed.
+ * Reports "ready", then makes cgroup namespaces as fast as it can until the
+ * test says stop, and reports how many it made and how many unshare() calls
+ * failed.
  */
 static int unshare_loop(int up, int down, void *arg)
 {
+	struct pollfd pfd = { .fd = down, .events = POLLIN };
+	int made = 0, failed = 0;
 	char msg[64];
-	int i, failed = 0;
 
 	CHECK(!tell(up, down, "ready"));
-	for (i = 0; i < UNSHARE_LOOPS; i++)
-		failed += !!unshare(CLONE_NEWCGROUP);
-	snprintf(msg, sizeof(msg), "done, %d failed", failed);
+	while (poll(&pfd, 1, 0) == 0) {
+		if (unshare(CLONE_NEWCGROUP))
+			failed++;
+		else
+			made++;
+	}
+	snprintf(msg, sizeof(msg), "made %d, %d failed", made, failed);
+	/* The test's "stop" is the go-ahead this report waits for: read it first. */
+	CHECK(read(down, msg + 60, 1) == 1);
 	CHECK(!tell(up, down, msg));
 	return CHILD_RESULT;
 }
@@ -544,29 +552,27 @@ static int unshare_loop(int up, int down, void *arg)
  */
 TEST_F(cgns, unshare_while_moved)
 {
-	struct pollfd pfd;
 	char buf[MSG];
 	struct peer p;
-	int moves = 0;
+	int i, made, failed;
 
 	ASSERT_EQ(0, start(&p, unshare_loop, NULL));
 	ASSERT_EQ(0, write_pid(MNT "/a/tasks", p.pid));
 	ASSERT_EQ(0, hear(&p, buf));
 	ASSERT_STREQ("ready", buf);
 	ASSERT_EQ(0, go(&p));
-	pfd.fd = p.up;
-	pfd.events = POLLIN;
-	while (poll(&pfd, 1, 0) == 0) {
-		ASSERT_EQ(0, write_pid(moves & 1 ? MNT "/a/tasks" : MNT "/b/tasks", p.pid));
-		moves++;
-	}
+	for (i = 0; i < RACE_MOVES; i++)
+		ASSERT_EQ(0, write_pid(i & 1 ? MNT "/a/tasks" : MNT "/b/tasks", p.pid));
+	/* Stop. */
+	ASSERT_EQ(0, go(&p));
 	ASSERT_EQ(0, hear(&p, buf));
-	EXPECT_STREQ("done, 0 failed", buf);
+	ASSERT_EQ(2, sscanf(buf, "made %d, %d failed", &made, &failed)) TH_LOG("%s", buf);
+	EXPECT_EQ(0, failed);
+	/* Namespaces were made while the moves went on. */
+	EXPECT_LT(10, made);
+	TH_LOG("%d unshare() calls during %d moves", made, RACE_MOVES);
 	ASSERT_EQ(0, go(&p));
 	EXPECT_EQ(0, finish(&p));
-	/* Moves happened while it made namespaces. */
-	EXPECT_LT(10, moves);
-	TH_LOG("%d moves during %d unshare() calls", moves, UNSHARE_LOOPS);
 }
 
 /* Unshares in /a; reports, then again after the test made NAME3 and moved it to /c. */
