@@ -554,7 +554,7 @@ TEST_F(cgns, unshare_while_moved)
 {
 	char buf[MSG];
 	struct peer p;
-	int i, made, failed;
+	int i, n, made, failed;
 
 	ASSERT_EQ(0, start(&p, unshare_loop, NULL));
 	ASSERT_EQ(0, write_pid(MNT "/a/tasks", p.pid));
@@ -566,7 +566,8 @@ TEST_F(cgns, unshare_while_moved)
 	/* Stop. */
 	ASSERT_EQ(0, go(&p));
 	ASSERT_EQ(0, hear(&p, buf));
-	ASSERT_EQ(2, sscanf(buf, "made %d, %d failed", &made, &failed)) TH_LOG("%s", buf);
+	n = sscanf(buf, "made %d, %d failed", &made, &failed);
+	ASSERT_EQ(2, n) TH_LOG("%s", buf);
 	EXPECT_EQ(0, failed);
 	/* Namespaces were made while the moves went on. */
 	EXPECT_LT(10, made);
