@@ -415,7 +415,8 @@ impl Subsystem for Cpuset {
                 }
                 // As C, which warns: the CPUs are online and allowed by the destination.
                 let _ = task.set_cpus_allowed(&cpus);
-                task.set_mems_allowed(&nodes_to);
+                // Effective nodes always have memory: a refusal leaves the task's as they are.
+                let _ = task.set_mems_allowed(&nodes_to);
                 task.set_spread_page(fl & SPREAD_PAGE != 0);
                 task.set_spread_slab(fl & SPREAD_SLAB != 0);
             }
@@ -429,7 +430,7 @@ impl Subsystem for Cpuset {
                 let Some(mm) = task.mm() else {
                     continue;
                 };
-                mm.rebind_mempolicy(&effective_mems);
+                let _ = mm.rebind_mempolicy(&effective_mems);
                 if migrate {
                     queue_migration(mm, old_old_mems, effective_mems);
                 }
@@ -462,7 +463,7 @@ impl Subsystem for Cpuset {
             me.copy_cpus_allowed(&mut cpus);
             let _ = task.set_cpus_allowed(&cpus);
         }
-        task.set_mems_allowed(&me.mems_allowed());
+        let _ = task.set_mems_allowed(&me.mems_allowed());
     }
 }
 
@@ -638,11 +639,11 @@ fn update_tasks_nodemask(css: &Css<Cpuset>) {
     };
     let migrate = flags_of(css) & MEMORY_MIGRATE != 0;
     for_each_task(css.cgroup(), |task| {
-        task.set_mems_allowed(&newmems);
+        let _ = task.set_mems_allowed(&newmems);
         let Some(mm) = task.mm() else {
             return;
         };
-        mm.rebind_mempolicy(&effective);
+        let _ = mm.rebind_mempolicy(&effective);
         if migrate {
             queue_migration(mm, old, newmems);
         }
@@ -1179,7 +1180,12 @@ fn rebuild_locked(hotplug: &HotplugHeld) {
         g.force_rebuild.store(false, Ordering::Relaxed);
     }
     match generate_domains() {
-        Ok(Some(p)) => p.apply(hotplug, readd_deadline_tasks),
+        Ok(Some(p)) => {
+            // Domains the scheduler cannot take (as C, which warns about them): its default.
+            if p.apply(hotplug, readd_deadline_tasks).is_err() {
+                sched_domain::apply_default(hotplug);
+            }
+        }
         Ok(None) => {}
         // Out of memory: one domain of every active CPU, as C falls back to.
         Err(_) => sched_domain::apply_default(hotplug),
@@ -1252,9 +1258,10 @@ fn generate_domains() -> Result<Option<Partition>> {
             return Ok(None);
         };
         if flags_of(top) & SCHED_LOAD_BALANCE != 0 {
-            if let Some(d) = single.domain_mut(0) {
+            if let Some(d) = cpus.get_mut(0) {
                 top.state().masks.lock().effective_cpus.copy(d);
                 d.and_with(hk);
+                single.set_domain(0, d)?;
             }
             let _ = single.set_relax_level(0, domain_relax_level(top, &guard));
             return Ok(Some(single));
@@ -1296,13 +1303,13 @@ fn generate_domains() -> Result<Option<Partition>> {
             continue;
         }
         let mut level = -1;
-        if let Some(d) = p.domain_mut(slot) {
-            for j in (i..n).filter(|&j| find(&parent, j) == i) {
-                d.or_with(&cpus[j]);
-                level = level.max(relax[j]);
-            }
-            d.and_with(hk);
+        let mut d = CpumaskVar::new_zero(GFP_KERNEL)?;
+        for j in (i..n).filter(|&j| find(&parent, j) == i) {
+            d.or_with(&cpus[j]);
+            level = level.max(relax[j]);
         }
+        d.and_with(hk);
+        p.set_domain(slot, &d)?;
         // A level the topology no longer has keeps the default.
         let _ = p.set_relax_level(slot, level);
         slot += 1;

@@ -92,14 +92,6 @@ unsigned int rust_helper_raw_smp_processor_id(void)
 	return raw_smp_processor_id();
 }
 
-#ifdef CONFIG_CPUMASK_OFFSTACK
-/* Only an inline function when masks are allocated (cpumask_var_t is a pointer). */
-bool rust_helper_zalloc_cpumask_var(cpumask_var_t *mask, gfp_t flags)
-{
-	return zalloc_cpumask_var(mask, flags);
-}
-#endif
-
 #ifndef CONFIG_HOTPLUG_CPU
 /* Without CPU hotplug the hotplug lock is an inline no-op; otherwise they are functions. */
 void rust_helper_cpus_read_lock(void)

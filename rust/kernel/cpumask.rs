@@ -97,7 +97,9 @@ impl Cpumask {
     /// # Safety
     ///
     /// `ptr` must point to a valid `struct cpumask` that lives for `'a` and that nothing else
-    /// changes meanwhile.
+    /// changes meanwhile, allocated whole (`NR_CPUS` bits): not a mask from
+    /// `alloc_cpumask_var()` with `CONFIG_CPUMASK_OFFSTACK`, which has only `cpumask_size()`
+    /// bytes, since safe code may write a whole `Cpumask` through a `&mut` (`mem::swap`).
     pub unsafe fn as_mut_ref<'a>(ptr: *mut bindings::cpumask) -> &'a mut Self {
         // SAFETY: Transparent wrapper; the rest is guaranteed by the caller.
         unsafe { &mut *ptr.cast() }
@@ -323,36 +325,29 @@ pub(crate) fn c_text(text: &[u8]) -> core::result::Result<KVec<u8>, AllocError> 
 
 /// An owned CPU mask (C's `cpumask_var_t`).
 ///
-/// # Invariants
-///
-/// With `CONFIG_CPUMASK_OFFSTACK`, `ptr` is a mask allocated by `alloc_cpumask_var()`, owned
-/// by this object; otherwise the mask is inline.
+/// With `CONFIG_CPUMASK_OFFSTACK` the mask is allocated, as C's, but whole (`NR_CPUS` bits)
+/// rather than `cpumask_size()` bytes as `alloc_cpumask_var()` would: it is handed out as a
+/// `&mut Cpumask`, through which safe code may write a whole mask.
 pub struct CpumaskVar {
     #[cfg(CONFIG_CPUMASK_OFFSTACK)]
-    ptr: core::ptr::NonNull<Cpumask>,
+    mask: crate::alloc::KBox<Cpumask>,
     #[cfg(not(CONFIG_CPUMASK_OFFSTACK))]
     mask: Cpumask,
 }
-
-// SAFETY: The mask is owned and only changed through `&mut`.
-unsafe impl Send for CpumaskVar {}
-// SAFETY: As above.
-unsafe impl Sync for CpumaskVar {}
 
 impl CpumaskVar {
     /// An empty mask.
     pub fn new_zero(_flags: Flags) -> core::result::Result<Self, AllocError> {
         #[cfg(CONFIG_CPUMASK_OFFSTACK)]
         {
-            let mut ptr: *mut bindings::cpumask = core::ptr::null_mut();
-            // SAFETY: `ptr` is a valid place for the allocated mask's address.
-            if !unsafe { bindings::zalloc_cpumask_var(&mut ptr, _flags.as_raw()) } {
-                return Err(AllocError);
-            }
-            // INVARIANT: Allocated (and zeroed) above, owned by the new object.
-            Ok(Self {
-                ptr: core::ptr::NonNull::new(ptr.cast()).ok_or(AllocError)?,
-            })
+            let mut b = crate::alloc::KBox::<Cpumask>::new_uninit(_flags)?;
+            // SAFETY: All zeroes is a valid, empty `struct cpumask`, written over the whole
+            // allocation.
+            let mask = unsafe {
+                core::ptr::write_bytes(b.as_mut_ptr(), 0, 1);
+                b.assume_init()
+            };
+            Ok(Self { mask })
         }
         #[cfg(not(CONFIG_CPUMASK_OFFSTACK))]
         {
@@ -376,32 +371,12 @@ impl Deref for CpumaskVar {
     type Target = Cpumask;
 
     fn deref(&self) -> &Cpumask {
-        #[cfg(CONFIG_CPUMASK_OFFSTACK)]
-        {
-            // SAFETY: Owned and valid (type invariants).
-            unsafe { self.ptr.as_ref() }
-        }
-        #[cfg(not(CONFIG_CPUMASK_OFFSTACK))]
         &self.mask
     }
 }
 
 impl DerefMut for CpumaskVar {
     fn deref_mut(&mut self) -> &mut Cpumask {
-        #[cfg(CONFIG_CPUMASK_OFFSTACK)]
-        {
-            // SAFETY: Owned and valid (type invariants), and borrowed mutably.
-            unsafe { self.ptr.as_mut() }
-        }
-        #[cfg(not(CONFIG_CPUMASK_OFFSTACK))]
         &mut self.mask
-    }
-}
-
-#[cfg(CONFIG_CPUMASK_OFFSTACK)]
-impl Drop for CpumaskVar {
-    fn drop(&mut self) {
-        // SAFETY: Allocated by `zalloc_cpumask_var()` and owned (type invariants).
-        unsafe { bindings::free_cpumask_var(self.ptr.as_ptr().cast()) }
     }
 }

@@ -21,14 +21,15 @@
 //! if let Some(mm) = kernel::current!().mm() {
 //!     let nodes = Nodemask::state(NodeState::Memory);
 //!     assert_eq!(mm.migrate_pages(&nodes, &nodes)?, 0);
-//!     mm.rebind_mempolicy(&nodes);
+//!     mm.rebind_mempolicy(&nodes)?;
+//!     assert_eq!(mm.rebind_mempolicy(&Nodemask::new()), Err(EINVAL));
 //! }
 //! # Ok::<(), Error>(())
 //! ```
 
 use crate::{
     bindings,
-    error::{to_result, Result},
+    error::{code::EINVAL, to_result, Result},
     nodemask::Nodemask,
     task::Task,
     types::{ARef, AlwaysRefCounted, Opaque},
@@ -68,27 +69,34 @@ unsafe impl AlwaysRefCounted for Mm {
 
 impl Mm {
     /// Rebinds the memory policies of the address space's mappings to the nodes `nodes` (C's
-    /// `mpol_rebind_mm()`), as when the tasks using it were moved to those nodes.
+    /// `mpol_rebind_mm()`), as when the tasks using it were moved to those nodes. `EINVAL`, and
+    /// nothing changes, unless `nodes` may be allocated from ([`Nodemask::is_allocatable`]).
     ///
     /// Context: process; may sleep (it takes the mmap lock for writing).
-    pub fn rebind_mempolicy(&self, nodes: &Nodemask) {
+    pub fn rebind_mempolicy(&self, nodes: &Nodemask) -> Result {
+        if !nodes.is_allocatable() {
+            return Err(EINVAL);
+        }
         #[cfg(CONFIG_NUMA)]
         {
             let mut raw = nodes.into_raw();
-            // SAFETY: We hold a user count (type invariants); `raw` lives across the call.
+            // SAFETY: We hold a user count (type invariants); `raw` lives across the call, and
+            // its nodes have memory (checked above).
             unsafe { bindings::mpol_rebind_mm(self.0.get(), &mut raw) };
         }
-        #[cfg(not(CONFIG_NUMA))]
-        let _ = nodes;
+        Ok(())
     }
 
     /// Moves the pages of the address space that are on the nodes `from` to the nodes `to`,
     /// shared pages included (C's `do_migrate_pages()` with `MPOL_MF_MOVE_ALL`), keeping their
     /// relative placement where the node counts allow. Returns the number of pages that could
-    /// not be moved.
+    /// not be moved; `EINVAL` unless `to` may be allocated from ([`Nodemask::is_allocatable`]).
     ///
     /// Context: process; may sleep for long.
     pub fn migrate_pages(&self, from: &Nodemask, to: &Nodemask) -> Result<usize> {
+        if !to.is_allocatable() {
+            return Err(EINVAL);
+        }
         #[cfg(all(CONFIG_NUMA, CONFIG_MIGRATION))]
         {
             let (from, to) = (from.into_raw(), to.into_raw());

@@ -241,6 +241,14 @@ impl Nodemask {
         self.zip(other, |a, b| a & !b)
     }
 
+    /// Whether the mask is one that tasks may be given to allocate from: not empty, and only
+    /// nodes with memory ([`NodeState::Memory`]), as C's cpuset guarantees for
+    /// `mems_allowed`. The page allocator looks at the nodes' data, which a node without
+    /// memory may not have.
+    pub fn is_allocatable(&self) -> bool {
+        !self.is_empty() && self.is_subset(&Self::state(NodeState::Memory))
+    }
+
     /// Whether every node of this mask is in `other`.
     pub fn is_subset(&self, other: &Self) -> bool {
         self.andnot(other).is_empty()

@@ -16,14 +16,18 @@
 //! let hotplug = cpu::hotplug_read_lock();
 //! // One domain of every active CPU, with the default relax level: what the kernel has.
 //! let mut p = Partition::new(1)?;
-//! if let Some(d) = p.domain_mut(0) {
-//!     Cpumask::active().copy(d);
-//! }
-//! assert!(p.domain_mut(1).is_none());
+//! p.set_domain(0, Cpumask::active())?;
+//! assert_eq!(p.set_domain(1, Cpumask::active()), Err(EINVAL));
 //! assert!(Cpumask::active().is_subset(sched_domain::housekeeping()));
 //! assert_eq!(p.set_relax_level(0, sched_domain::level_max() + 2), Err(EINVAL));
 //! p.set_relax_level(0, -1)?;
-//! p.apply(&hotplug, |rebuilt| rebuilt.add_deadline_task(kernel::current!()));
+//! p.apply(&hotplug, |rebuilt| rebuilt.add_deadline_task(kernel::current!()))?;
+//! // Domains the scheduler cannot take are refused: an empty one, two that overlap.
+//! assert_eq!(Partition::new(1)?.apply(&hotplug, |_| ()), Err(EINVAL));
+//! let mut two = Partition::new(2)?;
+//! two.set_domain(0, Cpumask::active())?;
+//! two.set_domain(1, Cpumask::active())?;
+//! assert_eq!(two.apply(&hotplug, |_| ()), Err(EINVAL));
 //! // And back to the kernel's own default.
 //! sched_domain::apply_default(&hotplug);
 //! # Ok::<(), Error>(())
@@ -110,10 +114,11 @@ impl Partition {
             unsafe { bindings::kfree(attrs.cast()) };
             return Err(AllocError.into());
         };
-        let mut this = Self { doms, attrs, n };
+        let this = Self { doms, attrs, n };
         for i in 0..n {
-            if let Some(d) = this.domain_mut(i) {
-                d.clear_all();
+            if let Some(d) = this.raw_domain(i) {
+                // SAFETY: A mask owned by the new object, not shared yet.
+                unsafe { bindings::cpumask_clear(d) };
             }
         }
         // INVARIANT: Both arrays allocated above, of `n` elements.
@@ -130,8 +135,10 @@ impl Partition {
         self.n == 0
     }
 
-    /// The CPUs of domain `i`.
-    pub fn domain_mut(&mut self, i: usize) -> Option<&mut Cpumask> {
+    /// The C mask of domain `i`. With `CONFIG_CPUMASK_OFFSTACK` it has only `cpumask_size()`
+    /// bytes (`alloc_sched_domains()`), so it is only reached through C's functions, never as
+    /// a `Cpumask`.
+    fn raw_domain(&self, i: usize) -> Option<*mut bindings::cpumask> {
         if i >= self.n {
             return None;
         }
@@ -142,8 +149,44 @@ impl Partition {
         let mask = unsafe { *var };
         #[cfg(not(CONFIG_CPUMASK_OFFSTACK))]
         let mask = var.cast::<bindings::cpumask>();
-        // SAFETY: A valid mask owned by this object, borrowed mutably with it.
-        Some(unsafe { Cpumask::as_mut_ref(mask) })
+        Some(mask)
+    }
+
+    /// Makes domain `i` the CPUs of `cpus` (`EINVAL` if there is no domain `i`).
+    pub fn set_domain(&mut self, i: usize, cpus: &Cpumask) -> Result {
+        let d = self.raw_domain(i).ok_or(EINVAL)?;
+        // SAFETY: `d` is a mask owned by this object, borrowed mutably with it; C's copy writes
+        // only its `nr_cpumask_bits` bits.
+        unsafe { bindings::cpumask_copy(d, cpus.as_raw()) };
+        Ok(())
+    }
+
+    /// Whether the scheduler can take these domains, as C's callers guarantee: each domain
+    /// has CPUs, all of them active and not isolated ([`housekeeping`]), and no CPU is in two
+    /// domains. Under the hotplug lock, so that the active CPUs stay put.
+    fn check(&self, _hotplug: &HotplugHeld) -> Result {
+        let (active, hk) = (Cpumask::active().as_raw(), housekeeping().as_raw());
+        for i in 0..self.n {
+            let d = self.raw_domain(i).ok_or(EINVAL)?;
+            // SAFETY: Masks owned by this object and static ones; C's functions read only
+            // their `nr_cpumask_bits` bits.
+            let ok = unsafe {
+                !bindings::cpumask_empty(d)
+                    && bindings::cpumask_subset(d, active)
+                    && bindings::cpumask_subset(d, hk)
+            };
+            if !ok {
+                return Err(EINVAL);
+            }
+            for j in 0..i {
+                let e = self.raw_domain(j).ok_or(EINVAL)?;
+                // SAFETY: As above.
+                if unsafe { bindings::cpumask_intersects(d, e) } {
+                    return Err(EINVAL);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Sets how far from its CPU domain `i` looks for idle CPUs when a task wakes up (C's
@@ -163,7 +206,11 @@ impl Partition {
     /// bandwidth the rebuilt root domains forgot. The CPU-hotplug lock must be held, so that the
     /// CPUs cannot change meanwhile. May sleep; `readd` runs with the scheduler's domains mutex
     /// held and may sleep too.
-    pub fn apply(self, _hotplug: &HotplugHeld, readd: impl FnOnce(&Rebuilt)) {
+    ///
+    /// `EINVAL`, and nothing changes, unless each domain has CPUs, all active and not isolated,
+    /// and no two domains share a CPU.
+    pub fn apply(self, hotplug: &HotplugHeld, readd: impl FnOnce(&Rebuilt)) -> Result {
+        self.check(hotplug)?;
         let this = core::mem::ManuallyDrop::new(self);
         // `new` checked that `n` fits.
         let n = this.n as c_int;
@@ -182,6 +229,7 @@ impl Partition {
         readd(&Rebuilt(core::marker::PhantomData));
         // SAFETY: Locked above.
         unsafe { bindings::mutex_unlock(mutex) };
+        Ok(())
     }
 }
 

@@ -26,9 +26,17 @@
 //! let all = Nodemask::state(NodeState::Memory);
 //! let before = me.mems_allowed();
 //! let first = Nodemask::single(all.first().ok_or(EINVAL)?);
-//! me.set_mems_allowed(&first);
+//! me.set_mems_allowed(&first)?;
 //! assert_eq!(me.mems_allowed(), first);
-//! me.set_mems_allowed(&before);
+//! // No node at all, or a node without memory, is refused, and changes nothing.
+//! assert_eq!(me.set_mems_allowed(&Nodemask::new()), Err(EINVAL));
+//! if let Some(last) = kernel::nodemask::NodeId::new(kernel::nodemask::MAX_NUMNODES - 1) {
+//!     if !all.test(last) {
+//!         assert_eq!(me.set_mems_allowed(&Nodemask::single(last)), Err(EINVAL));
+//!     }
+//! }
+//! assert_eq!(me.mems_allowed(), first);
+//! me.set_mems_allowed(&before)?;
 //! assert_eq!(me.mems_allowed(), before);
 //!
 //! me.set_spread_page(true);
@@ -40,7 +48,12 @@
 //! ```
 
 use super::Task;
-use crate::{bindings, cpumask::Cpumask, error::to_result, error::Result, nodemask::Nodemask};
+use crate::{
+    bindings,
+    cpumask::Cpumask,
+    error::{code::EINVAL, to_result, Result},
+    nodemask::Nodemask,
+};
 use core::ptr;
 
 /// Holds a task's `alloc_lock` (C's `task_lock()`), which guards its `mems_allowed` among other
@@ -107,9 +120,15 @@ impl Task {
     /// to them (C's `cpuset_change_task_nodemask()`). While it changes, a reader that does not
     /// retry sees the old nodes together with the new ones, never none.
     ///
+    /// `EINVAL`, and nothing changes, unless `nodes` may be allocated from
+    /// ([`Nodemask::is_allocatable`]: not empty, only nodes with memory).
+    ///
     /// Context: process or atomic, but not with the task's `alloc_lock` held nor in interrupt
     /// context; does not sleep.
-    pub fn set_mems_allowed(&self, nodes: &Nodemask) {
+    pub fn set_mems_allowed(&self, nodes: &Nodemask) -> Result {
+        if !nodes.is_allocatable() {
+            return Err(EINVAL);
+        }
         let p = self.as_ptr();
         let _lock = TaskLock::new(self);
         let new = nodes.into_raw();
@@ -130,6 +149,7 @@ impl Task {
             bindings::task_mems_write_end(p);
             bindings::local_irq_restore(flags);
         }
+        Ok(())
     }
 
     /// Sets or clears the task's "spread page cache over the nodes" flag (C's

@@ -175,7 +175,10 @@ unsafe extern "C" fn cpuset_cpus_allowed(
     p: *mut bindings::task_struct,
     mask: *mut bindings::cpumask,
 ) {
-    // SAFETY: Valid and ours for the call (the caller's promise).
+    // SAFETY: Valid and ours for the call (the caller's promise). With
+    // `CONFIG_CPUMASK_OFFSTACK` the scheduler's mask may have only `cpumask_size()` bytes: the
+    // controller only writes it through C's functions (a known limit, see
+    // Documentation/cgroups.rst).
     let (task, mask) = unsafe { (task(p), Cpumask::as_mut_ref(mask)) };
     let guard = rcu::read_lock();
     let mut confined = false;
@@ -223,7 +226,8 @@ unsafe extern "C" fn cpuset_mems_allowed(p: *mut bindings::task_struct) -> bindi
 extern "C" fn cpuset_init_current_mems_allowed() {
     let p = crate::current!().as_ptr();
     // SAFETY: Called once while the kernel boots on one CPU, before anything reads the field
-    // concurrently (`Task::set_mems_allowed()` would enable interrupts).
+    // concurrently. (`Task::set_mems_allowed()` refuses nodes without memory, which every
+    // node may still be this early, and takes the task's lock.)
     unsafe { ptr::addr_of_mut!((*p).mems_allowed).write(Nodemask::full().into_raw()) };
 }
 
