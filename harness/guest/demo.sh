@@ -123,16 +123,28 @@ fi
 
 # ---------------------------------------------------------------- ns
 if has ns; then
-	say "ns: a new namespace set puts the task in a group of its own, which it cannot leave"
+	say "ns: new namespaces put a task in a group of its own; a container's task cannot leave it"
 	mkdir -p $R/ns
 	run "mount -t cgroup -o ns none $R/ns && ls -d $R/ns/*/ 2>/dev/null | wc -l"
-	echo "unshare(CLONE_NEWUTS) from a shell; the new group is named after its pid:"
-	run "unshare -u sh -c 'echo pid \$\$; grep :ns: /proc/self/cgroup; echo \$\$ > $R/ns/tasks'" \
-		> /tmp/ns.out
-	cat /tmp/ns.out
-	pid=$(sed -n 's/^  pid //p' /tmp/ns.out)
-	check ns_group "no ns:/$pid line" grep -q ":ns:/$pid\$" /tmp/ns.out
-	check ns_confined "no EPERM on leaving" grep -q "Operation not permitted" /tmp/ns.out
+	echo "a container's first task: new UTS and cgroup namespaces (unshare), then it tries to leave:"
+	cgv1_unshare uC sh -c "echo \$\$ > /tmp/ns.pid; sleep 1;
+		echo \$\$ > $R/ns/tasks 2> /tmp/ns.err; echo \"rc=\$?\" >> /tmp/ns.err; exec sleep 10" &
+	sleep 0.5
+	pid=$(cat /tmp/ns.pid)
+	run "grep :ns: /proc/$pid/cgroup"
+	i=0
+	while ! grep -q rc= /tmp/ns.err 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	run "cat /tmp/ns.err"
+	check ns_group "not in ns:/$pid" grep -q ":ns:/$pid\$" /proc/$pid/cgroup
+	check ns_confined "no EPERM on leaving" grep -q "Operation not permitted" /tmp/ns.err
+	echo "its manager, the host's administrator, moves it where it likes (as crun and LXC do):"
+	run "mkdir $R/ns/payload && echo $pid > $R/ns/payload/cgroup.procs && grep :ns: /proc/$pid/cgroup"
+	check ns_manager_moves "not in ns:/payload" grep -q ":ns:/payload\$" /proc/$pid/cgroup
+	kill "$pid"
+	wait 2>/dev/null
 fi
 
 # ---------------------------------------------------------------- cgroup namespaces
