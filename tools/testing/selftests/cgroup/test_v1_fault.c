@@ -766,10 +766,11 @@ static void mount_state(struct walk *w, char *buf, size_t size)
  * test needs.
  *
  * Note: C (6.12) keeps a new hierarchy, its controllers bound, when
- * kernfs_get_tree() fails after cgroup1_get_tree() took a reference on its
- * root: cgroup_do_get_tree() drops that reference only when no superblock
- * was made, and a failed kernfs_fill_super() made one. Nothing can destroy
- * that hierarchy any more. Expected here: a failed mount leaves nothing.
+ * kernfs_get_tree() fails before the superblock exists: only
+ * cgroup_kill_sb() kills the base reference of its root, and
+ * cgroup_do_get_tree() drops only the one cgroup1_get_tree() took. The
+ * hierarchy stays until a mount with the same options and its umount.
+ * Expected here: a failed mount leaves nothing.
  */
 TEST_F_TIMEOUT(fault, mount_is_all_or_nothing, 300)
 {
