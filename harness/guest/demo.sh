@@ -26,6 +26,11 @@ busy_in() {
 	echo $!
 }
 field() { awk -v n="$2" '{print $n}' "/proc/$1/stat"; }  # 14: utime, 39: last CPU
+# Kills task $1 and reaps it if it is this shell's child.
+stop() {
+	kill "$1"
+	wait "$1" 2>/dev/null
+}
 # Waits up to 5 s for file $1 to read $2.
 wait_for() {
 	i=0
@@ -87,8 +92,7 @@ if has cpuset && has cpuacct; then
 	check cpuset_runs_there "ran on CPU $oncpu" [ "$oncpu" = "$cpu" ]
 	charged=$(awk -v n=$((cpu + 1)) '{print $n}' $R/cpu/job/cpuacct.usage_percpu)
 	check cpuacct_charged "CPU $cpu charged ${charged:-nothing}" [ "${charged:-0}" -gt 0 ]
-	kill "$busy"
-	wait "$busy" 2>/dev/null
+	stop "$busy"
 fi
 
 # ---------------------------------------------------------------- freezer
@@ -117,8 +121,7 @@ if has freezer; then
 	check freezer_runs "utime $a -> $b while running" [ "$b" -gt "$a" ]
 	check freezer_frozen "state $state, utime $c -> $d" [ "$state" = FROZEN -a "$c" = "$d" ]
 	check freezer_thawed "utime $d -> $e after THAWED" [ "$e" -gt "$d" ]
-	kill "$busy"
-	wait "$busy" 2>/dev/null
+	stop "$busy"
 fi
 
 # ---------------------------------------------------------------- ns
@@ -143,8 +146,7 @@ if has ns; then
 	echo "its manager, the host's administrator, moves it where it likes (as crun and LXC do):"
 	run "mkdir $R/ns/payload && echo $pid > $R/ns/payload/cgroup.procs && grep :ns: /proc/$pid/cgroup"
 	check ns_manager_moves "not in ns:/payload" grep -q ":ns:/payload\$" /proc/$pid/cgroup
-	kill "$pid"
-	wait 2>/dev/null
+	stop "$pid"
 fi
 
 # ---------------------------------------------------------------- cgroup namespaces
@@ -166,8 +168,7 @@ if has debug; then
 	sleep 0.5
 	run "cat $R/debug/job/tasks $R/debug/job/debug.taskcount $R/debug/job/debug.releasable"
 	count=$(cat $R/debug/job/debug.taskcount)
-	kill "$sleeper"
-	wait "$sleeper" 2>/dev/null
+	stop "$sleeper"
 	check debug_taskcount "taskcount $count with one task" [ "$count" = 1 ]
 fi
 
@@ -180,8 +181,7 @@ sleep 0.5
 run "cat /proc/$placed/cgroup; cat /proc/cgroups"
 lines=$(grep -c . /proc/$placed/cgroup)
 check proc_pid_cgroup "not in demo:/web" grep -q ":name=demo:/web\$" /proc/$placed/cgroup
-kill "$placed"
-wait "$placed" 2>/dev/null
+stop "$placed"
 echo "($lines hierarchies)"
 echo
 echo "cgv1-demo: controllers shown: $controllers"

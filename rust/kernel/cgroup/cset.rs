@@ -519,12 +519,45 @@ pub fn nr_tasks_of(cgrp: &Cgroup) -> u32 {
 
 // --- A task's set. ---
 
-/// The `rcg_cset` slot of `task`.
-fn cset_slot(task: &Task) -> &AtomicPtr<CssSet> {
-    // SAFETY: This module is the slot's owner, and it stores only null or a set with a reference
-    // the slot owns. `AtomicPtr<T>` has the same layout for every `T`: only the pointee type of
-    // the slot, which only ever holds sets, is named here.
-    unsafe { &*ptr::from_ref(task.cgroup_cset()).cast::<AtomicPtr<CssSet>>() }
+/// The `rcg_cset` slot of a task: which set it is in.
+///
+/// # Invariants
+///
+/// The slot holds null or a set on which it owns a reference (the one `swap` is given), but
+/// for a new task's slot before [`Slot::forget`], which holds its parent's pointer, without a
+/// reference. Only `swap` stores a set, so safe code cannot put anything else there.
+struct Slot<'a>(&'a AtomicPtr<CssSet>);
+
+impl<'a> Slot<'a> {
+    /// The slot of `task`.
+    fn of(task: &'a Task) -> Self {
+        // SAFETY: This type is the slot's only user: it stores only what its invariant allows.
+        // `AtomicPtr<T>` has the same layout for every `T`: only the pointee type of the slot,
+        // which only ever holds sets, is named here.
+        Slot(unsafe { &*ptr::from_ref(task.cgroup_cset()).cast::<AtomicPtr<CssSet>>() })
+    }
+
+    /// The set the slot points to, not to be dereferenced but under the guarantees of the
+    /// caller (RCU, or the css_set lock).
+    fn load(&self, order: Ordering) -> *mut CssSet {
+        self.0.load(order)
+    }
+
+    /// Empties the slot of a new task, which holds a copy of its parent's pointer and no
+    /// reference. (On any other slot this would leak a reference, which is safe.)
+    fn forget(&self) {
+        self.0.store(ptr::null_mut(), Ordering::Relaxed);
+    }
+
+    /// Puts `set` (and its reference) in the slot; returns what it held, with its reference.
+    fn swap(&self, set: Option<ARef<CssSet>>) -> Option<ARef<CssSet>> {
+        let new = set.map_or(ptr::null_mut(), |s| ARef::into_raw(s).as_ptr());
+        // INVARIANT: A set with the reference `into_raw` gave up, or null.
+        let old = self.0.swap(new, Ordering::AcqRel);
+        // SAFETY: The slot held a reference on the set it pointed to (type invariants), which
+        // is handed back.
+        NonNull::new(old).map(|o| unsafe { ARef::from_raw(o) })
+    }
 }
 
 /// A css_set found through a task under RCU, without a reference of its own.
@@ -596,14 +629,14 @@ impl RcuCssSet {
 pub fn task_cset<'a>(task: &Task, _rcu: &'a rcu::Guard) -> Option<&'a RcuCssSet> {
     // SAFETY: A set that a task pointed to is freed only after a grace period (type invariants
     // of `CssSet`), which cannot end before `_rcu` does.
-    unsafe { RcuCssSet::from_ptr(cset_slot(task).load(Ordering::Acquire)) }
+    unsafe { RcuCssSet::from_ptr(Slot::of(task).load(Ordering::Acquire)) }
 }
 
 /// The set of `task`, valid while the css_set lock (`_guard`) is held.
 fn task_cset_locked<'a>(task: &Task, _guard: &'a CsetGuard<'_>) -> Option<&'a CssSet> {
     // SAFETY: The pointer only changes under the lock; the task's reference keeps the set alive
     // (and its count above zero) while it points to it.
-    unsafe { cset_slot(task).load(Ordering::Acquire).as_ref() }
+    unsafe { Slot::of(task).load(Ordering::Acquire).as_ref() }
 }
 
 /// A new reference to the set of `task`.
@@ -625,7 +658,7 @@ pub(super) fn task_cset_ref(task: &Task) -> Option<ARef<CssSet>> {
 
 /// A new task points to no set and is on no list until `cgroup_can_fork()` gives it one.
 pub(super) fn fork_init(child: &Task) {
-    cset_slot(child).store(ptr::null_mut(), Ordering::Relaxed);
+    Slot::of(child).forget();
     // SAFETY: The new task is not visible to anyone else yet; its node holds a copy of its
     // parent's, which is overwritten.
     unsafe { ListHead::init(child.cgroup_node().as_ptr()) };
@@ -638,10 +671,7 @@ pub(super) fn fork_assign(child: &Task, set: ARef<CssSet>) {
 
 /// Replaces the set (and reference) of `task`, returning the old one.
 fn swap_set(task: &Task, set: Option<ARef<CssSet>>) -> Option<ARef<CssSet>> {
-    let new = set.map_or(ptr::null_mut(), |s| ARef::into_raw(s).as_ptr());
-    let old = cset_slot(task).swap(new, Ordering::AcqRel);
-    // SAFETY: The slot holds a reference on the set it points to, which is handed back.
-    NonNull::new(old).map(|o| unsafe { ARef::from_raw(o) })
+    Slot::of(task).swap(set)
 }
 
 /// Takes back the set given by [`fork_assign`] to a child whose fork failed.
@@ -722,7 +752,7 @@ fn unlink_task(guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) -> bool {
 /// Moves `task` from `from` to `to` if it is still linked to `from` (it did not exit). The
 /// task's reference on `from` is dropped here, with the lock held.
 pub(super) fn move_task(guard: &mut CsetGuard<'_>, task: &Task, from: &CssSet, to: &ARef<CssSet>) {
-    if !ptr::eq(cset_slot(task).load(Ordering::Relaxed), from) || !unlink_task(guard, from, task) {
+    if !ptr::eq(Slot::of(task).load(Ordering::Relaxed), from) || !unlink_task(guard, from, task) {
         return;
     }
     let old = swap_set(task, Some(to.clone()));

@@ -175,7 +175,7 @@ pub(super) fn init() -> Result<&'static Core> {
 /// exit and the `exit` callbacks hold it for reading; moves and (un)binding for writing.
 pub(super) fn threadgroup_rwsem() -> &'static PercpuRwSem {
     // SAFETY: `cgroup_threadgroup_rwsem` is defined and initialised statically in
-    // rust/helpers/cgroup.c (DEFINE_PERCPU_RWSEM) and lives for ever.
+    // kernel/cgroup/rust_core.c (DEFINE_PERCPU_RWSEM) and lives for ever.
     unsafe { PercpuRwSem::from_raw(ptr::addr_of_mut!(bindings::cgroup_threadgroup_rwsem)) }
 }
 

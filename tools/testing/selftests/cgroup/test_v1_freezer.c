@@ -313,7 +313,8 @@ static int empty_group(const char *group)
 	snprintf(tasks, sizeof(tasks), "%s/tasks", group);
 	if (access(tasks, F_OK))
 		return 0;
-	write_text(state, "THAWED");
+	if (write_text(state, "THAWED"))
+		return -1;
 	do {
 		kill_tasks(tasks);
 		reap_all();
@@ -348,7 +349,7 @@ FIXTURE_TEARDOWN(frz)
 	for (i = ARRAY_SIZE(groups); i-- > 0;) {
 		snprintf(path, sizeof(path), "%s/freezer.state", groups[i]);
 		if (!access(path, F_OK))
-			write_text(path, "THAWED");
+			EXPECT_EQ(0, write_text(path, "THAWED")) TH_LOG("%s", path);
 	}
 	for (i = 0; i < ARRAY_SIZE(groups); i++) {
 		EXPECT_EQ(0, empty_group(groups[i])) TH_LOG("%s", groups[i]);
@@ -370,6 +371,13 @@ static int move_to(const char *group, pid_t pid, int procs)
 
 	snprintf(path, sizeof(path), "%s/%s", group, procs ? "cgroup.procs" : "tasks");
 	return write_pid(path, pid);
+}
+
+/* Whether @text is what freezer.state reads: one of the three states. */
+static int is_state(const char *text)
+{
+	return !strcmp(text, "THAWED\n") || !strcmp(text, "FREEZING\n") ||
+	       !strcmp(text, "FROZEN\n");
 }
 
 static int set_state(const char *group, const char *state)
@@ -871,8 +879,11 @@ TEST_F_TIMEOUT(frz, stress, 300)
 		if (round % 4 == 0)
 			set_state(A, "FROZEN");
 		sleep_ms(round % 7);
-		read_text(STATE(A), buf, sizeof(buf));
-		read_text(STATE(B), buf, sizeof(buf));
+		/* Whatever the moves do meanwhile, each group reads one of the states. */
+		EXPECT_TRUE(read_text(STATE(A), buf, sizeof(buf)) > 0 && is_state(buf))
+			TH_LOG("A: %s", buf);
+		EXPECT_TRUE(read_text(STATE(B), buf, sizeof(buf)) > 0 && is_state(buf))
+			TH_LOG("B: %s", buf);
 		if (round % 4 == 0)
 			set_state(A, "THAWED");
 		set_state(B, "THAWED");

@@ -480,6 +480,20 @@ static pid_t parked_in_own_group(void)
 	return pid;
 }
 
+/* Two children, each parked in an automatic group of its own; 0, or -1 and none left. */
+static int park_two(pid_t *a, pid_t *b)
+{
+	*a = parked_in_own_group();
+	if (*a <= 0)
+		return -1;
+	*b = parked_in_own_group();
+	if (*b <= 0) {
+		kill_and_reap(*a);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * In a child confined as a container's tasks are (its own cgroup namespace,
  * and so its own ns group): writes @pid to @path; exits with 0 or the errno.
@@ -566,12 +580,7 @@ TEST_F(ns, attach_only_down)
 	char path[256], want[256];
 	pid_t a, b;
 
-	a = parked_in_own_group();
-	ASSERT_LT(0, a);
-	b = parked_in_own_group();
-	if (b <= 0)
-		kill_and_reap(a);
-	ASSERT_LT(0, b);
+	ASSERT_EQ(0, park_two(&a, &b));
 	/* To a sibling's group. */
 	snprintf(path, sizeof(path), MNT "/%d/tasks", a);
 	EXPECT_EQ(EPERM, confined_write_pid(path, b));
@@ -604,12 +613,7 @@ TEST_F(ns, host_admin_places_tasks_anywhere)
 	int status;
 	pid_t a, b, mgr;
 
-	a = parked_in_own_group();
-	ASSERT_LT(0, a);
-	b = parked_in_own_group();
-	if (b <= 0)
-		kill_and_reap(a);
-	ASSERT_LT(0, b);
+	ASSERT_EQ(0, park_two(&a, &b));
 	/* Out of its automatic group, into the manager's own. */
 	ASSERT_EQ(0, mkdir(MNT "/payload", 0755));
 	EXPECT_EQ(0, write_pid(MNT "/payload/cgroup.procs", b));

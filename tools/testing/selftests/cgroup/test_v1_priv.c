@@ -243,7 +243,7 @@ FIXTURE_TEARDOWN(priv)
 	for (i = 0; i < ntracked; i++)
 		kill_and_reap(tracked[i]);
 	write_pid(MNT "/cgroup.procs", getpid());
-	write_text(MNT "/release_agent", AGENT);
+	EXPECT_EQ(0, write_text(MNT "/release_agent", AGENT));
 	for (d = dirs; *d; d++) {
 		snprintf(path, sizeof(path), "%s/%s", MNT, *d);
 		rmdir(path);

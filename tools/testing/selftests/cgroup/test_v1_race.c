@@ -80,7 +80,7 @@ static const char * const mem_lists[] = { "0", "1", "0-1", "" };
 
 enum {
 	OP_FORK, OP_MOVE_TASK, OP_MOVE_PROCS, OP_MKDIR, OP_RMDIR, OP_RENAME, OP_MOUNT,
-	OP_REMOUNT, OP_UMOUNT, OP_CPUS, OP_MEMS, OP_FREEZE, OP_USAGE, OP_HOTPLUG, NOPS
+	OP_REMOUNT, OP_UMOUNT, OP_CPUS, OP_MEMS, OP_FREEZE, OP_USAGE, OP_HOTPLUG, OP_READ, NOPS
 };
 
 /*
@@ -92,7 +92,8 @@ enum {
  * mounted with the other options (mount), ENOSPC for a cpuset without CPUs
  * or memory (move, or the last ones of a populated cpuset), EACCES for
  * CPUs or nodes beyond the parent's, EBUSY for taking a child's, EINVAL
- * for an offline CPU, EBUSY for CPU 3 alone in a root domain.
+ * for an offline CPU, EBUSY for CPU 3 alone in a root domain; a read may
+ * find its group (or its controller's file) gone: ENOENT or ENODEV.
  */
 static const struct {
 	const char *name;
@@ -113,6 +114,7 @@ static const struct {
 	[OP_FREEZE] = { "freezer.state write", { 0 } },
 	[OP_USAGE] = { "cpuacct.usage write", { ENOENT, ENODEV } },
 	[OP_HOTPLUG] = { "cpu3/online write", { EBUSY } },
+	[OP_READ] = { "read", { ENOENT, ENODEV } },
 };
 
 #define NBAD 8
@@ -433,7 +435,7 @@ static void mounter(unsigned int r)
 {
 	static const char * const opts[] = { H2_NONE, H2_DEBUG };
 	int mounted = 0, dbg = 0, i, ret;
-	char path[256];
+	char path[256], buf[4096];
 
 	while (!expired()) {
 		if (!mounted) {
@@ -479,7 +481,8 @@ static void mounter(unsigned int r)
 		case 4:
 			snprintf(path, sizeof(path), MNT2 "%s/%s", h2_groups[rand_r(&r) % NH2],
 				 dbg ? "debug.cgroup_css_links" : "cgroup.procs");
-			read_text(path, path, sizeof(path));
+			ret = read_text(path, buf, sizeof(buf));
+			result(OP_READ, ret < 0 ? ret : 0, path);
 			break;
 		case 5:
 			i = NH2 - 1 - rand_r(&r) % 2;
@@ -505,8 +508,10 @@ static void mounter(unsigned int r)
 			break;
 		case 7:
 			snprintf(path, sizeof(path), MNT2 "/debug.current_css_set_cg_links");
-			if (dbg)
-				read_text(path, path, sizeof(path));
+			if (dbg) {
+				ret = read_text(path, buf, sizeof(buf));
+				result(OP_READ, ret < 0 ? ret : 0, path);
+			}
 			break;
 		}
 	}
@@ -957,7 +962,7 @@ FIXTURE_TEARDOWN(race)
 		if (sh->res[i] > 0)
 			kill_and_reap(sh->res[i]);
 	if (!access(CPU3, W_OK))
-		write_text(CPU3, "1");
+		EXPECT_EQ(0, write_text(CPU3, "1"));
 	write_pid(MNT "/cgroup.procs", getpid());
 	write_pid(MNT2 "/cgroup.procs", getpid());
 	for (i = 0; i < 3; i++) {
