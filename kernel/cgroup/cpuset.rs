@@ -34,14 +34,14 @@
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering};
 use kernel::c_str;
-use kernel::cgroup::api::{self, CpusetApi};
 use kernel::cgroup::cftype::strstrip;
 use kernel::cgroup::cset::TaskCursor;
 use kernel::cgroup::group::{CGRP_CLONE_CHILDREN, ROOT_CPUSET_V2_MODE};
 use kernel::cgroup::CFTYPE_ONLY_ON_ROOT;
 use kernel::cgroup::{migrate, Cftype, Cgroup, Css, SubsysId, Subsystem, TaskSet};
 use kernel::cpu::{self, HotplugHeld};
-use kernel::cpumask::{Cpumask, CpumaskVar};
+use kernel::cpumask::{Cpumask, CpumaskOut, CpumaskVar};
+use kernel::cpuset::{self as api, CpusetApi};
 use kernel::mm::Mm;
 use kernel::nodemask::{NodeState, Nodemask};
 use kernel::prelude::*;
@@ -57,7 +57,11 @@ use kernel::sync::{
 use kernel::task::Task;
 use kernel::types::ARef;
 
-kernel::cgroup_subsys!(Cpuset, rust_cgroup_register_cpuset, cpuset_api);
+kernel::cgroup_subsys!(
+    Cpuset,
+    rust_cgroup_register_cpuset,
+    kernel::cpuset::cpuset_api
+);
 
 /// The prefix of this crate's kernel log lines.
 const __LOG_PREFIX: &[u8] = b"cpuset\0";
@@ -403,7 +407,7 @@ impl Subsystem for Cpuset {
             if cs.parent().is_none() {
                 Cpumask::possible().copy(&mut cpus);
             } else {
-                online_cpus(cs, &mut cpus);
+                with_online_cpus(cs, |eff| cpus.and(eff, Cpumask::online()));
             }
             let fl = flags_of(cs);
             for (task, from) in tasks.iter() {
@@ -468,8 +472,8 @@ impl Subsystem for Cpuset {
 }
 
 impl CpusetApi for Cpuset {
-    fn online_cpus(css: &Css<Self>, mask: &mut Cpumask) {
-        online_cpus(css, mask);
+    fn online_cpus(css: &Css<Self>, mask: &mut CpumaskOut<'_>) {
+        with_online_cpus(css, |cpus| mask.and_from(cpus, Cpumask::online()));
     }
 
     fn online_mems(css: &Css<Self>) -> Nodemask {
@@ -563,18 +567,21 @@ fn top_of(css: &Css<Cpuset>) -> &Css<Cpuset> {
 
 /// C's `guarantee_online_cpus()`: the online CPUs of the nearest cpuset, from `css` up, that
 /// has one, into `mask`.
-fn online_cpus(css: &Css<Cpuset>, mask: &mut Cpumask) {
-    Cpumask::online().copy(mask);
+///
+/// Calls `f` with the CPUs of that cpuset (to be intersected with the online ones), under its
+/// lock.
+fn with_online_cpus<R>(css: &Css<Cpuset>, f: impl FnOnce(&Cpumask) -> R) -> Option<R> {
+    let online = Cpumask::online();
     let mut cs = Some(css);
     while let Some(c) = cs {
         let m = c.state().masks.lock();
-        if m.effective_cpus.intersects(mask) || c.parent().is_none() {
-            mask.and_with(&m.effective_cpus);
-            return;
+        if m.effective_cpus.intersects(online) || c.parent().is_none() {
+            return Some(f(&m.effective_cpus));
         }
         drop(m);
         cs = c.parent();
     }
+    None
 }
 
 /// C's `guarantee_online_mems()`: the nodes with memory of the nearest cpuset, from `css` up,

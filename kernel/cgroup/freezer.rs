@@ -60,7 +60,11 @@ use kernel::sync::lock::{mutex::MutexBackend, Guard};
 use kernel::sync::{rcu, Arc, Mutex};
 use kernel::task::Task;
 
-kernel::cgroup_subsys!(Freezer, rust_cgroup_register_freezer, freezer_api);
+kernel::cgroup_subsys!(
+    Freezer,
+    rust_cgroup_register_freezer,
+    kernel::cgroup::api::freezer_api
+);
 
 /// The state is online: between `css_online` and `css_offline`.
 const ONLINE: u32 = 1 << 0;

@@ -27,8 +27,9 @@
 //!   creation, and the parsing of writes.
 //! - [`subsys`]: the [`Subsystem`] trait that controllers implement, the context each callback
 //!   runs in, and the registry.
-//! - [`api`]: the C interfaces of particular controllers (the freezer's, cpuset's), as traits
-//!   that they implement and register besides [`Subsystem`].
+//! - [`api`]: the C interfaces of particular controllers (the freezer's), as traits that they
+//!   implement and register besides [`Subsystem`]. cpuset's, larger, is its own module of the
+//!   kernel crate ([`crate::cpuset`]), built on the public API of this one.
 //! - [`hierarchy`]: creating, pinning and destroying hierarchies, binding controllers, making
 //!   and removing groups.
 //! - [`migrate`]: moving tasks between groups, all or nothing.
@@ -103,6 +104,7 @@ pub use cftype::{Cftype, CFTYPE_NOT_ON_ROOT, CFTYPE_ONLY_ON_ROOT};
 pub use css::{Css, RawCss};
 pub use group::{Cgroup, Root};
 pub use namespace::current_in_initial_ns;
+pub use proc::show_task_group_path;
 pub use subsys::{SubsysId, Subsystem, TaskSet};
 
 use crate::error::{code::EINVAL, Result};

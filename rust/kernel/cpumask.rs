@@ -273,6 +273,75 @@ impl Cpumask {
     }
 }
 
+/// A CPU mask that C code gives to be written, such as the scheduler's in
+/// `cpuset_cpus_allowed()`: with `CONFIG_CPUMASK_OFFSTACK` it may have only `cpumask_size()`
+/// bytes, fewer than a whole [`Cpumask`], so it is never handed out as a `&mut Cpumask`; it is
+/// written through C's functions only, which touch `nr_cpu_ids` bits.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::cpumask::{Cpumask, CpumaskOut, CpumaskVar};
+///
+/// let var = CpumaskVar::new_zero(GFP_KERNEL)?;
+/// let none = CpumaskVar::new_zero(GFP_KERNEL)?;
+/// // SAFETY: `var` is a valid mask, which nothing else uses while `out` lives.
+/// let mut out = unsafe { CpumaskOut::from_raw(var.as_raw()) };
+/// assert!(out.is_empty());
+/// out.copy_from(Cpumask::possible());
+/// assert!(!out.is_empty());
+/// assert!(out.and_from(Cpumask::possible(), Cpumask::online()));
+/// assert!(!out.and_from(Cpumask::possible(), &none));
+/// assert!(out.is_empty());
+/// out.copy_from(Cpumask::online());
+/// drop(out);
+/// assert!(var.equal(Cpumask::online()));
+/// # Ok::<(), Error>(())
+/// ```
+///
+/// # Invariants
+///
+/// `ptr` points to a valid `struct cpumask` of at least `cpumask_size()` bytes, which nothing
+/// else uses for `'a`.
+pub struct CpumaskOut<'a> {
+    ptr: *mut bindings::cpumask,
+    _p: core::marker::PhantomData<&'a mut ()>,
+}
+
+impl<'a> CpumaskOut<'a> {
+    /// The mask at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid `struct cpumask` of at least `cpumask_size()` bytes that
+    /// nothing else uses for `'a`.
+    pub unsafe fn from_raw(ptr: *mut bindings::cpumask) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self {
+            ptr,
+            _p: core::marker::PhantomData,
+        }
+    }
+
+    /// Sets the mask to `src`.
+    pub fn copy_from(&mut self, src: &Cpumask) {
+        // SAFETY: Both masks are valid (type invariants); C copies `nr_cpu_ids` bits.
+        unsafe { bindings::cpumask_copy(self.ptr, src.as_raw()) }
+    }
+
+    /// Sets the mask to `a & b`; returns whether it is not empty.
+    pub fn and_from(&mut self, a: &Cpumask, b: &Cpumask) -> bool {
+        // SAFETY: As in `copy_from`.
+        unsafe { bindings::cpumask_and(self.ptr, a.as_raw(), b.as_raw()) }
+    }
+
+    /// Whether the mask is empty.
+    pub fn is_empty(&self) -> bool {
+        // SAFETY: As in `copy_from`.
+        unsafe { bindings::cpumask_empty(self.ptr) }
+    }
+}
+
 /// Prints the increasing ids that `ids` yields as C's `%*pbl` does: runs of consecutive ids
 /// as `first-last`, separated by commas.
 pub(crate) struct RangeList<F>(pub(crate) F);

@@ -18,11 +18,6 @@ use crate::{
     task::Task,
 };
 
-#[cfg(CONFIG_RUST_CGROUP_CPUSET)]
-mod cpuset;
-#[cfg(CONFIG_RUST_CGROUP_CPUSET)]
-pub use cpuset::*;
-
 /// The state of controller `id` of `task`, valid until `rcu` ends.
 fn task_css<'a>(task: &Task, id: SubsysId, rcu: &'a rcu::Guard) -> Option<&'a RawCss> {
     cset::task_cset(task, rcu)?.css(id)

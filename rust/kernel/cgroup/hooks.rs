@@ -9,8 +9,6 @@
 
 use super::{cset, proc, state, subsys};
 
-#[cfg(CONFIG_RUST_CGROUP_CPUSET)]
-pub(super) mod cpuset;
 use crate::{
     bindings, c_str,
     cputime::CpuStat,

@@ -80,18 +80,20 @@ pub(super) fn show_task_cgroups(m: &SeqFile, task: &Task) -> Result {
     Ok(())
 }
 
-/// `/proc/<pid>/cpuset` of `task`: the path of its group in the hierarchy cpuset is bound to
-/// (`/` while cpuset is not mounted), relative to the root of the reader's cgroup namespace,
-/// then a newline. `ENAMETOOLONG` if the path does not fit in `PATH_MAX` bytes.
-#[cfg_attr(not(CONFIG_RUST_CGROUP_CPUSET), expect(dead_code))]
-pub(super) fn show_task_cpuset(m: &SeqFile, task: &Task) -> Result {
+/// Writes the path of `task`'s group in the hierarchy controller `id` is bound to (`/` while
+/// the controller is not mounted), relative to the root of the reader's cgroup namespace, then
+/// a newline, into `m`: `/proc/<pid>/cpuset` for cpuset. `ENAMETOOLONG` if the path does not
+/// fit in `PATH_MAX` bytes; `ENODEV` if the controller is not registered.
+///
+/// Context: process; takes the core mutex, so not from a controller's callback.
+pub fn show_task_group_path(m: &SeqFile, task: &Task, id: SubsysId) -> Result {
     let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
     let ns = super::namespace::CgroupNs::current();
     let _state = core().ok_or(ENODEV)?.state.lock();
     let guard = rcu::read_lock();
     // Moves and (un)binding need the core mutex: neither the set nor the state's group can
     // change meanwhile.
-    let Some(css) = super::cset::task_cset(task, &guard).and_then(|s| s.css(SubsysId::Cpuset))
+    let Some(css) = super::cset::task_cset(task, &guard).and_then(|s| s.css(id))
     else {
         return Err(ENODEV);
     };

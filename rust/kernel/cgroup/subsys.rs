@@ -276,15 +276,15 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
 /// Defines the registration function of controller `$t` in its crate, which `cgroup_init()`
 /// calls at boot (`rust_cgroup_register_<name>`, declared in the core's hooks); it registers the
 /// controller and then the C interfaces it implements (the registration functions of
-/// [`super::api`] given after the name, such as `freezer_api`).
+/// paths given after the name, such as `kernel::cgroup::api::freezer_api`).
 #[macro_export]
 macro_rules! cgroup_subsys {
-    ($t:ty, $register:ident $(, $api:ident)*) => {
+    ($t:ty, $register:ident $(, $($api:ident)::+)*) => {
         /// Registers the controller; called once by `cgroup_init()`.
         #[no_mangle]
         pub extern "C" fn $register() -> $crate::ffi::c_int {
             let registered = $crate::cgroup::subsys::register::<$t>()
-                $(.and_then(|()| $crate::cgroup::api::$api::<$t>()))*;
+                $(.and_then(|()| $($api)::+::<$t>()))*;
             match registered {
                 Ok(()) => 0,
                 Err(e) => e.to_errno(),

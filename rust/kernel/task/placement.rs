@@ -52,7 +52,7 @@ use crate::{
     bindings,
     cpumask::Cpumask,
     error::{code::EINVAL, to_result, Result},
-    nodemask::Nodemask,
+    nodemask::{NodeId, Nodemask},
 };
 use core::ptr;
 
@@ -152,6 +152,43 @@ impl Task {
         Ok(())
     }
 
+    /// The memory nodes the task may allocate from, read without a lock: a word may be stale
+    /// while they change, which the page allocator's and the OOM killer's checks tolerate (as
+    /// C's plain reads there do). [`Task::mems_allowed`] gives a consistent copy.
+    ///
+    /// Context: any; hot.
+    pub fn mems_allowed_racy(&self) -> Nodemask {
+        // SAFETY: The task is valid; the mask is written only under its `alloc_lock` and
+        // sequence count, so a volatile read sees each word whole.
+        Nodemask::from_raw(unsafe { ptr::addr_of!((*self.as_ptr()).mems_allowed).read_volatile() })
+    }
+
+    /// Lets the task allocate from every node, even one without memory yet, with no lock: for
+    /// the boot task (C's `cpuset_init_current_mems_allowed()`).
+    ///
+    /// # Safety
+    ///
+    /// Nothing else may read or write the task's `mems_allowed` concurrently (the kernel boots
+    /// on one CPU with this task alone).
+    pub unsafe fn init_mems_allowed(&self) {
+        // SAFETY: The task is valid; nobody else uses the field (the caller's promise).
+        unsafe {
+            ptr::addr_of_mut!((*self.as_ptr()).mems_allowed).write(Nodemask::full().into_raw())
+        };
+    }
+
+    /// Whether the OOM killer chose the task's process as a victim (C's `tsk_is_oom_victim()`):
+    /// it may then allocate outside its nodes.
+    pub fn is_oom_victim(&self) -> bool {
+        // SAFETY: The task is valid, and so is its `signal`, freed with the task; `oom_mm` is set
+        // once, by the OOM killer (a volatile read, as C's `READ_ONCE`-free plain one).
+        unsafe {
+            !ptr::addr_of!((*(*self.as_ptr()).signal).oom_mm)
+                .read_volatile()
+                .is_null()
+        }
+    }
+
     /// Sets or clears the task's "spread page cache over the nodes" flag (C's
     /// `task_set_spread_page()`), which cpuset's `memory_spread_page` sets.
     pub fn set_spread_page(&self, on: bool) {
@@ -197,5 +234,29 @@ impl Task {
     /// Whether the task spreads its slab pages over its nodes.
     pub fn spread_slab(&self) -> bool {
         self.atomic_flags() & (1 << bindings::PFA_SPREAD_SLAB) != 0
+    }
+}
+
+impl Task {
+    /// The node of the current task's next spread page-cache page (C's
+    /// `cpuset_mem_spread_node()`): its nodes in turn, starting at a node that depends on its
+    /// pid; `None` if it has none.
+    ///
+    /// Context: task context; only the current task's own rotor is used, which nobody else
+    /// touches.
+    pub fn next_spread_node_of_current() -> Option<NodeId> {
+        let me = crate::current!();
+        let p = me.as_ptr();
+        let mems = me.mems_allowed_racy();
+        // SAFETY: The current task is valid; only the task itself uses its rotor.
+        let rotor = unsafe { &mut *ptr::addr_of_mut!((*p).cpuset_mem_spread_rotor) };
+        let start = NodeId::from_c(*rotor).or_else(|| {
+            // Start tasks at different nodes, as C's `node_random()` does.
+            let n = me.pid().unsigned_abs() % mems.weight().max(1);
+            mems.iter().nth(n as usize)
+        });
+        let next = mems.next_in(start);
+        *rotor = next.map_or(bindings::NUMA_NO_NODE, |n| n.as_u32() as crate::ffi::c_int);
+        next
     }
 }
