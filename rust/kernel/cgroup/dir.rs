@@ -9,7 +9,7 @@
 
 use super::group::{Cgroup, CGRP_CLONE_CHILDREN};
 use super::group::{ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX, ROOT_XATTR};
-use super::namespace::CgroupNs;
+use super::namespace::Namespace;
 use super::state::core;
 use super::subsys;
 use crate::{
@@ -119,7 +119,7 @@ impl DirOps for Dirs {
     /// `PATH_MAX`.
     fn show_path(m: &SeqFile, dir: &Node, top: &Cgroup) -> Result {
         let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
-        let ns = CgroupNs::current();
+        let ns = Namespace::current();
         let base = ns
             .root_set()
             .and_then(|set| set.group_in(top.root()))

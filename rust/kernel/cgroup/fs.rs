@@ -6,7 +6,7 @@
 use super::dir::Dirs;
 use super::group::{Cgroup, ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX, ROOT_XATTR};
 use super::hierarchy::{DeadRoot, MountPin, NewRoot};
-use super::namespace::CgroupNs;
+use super::namespace::{CgroupNs, Namespace};
 use super::state::core;
 use super::subsys::{self, SubsysId};
 use crate::{
@@ -71,7 +71,7 @@ impl kernfs::FsAlias for CpusetFs {
             flags: ROOT_NOPREFIX,
             // Not a parsed option: no capability is needed, as in C.
             release_agent: Some(owned(b"/sbin/cpuset_release_agent")?),
-            ns: Some(CgroupNs::current()),
+            ns: Some(Namespace::current()),
             ..MountOpts::default()
         })
     }
@@ -231,7 +231,7 @@ impl FsType for CgroupFs {
 
     fn init_context() -> Result<MountOpts> {
         Ok(MountOpts {
-            ns: Some(CgroupNs::current()),
+            ns: Some(Namespace::current()),
             ..MountOpts::default()
         })
     }

@@ -9,13 +9,16 @@
 //!
 //! # Lifetimes and locking
 //!
-//! A namespace is a C `struct cgroup_namespace` allocated here, counted by `ns.count` (one per
-//! nsproxy using it, open nsfs files and the like) and freed by [`free_cgroup_ns`] when the
-//! count drops to zero, in process context (from `put_nsproxy()` or nsfs's `put`). Its fields
-//! are set before it is published and never change: a reference is all a reader needs. It
-//! holds a reference on its root set, which holds its groups. The initial namespace is
-//! static, has no root set (its root is the top group of every hierarchy) and is never freed:
-//! its count starts at 2 and `init_nsproxy` holds one for ever.
+//! A namespace ([`Namespace`]) has the layout of C's `struct cgroup_namespace`, whose `ns`
+//! field ([`NsCommon`]) is all C touches: it is counted there (one per nsproxy using it, open
+//! nsfs files and the like), and freed by [`free_cgroup_ns`] when the count drops to zero, in
+//! process context (from `put_nsproxy()` or nsfs's `put`). Rust holds references as
+//! `ARef<Namespace>`. Its fields are set before it is published and never change: a reference
+//! is all a reader needs. It owns a reference on its owner, a charge on its creator's limit of
+//! namespaces and a reference on its root set, which holds its groups. The initial namespace
+//! is static, has none of these (its owner is the initial user namespace, its root the top
+//! group of every hierarchy) and is never freed: its count starts at 2 and `init_nsproxy`
+//! holds one for ever.
 //!
 //! A task's `nsproxy` pointer changes only by the task itself (`unshare()`, `setns()`, exit),
 //! under `task_lock()`: the task reads it without a lock, others under `task_lock()`.
@@ -25,73 +28,152 @@ use crate::{
     alloc::{flags::GFP_KERNEL_ACCOUNT, KBox},
     bindings, c_str,
     cred::{self, UserNamespace, CAP_SYS_ADMIN},
-    error::{code::*, to_result, Result},
+    error::{code::*, Result},
     ffi::{c_int, c_ulong},
-    types::{ARef, Opaque},
+    ns_common::{NsCommon, ProcNsOperations, UcountCharge},
+    task::Task,
+    types::{ARef, AlwaysRefCounted},
 };
-use core::ptr::{self, NonNull};
+use core::{mem, ptr, ptr::NonNull};
 
-/// The nsfs operations of cgroup namespaces (C's `cgroupns_operations`).
-#[repr(transparent)]
-struct NsOps(bindings::proc_ns_operations);
-
-// SAFETY: Never written; C only reads it.
-unsafe impl Sync for NsOps {}
+/// A counted reference on a cgroup namespace.
+pub(super) type CgroupNs = ARef<Namespace>;
 
 /// C's `cgroupns_operations`, which `fs/proc/namespaces.c` lists.
 #[export_name = "cgroupns_operations"]
-static CGROUPNS_OPERATIONS: NsOps = NsOps(bindings::proc_ns_operations {
-    name: c_str!("cgroup").as_char_ptr(),
-    type_: bindings::CLONE_NEWCGROUP as c_int,
-    get: Some(ns_get),
-    put: Some(ns_put),
-    install: Some(ns_install),
-    owner: Some(ns_owner),
-    // SAFETY: All zeroes is valid for the rest: no real name, no parent.
-    ..unsafe { core::mem::zeroed() }
-});
+static CGROUPNS_OPERATIONS: ProcNsOperations = ProcNsOperations::new(
+    c_str!("cgroup"),
+    bindings::CLONE_NEWCGROUP,
+    Some(ns_get),
+    Some(ns_put),
+    Some(ns_install),
+    Some(ns_owner),
+);
 
-/// The initial cgroup namespace (C's `init_cgroup_ns`).
-#[repr(transparent)]
-struct InitNs(Opaque<bindings::cgroup_namespace>);
-
-// SAFETY: C changes only its count, atomically.
-unsafe impl Sync for InitNs {}
-
-/// C's `init_cgroup_ns`, which `init_nsproxy` points to.
-#[export_name = "init_cgroup_ns"]
-static INIT_CGROUP_NS: InitNs = InitNs(Opaque::new(bindings::cgroup_namespace {
-    ns: bindings::ns_common {
-        stashed: ptr::null_mut(),
-        ops: &CGROUPNS_OPERATIONS.0,
-        inum: bindings::PROC_CGROUP_INIT_INO,
-        // Two: `init_nsproxy` holds one for ever, so that it never drops to zero.
-        count: bindings::refcount_t {
-            refs: bindings::atomic_t { counter: 2 },
-        },
-    },
-    // Only the address of the initial user namespace is taken.
-    user_ns: ptr::addr_of_mut!(bindings::init_user_ns),
-    ucounts: ptr::null_mut(),
-    root_cset: ptr::null_mut(),
-}));
-
-/// A counted reference on a cgroup namespace.
+/// A cgroup namespace, laid out as C's `struct cgroup_namespace`.
 ///
 /// # Invariants
 ///
-/// `ns` points to a cgroup namespace (made by [`copy_cgroup_ns`], or the initial one) on which
-/// the reference owns one count.
-pub(super) struct CgroupNs {
-    ns: NonNull<bindings::cgroup_namespace>,
+/// Every `Namespace` but [`INIT_CGROUP_NS`] was made by [`new_ns`] in a `KBox`, which
+/// [`free_cgroup_ns`] frees once `ns` counts no reference.
+#[repr(C)]
+pub(super) struct Namespace {
+    ns: NsCommon,
+    /// The user namespace that owns this one; `None` for the initial namespace, owned by the
+    /// initial user namespace.
+    owner: Option<ARef<UserNamespace>>,
+    /// The charge on its creator's limit of cgroup namespaces.
+    charge: Option<UcountCharge<{ bindings::ucount_type_UCOUNT_CGROUP_NAMESPACES }>>,
+    /// The root set; `None` for the initial namespace.
+    root: Option<ARef<CssSet>>,
 }
 
-// SAFETY: The count is atomic and the other fields never change; the last reference may be
-// dropped on any thread in process context.
-unsafe impl Send for CgroupNs {}
+// C reaches the namespace only through `ns`, at the start, and allocates none: the layouts
+// must still agree for `init_cgroup_ns` and `container_of`.
+const _: () = assert!(mem::size_of::<Namespace>() == mem::size_of::<bindings::cgroup_namespace>());
+const _: () = assert!(mem::offset_of!(Namespace, ns) == 0);
 
-// SAFETY: Shared references only read fields that never change.
-unsafe impl Sync for CgroupNs {}
+/// C's `init_cgroup_ns`, which `init_nsproxy` points to.
+#[export_name = "init_cgroup_ns"]
+static INIT_CGROUP_NS: Namespace = Namespace {
+    // Two: `init_nsproxy` holds one for ever, so that it never drops to zero.
+    ns: NsCommon::new_static(&CGROUPNS_OPERATIONS, bindings::PROC_CGROUP_INIT_INO, 2),
+    owner: None,
+    charge: None,
+    root: None,
+};
+
+// SAFETY: The count of `ns` counts the references (type invariants of `NsCommon`); the
+// initial namespace's never drops to zero.
+unsafe impl AlwaysRefCounted for Namespace {
+    fn inc_ref(&self) {
+        self.ns.inc_ref();
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference; if it was the last, the namespace is a box
+        // of `new_ns` (the initial one never gets there) that nothing refers to any more.
+        unsafe {
+            if obj.as_ref().ns.dec_ref() {
+                free_cgroup_ns(obj.as_ptr().cast());
+            }
+        }
+    }
+}
+
+impl Namespace {
+    /// The namespace at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a cgroup namespace on which a reference is held for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::cgroup_namespace) -> &'a Namespace {
+        // SAFETY: Every cgroup namespace is a `Namespace` (C allocates none), with the same
+        // layout; valid for `'a` (the caller's promise).
+        unsafe { &*ptr.cast::<Namespace>() }
+    }
+
+    /// The namespace whose `ns` field is at `ns`.
+    ///
+    /// # Safety
+    ///
+    /// `ns` must be the `ns` field of a cgroup namespace on which a reference is held for
+    /// `'a`.
+    unsafe fn from_common<'a>(ns: *mut bindings::ns_common) -> &'a Namespace {
+        // SAFETY: `ns` is the first field (checked above); valid for `'a` (the caller's
+        // promise).
+        unsafe { &*ns.cast::<Namespace>() }
+    }
+
+    fn as_raw(&self) -> *mut bindings::cgroup_namespace {
+        ptr::from_ref(self).cast_mut().cast()
+    }
+
+    /// The namespace the task's nsproxy points to.
+    ///
+    /// # Safety
+    ///
+    /// `task`'s `nsproxy` must not change for `'a`: its lock is held, or it is the current
+    /// task.
+    unsafe fn nsproxy_ns<'a>(task: &'a Task) -> Option<&'a Namespace> {
+        // SAFETY: The task is valid; its `nsproxy` does not change (the caller's promise), and
+        // holds a reference on its cgroup namespace.
+        unsafe {
+            let nsproxy = (*task.as_ptr()).nsproxy;
+            if nsproxy.is_null() || (*nsproxy).cgroup_ns.is_null() {
+                None
+            } else {
+                Some(Self::from_raw((*nsproxy).cgroup_ns))
+            }
+        }
+    }
+
+    /// The cgroup namespace of the current task (the initial one once it has left its
+    /// namespaces, on its way out).
+    pub(super) fn current() -> ARef<Namespace> {
+        let me = crate::current!();
+        // SAFETY: Only the task itself changes its own `nsproxy`.
+        unsafe { Self::nsproxy_ns(me) }
+            .unwrap_or(&INIT_CGROUP_NS)
+            .into()
+    }
+
+    /// Whether this is the initial cgroup namespace.
+    pub(super) fn is_init(&self) -> bool {
+        ptr::eq(self, &INIT_CGROUP_NS)
+    }
+
+    /// The user namespace that owns this one.
+    pub(super) fn owner(&self) -> &UserNamespace {
+        self.owner.as_deref().unwrap_or(UserNamespace::init())
+    }
+
+    /// The root set: in every hierarchy, its group is the namespace's root. `None` for the
+    /// initial namespace, whose root is the top group of every hierarchy.
+    pub(super) fn root_set(&self) -> Option<&CssSet> {
+        self.root.as_deref()
+    }
+}
 
 /// Whether the current task is in the initial cgroup namespace (a task on its way out, which
 /// has left its namespaces, is counted in it).
@@ -103,144 +185,27 @@ unsafe impl Sync for CgroupNs {}
 /// assert!(kernel::cgroup::current_in_initial_ns());
 /// ```
 pub fn current_in_initial_ns() -> bool {
-    CgroupNs::current().is_init()
+    Namespace::current().is_init()
 }
 
-impl CgroupNs {
-    /// The cgroup namespace of the current task (the initial one once it has left its
-    /// namespaces, on its way out).
-    pub(super) fn current() -> Self {
-        let task = crate::current!();
-        // SAFETY: The current task's `nsproxy` changes only by the task itself; while it is not
-        // null it holds a reference on its cgroup namespace, which we take one more of.
-        let ns = unsafe {
-            let nsproxy = (*task.as_ptr()).nsproxy;
-            let ns = if nsproxy.is_null() || (*nsproxy).cgroup_ns.is_null() {
-                INIT_CGROUP_NS.0.get()
-            } else {
-                (*nsproxy).cgroup_ns
-            };
-            bindings::refcount_inc(ptr::addr_of_mut!((*ns).ns.count));
-            ns
-        };
-        // INVARIANT: A valid namespace, whose new count we own.
-        CgroupNs {
-            // SAFETY: Not null: a static or a namespace pointer checked above.
-            ns: unsafe { NonNull::new_unchecked(ns) },
-        }
-    }
-
-    /// Whether this is the initial cgroup namespace.
-    pub(super) fn is_init(&self) -> bool {
-        ptr::eq(self.ns.as_ptr(), INIT_CGROUP_NS.0.get())
-    }
-
-    /// The user namespace that owns this one.
-    pub(super) fn owner(&self) -> &UserNamespace {
-        // SAFETY: The namespace is valid (type invariants) and holds a reference on its owner,
-        // which never changes.
-        unsafe { UserNamespace::from_ptr((*self.ns.as_ptr()).user_ns) }
-    }
-
-    /// The root set: in every hierarchy, its group is the namespace's root. `None` for the
-    /// initial namespace, whose root is the top group of every hierarchy.
-    pub(super) fn root_set(&self) -> Option<&CssSet> {
-        // SAFETY: The namespace is valid (type invariants); its root set never changes and the
-        // namespace holds a reference on it.
-        unsafe { NonNull::new((*self.ns.as_ptr()).root_cset.cast::<CssSet>()).map(|s| s.as_ref()) }
-    }
-}
-
-impl Drop for CgroupNs {
-    fn drop(&mut self) {
-        // SAFETY: We own a reference (type invariants), given up here.
-        unsafe { put_ns(self.ns.as_ptr()) };
-    }
-}
-
-/// A new namespace owned by `user_ns`, whose root set is the current task's.
-///
-/// # Safety
-///
-/// `user_ns` must be valid for the call.
-unsafe fn new_ns(
-    user_ns: *mut bindings::user_namespace,
-) -> Result<*mut bindings::cgroup_namespace> {
-    // SAFETY: `user_ns` is valid (the caller's promise).
-    if !unsafe { bindings::ns_capable(user_ns, CAP_SYS_ADMIN as c_int) } {
+/// A new namespace owned by `user_ns`, whose root set is the current task's: `EPERM` without
+/// `CAP_SYS_ADMIN` in `user_ns`, `ENOSPC` past the user's limit of namespaces.
+fn new_ns(user_ns: &UserNamespace) -> Result<*mut bindings::cgroup_namespace> {
+    if !user_ns.ns_capable(CAP_SYS_ADMIN) {
         return Err(EPERM);
     }
-    let euid = cred::current().euid().into_raw();
-    // SAFETY: As above.
-    let ucounts = unsafe {
-        bindings::inc_ucount(
-            user_ns,
-            euid,
-            bindings::ucount_type_UCOUNT_CGROUP_NAMESPACES,
-        )
-    };
-    if ucounts.is_null() {
-        return Err(ENOSPC);
-    }
-    // SAFETY: `user_ns` is valid (the caller's promise).
-    let made = unsafe { alloc_ns(user_ns, ucounts) };
-    if made.is_err() {
-        // SAFETY: Taken above, and not handed to a namespace.
-        unsafe { bindings::dec_ucount(ucounts, bindings::ucount_type_UCOUNT_CGROUP_NAMESPACES) };
-    }
-    made
-}
-
-/// The namespace of [`new_ns`], once its ucount `ucounts` is taken.
-///
-/// # Safety
-///
-/// `user_ns` must be valid for the call.
-unsafe fn alloc_ns(
-    user_ns: *mut bindings::user_namespace,
-    ucounts: *mut bindings::ucounts,
-) -> Result<*mut bindings::cgroup_namespace> {
-    let set = cset::task_cset_ref(crate::current!());
-    // SAFETY: All zeroes is valid for `struct cgroup_namespace` (pointers and integers).
-    let mut ns = KBox::new(
-        unsafe { core::mem::zeroed::<bindings::cgroup_namespace>() },
+    let charge = UcountCharge::new(user_ns, cred::current().euid()).ok_or(ENOSPC)?;
+    let ns = KBox::new(
+        Namespace {
+            ns: NsCommon::new(&CGROUPNS_OPERATIONS)?,
+            owner: Some(user_ns.into()),
+            charge: Some(charge),
+            root: cset::task_cset_ref(crate::current!()),
+        },
         GFP_KERNEL_ACCOUNT,
     )?;
-    // SAFETY: `inum` is writable; nothing else uses the namespace yet.
-    to_result(unsafe { bindings::proc_alloc_inum(&mut ns.ns.inum) })?;
-    ns.ns.count = bindings::refcount_t {
-        refs: bindings::atomic_t { counter: 1 },
-    };
-    ns.ns.ops = &CGROUPNS_OPERATIONS.0;
-    // SAFETY: `user_ns` is valid; the namespace holds the new reference until
-    // `free_cgroup_ns`.
-    ns.user_ns = unsafe { bindings::get_user_ns(user_ns) };
-    ns.ucounts = ucounts;
-    ns.root_cset = set.map_or(ptr::null_mut(), |s| ARef::into_raw(s).as_ptr().cast());
-    Ok(KBox::into_raw(ns))
-}
-
-/// The namespace of `ns_common`.
-///
-/// # Safety
-///
-/// `ns` must be the `ns` field of a valid `struct cgroup_namespace`.
-unsafe fn to_cgroup_ns(ns: *mut bindings::ns_common) -> *mut bindings::cgroup_namespace {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { crate::container_of!(ns, bindings::cgroup_namespace, ns).cast_mut() }
-}
-
-/// Drops a reference on `ns` (C's `put_cgroup_ns()`).
-///
-/// # Safety
-///
-/// The caller must own a reference on `ns`, which it gives up.
-unsafe fn put_ns(ns: *mut bindings::cgroup_namespace) {
-    // SAFETY: `ns` is valid while the caller's reference lasts.
-    if unsafe { bindings::refcount_dec_and_test(ptr::addr_of_mut!((*ns).ns.count)) } {
-        // SAFETY: That was the last reference.
-        unsafe { free_cgroup_ns(ns) };
-    }
+    // INVARIANT: Made in a box, given to C with its one reference.
+    Ok(KBox::into_raw(ns).cast())
 }
 
 /// C's `copy_cgroup_ns()`, called by `create_new_namespaces()` for fork, `unshare()` and
@@ -257,16 +222,17 @@ unsafe extern "C" fn copy_cgroup_ns(
     user_ns: *mut bindings::user_namespace,
     old_ns: *mut bindings::cgroup_namespace,
 ) -> *mut bindings::cgroup_namespace {
+    // SAFETY: Valid for the call (the caller's promises).
+    let (user_ns, old) = unsafe {
+        (
+            UserNamespace::from_ptr(user_ns),
+            Namespace::from_raw(old_ns),
+        )
+    };
     if flags & bindings::CLONE_NEWCGROUP as c_ulong == 0 {
-        // SAFETY: The caller holds a reference on `old_ns`.
-        unsafe { bindings::refcount_inc(ptr::addr_of_mut!((*old_ns).ns.count)) };
-        return old_ns;
+        return ARef::into_raw(ARef::from(old)).as_ptr().cast();
     }
-    // SAFETY: `user_ns` is valid (the caller's promise).
-    match unsafe { new_ns(user_ns) } {
-        Ok(ns) => ns,
-        Err(e) => e.to_ptr(),
-    }
+    new_ns(user_ns).unwrap_or_else(|e| e.to_ptr())
 }
 
 /// C's `free_cgroup_ns()`: frees a namespace whose count dropped to zero. Process context.
@@ -276,18 +242,9 @@ unsafe extern "C" fn copy_cgroup_ns(
 /// `ns` must have been made by [`copy_cgroup_ns`], and its count be zero.
 #[no_mangle]
 unsafe extern "C" fn free_cgroup_ns(ns: *mut bindings::cgroup_namespace) {
-    // SAFETY: Made by `new_ns` as a box; nothing refers to it any more.
-    let ns = unsafe { KBox::from_raw(ns) };
-    if let Some(set) = NonNull::new(ns.root_cset.cast::<CssSet>()) {
-        // SAFETY: The namespace owned this reference.
-        drop(unsafe { ARef::from_raw(set) });
-    }
-    // SAFETY: The namespace owned its ucount, its user namespace reference and its inode number.
-    unsafe {
-        bindings::dec_ucount(ns.ucounts, bindings::ucount_type_UCOUNT_CGROUP_NAMESPACES);
-        bindings::put_user_ns(ns.user_ns);
-        bindings::proc_free_inum(ns.ns.inum);
-    }
+    // SAFETY: Made by `new_ns` as a box (type invariants); nothing refers to it any more. Its
+    // fields give back what it owned as they drop.
+    drop(unsafe { KBox::from_raw(ns.cast::<Namespace>()) });
 }
 
 /// nsfs `get`: a reference on the namespace of `task`, or null if it has exited its
@@ -297,17 +254,13 @@ unsafe extern "C" fn free_cgroup_ns(ns: *mut bindings::cgroup_namespace) {
 ///
 /// `task` must be valid for the call.
 unsafe extern "C" fn ns_get(task: *mut bindings::task_struct) -> *mut bindings::ns_common {
-    // SAFETY: nsfs passes a task it holds a reference on; `task_lock()` keeps its `nsproxy`,
-    // which holds a reference on its cgroup namespace.
+    // SAFETY: nsfs passes a task it holds a reference on; `task_lock()` keeps its `nsproxy`
+    // until `task_unlock()`.
     unsafe {
         bindings::task_lock(task);
-        let nsproxy = (*task).nsproxy;
-        let ns = if nsproxy.is_null() {
-            ptr::null_mut()
-        } else {
-            let ns = (*nsproxy).cgroup_ns;
-            bindings::refcount_inc(ptr::addr_of_mut!((*ns).ns.count));
-            ptr::addr_of_mut!((*ns).ns)
+        let ns = match Namespace::nsproxy_ns(&*task.cast::<Task>()) {
+            Some(ns) => ARef::into_raw(ARef::from(ns)).as_ptr().cast(),
+            None => ptr::null_mut(),
         };
         bindings::task_unlock(task);
         ns
@@ -321,7 +274,7 @@ unsafe extern "C" fn ns_get(task: *mut bindings::task_struct) -> *mut bindings::
 /// `ns` must be the `ns` field of a cgroup namespace; the caller gives up a reference on it.
 unsafe extern "C" fn ns_put(ns: *mut bindings::ns_common) {
     // SAFETY: nsfs gives back a reference that `ns_get` (or the nsproxy) took.
-    unsafe { put_ns(to_cgroup_ns(ns)) };
+    drop(unsafe { ARef::from_raw(NonNull::from(Namespace::from_common(ns))) });
 }
 
 /// nsfs `install` (`setns()`): makes `ns` the cgroup namespace of the new nsproxy being built
@@ -336,22 +289,18 @@ unsafe extern "C" fn ns_install(
     nsset: *mut bindings::nsset,
     ns: *mut bindings::ns_common,
 ) -> c_int {
-    // SAFETY: nsfs passes a valid nsset, whose nsproxy is not shared yet, and a namespace it
-    // holds a reference on.
+    // SAFETY: nsfs passes a valid nsset, whose nsproxy is not shared yet and holds a reference
+    // on its cgroup namespace, and a namespace it holds a reference on.
     unsafe {
-        let ns = to_cgroup_ns(ns);
-        let nsproxy = (*nsset).nsproxy;
-        if !bindings::ns_capable((*(*nsset).cred).user_ns, CAP_SYS_ADMIN as c_int)
-            || !bindings::ns_capable((*ns).user_ns, CAP_SYS_ADMIN as c_int)
-        {
+        let ns = Namespace::from_common(ns);
+        let caller = UserNamespace::from_ptr((*(*nsset).cred).user_ns);
+        if !caller.ns_capable(CAP_SYS_ADMIN) || !ns.owner().ns_capable(CAP_SYS_ADMIN) {
             return EPERM.to_errno();
         }
-        if (*nsproxy).cgroup_ns == ns {
-            return 0;
-        }
-        bindings::refcount_inc(ptr::addr_of_mut!((*ns).ns.count));
-        put_ns((*nsproxy).cgroup_ns);
-        (*nsproxy).cgroup_ns = ns;
+        let slot = ptr::addr_of_mut!((*(*nsset).nsproxy).cgroup_ns);
+        let old = ARef::from_raw(NonNull::new_unchecked(slot.read().cast::<Namespace>()));
+        slot.write(ARef::into_raw(ARef::from(ns)).as_ptr().cast());
+        drop(old);
     }
     0
 }
@@ -362,6 +311,6 @@ unsafe extern "C" fn ns_install(
 ///
 /// `ns` must be the `ns` field of a cgroup namespace that the caller holds a reference on.
 unsafe extern "C" fn ns_owner(ns: *mut bindings::ns_common) -> *mut bindings::user_namespace {
-    // SAFETY: nsfs passes a namespace it holds a reference on; `user_ns` never changes.
-    unsafe { (*to_cgroup_ns(ns)).user_ns }
+    // SAFETY: nsfs passes a namespace it holds a reference on; its owner never changes.
+    unsafe { Namespace::from_common(ns) }.owner().as_ptr()
 }

@@ -46,7 +46,7 @@ impl ProcShow for ProcCgroups {
 /// reader's cgroup namespace.
 pub(super) fn show_task_cgroups(m: &SeqFile, task: &Task) -> Result {
     let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
-    let ns = super::namespace::CgroupNs::current();
+    let ns = super::namespace::Namespace::current();
     let state = core().ok_or(ENODEV)?.state.lock();
     let guard = rcu::read_lock();
     // Moves need the core mutex: the set cannot change meanwhile.
@@ -88,13 +88,12 @@ pub(super) fn show_task_cgroups(m: &SeqFile, task: &Task) -> Result {
 /// Context: process; takes the core mutex, so not from a controller's callback.
 pub fn show_task_group_path(m: &SeqFile, task: &Task, id: SubsysId) -> Result {
     let mut path = KVec::from_elem(0u8, bindings::PATH_MAX as usize, GFP_KERNEL)?;
-    let ns = super::namespace::CgroupNs::current();
+    let ns = super::namespace::Namespace::current();
     let _state = core().ok_or(ENODEV)?.state.lock();
     let guard = rcu::read_lock();
     // Moves and (un)binding need the core mutex: neither the set nor the state's group can
     // change meanwhile.
-    let Some(css) = super::cset::task_cset(task, &guard).and_then(|s| s.css(id))
-    else {
+    let Some(css) = super::cset::task_cset(task, &guard).and_then(|s| s.css(id)) else {
         return Err(ENODEV);
     };
     let group = css.cgroup();
