@@ -38,19 +38,6 @@ bool rust_helper_in_interrupt(void)
 	return in_interrupt();
 }
 
-unsigned long rust_helper_local_irq_save(void)
-{
-	unsigned long flags;
-
-	local_irq_save(flags);
-	return flags;
-}
-
-void rust_helper_local_irq_restore(unsigned long flags)
-{
-	local_irq_restore(flags);
-}
-
 #if defined(CONFIG_CPUSETS) || defined(CONFIG_RUST_CGROUP_CPUSET)
 /* The sequence count of a task's mems_allowed (a macro over its type). */
 void rust_helper_task_mems_write_begin(struct task_struct *p)

@@ -132,13 +132,13 @@ impl Task {
         let p = self.as_ptr();
         let _lock = TaskLock::new(self);
         let new = nodes.into_raw();
+        // Interrupts off as C's cpuset.c has them: a reader in an interrupt on this CPU would
+        // otherwise spin on the odd count. They come back on before the lock is released.
+        let _irqs = crate::interrupt::local_interrupt_disable();
         // SAFETY: The task is valid and its `alloc_lock` held, as the writer's side of the
-        // sequence count requires, with interrupts off as C's cpuset.c has them (a reader in
-        // an interrupt on this CPU would otherwise spin on the odd count); they are restored
-        // before the lock is released. `mems_allowed` is only written under that lock, and read
-        // concurrently by the task itself (hence the volatile accesses).
+        // sequence count requires, with interrupts off. `mems_allowed` is only written under
+        // that lock, and read concurrently by the task itself (hence the volatile accesses).
         unsafe {
-            let flags = bindings::local_irq_save();
             bindings::task_mems_write_begin(p);
             let field = ptr::addr_of_mut!((*p).mems_allowed);
             let both = Nodemask::from_raw(field.read_volatile()).or(nodes);
@@ -147,7 +147,6 @@ impl Task {
             bindings::mpol_rebind_task(p, &new);
             field.write_volatile(new);
             bindings::task_mems_write_end(p);
-            bindings::local_irq_restore(flags);
         }
         Ok(())
     }
