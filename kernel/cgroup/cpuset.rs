@@ -38,7 +38,7 @@ use kernel::cgroup::cftype::strstrip;
 use kernel::cgroup::cset::TaskCursor;
 use kernel::cgroup::group::{CGRP_CLONE_CHILDREN, ROOT_CPUSET_V2_MODE};
 use kernel::cgroup::CFTYPE_ONLY_ON_ROOT;
-use kernel::cgroup::{migrate, Cftype, Cgroup, Css, SubsysId, Subsystem, TaskSet};
+use kernel::cgroup::{migrate, Cftype, Cgroup, Css, SubsysId, Subsystem, TaskSet, Unlocked};
 use kernel::cpu::{self, HotplugHeld};
 use kernel::cpumask::{Cpumask, CpumaskOut, CpumaskVar};
 use kernel::cpuset::{self as api, CpusetApi};
@@ -1464,8 +1464,8 @@ fn hotplug_update(cs: &Css<Cpuset>, v2: bool, group: &ARef<Cgroup>) {
     }
     if now_empty && group.has_tasks() {
         let from = group.clone();
-        let spawned = kernel::workqueue::system().try_spawn(GFP_KERNEL, move || {
-            remove_tasks_in_empty_cpuset(&from);
+        let spawned = kernel::cgroup::spawn_unlocked(move |unlocked| {
+            remove_tasks_in_empty_cpuset(&from, unlocked);
         });
         if spawned.is_err() {
             pr_warn!("out of memory moving tasks out of an empty cpuset\n");
@@ -1475,7 +1475,7 @@ fn hotplug_update(cs: &Css<Cpuset>, v2: bool, group: &ARef<Cgroup>) {
 
 /// Moves the tasks of the emptied cpuset `from` to its nearest ancestor with CPUs and nodes.
 /// Runs from a work item, without locks.
-fn remove_tasks_in_empty_cpuset(from: &Cgroup) {
+fn remove_tasks_in_empty_cpuset(from: &Cgroup, unlocked: &Unlocked) {
     let mut to = from.parent();
     while let Some(g) = to {
         let Some(cs) = Css::<Cpuset>::of_group(g) else {
@@ -1492,7 +1492,7 @@ fn remove_tasks_in_empty_cpuset(from: &Cgroup) {
     let Some(to) = to else {
         return;
     };
-    if migrate::transfer_tasks(to, from).is_err() {
+    if migrate::transfer_tasks(to, from, unlocked).is_err() {
         let mut name = [0u8; 64];
         let name = from.name_into(&mut name).unwrap_or(b"?");
         pr_err!(

@@ -13,27 +13,31 @@
 //! # Structure
 //!
 //! Each concern has its module. Function calls only go from a module to the ones listed before
-//! it (callbacks from kernfs and into controllers aside); the data types are shared, as a
-//! group, its css_sets and its controllers' states refer to each other.
+//! it (callbacks through kernfs operations and into controllers' traits aside); the data types
+//! are shared: those of `state`, [`group`], [`cset`] and [`css`] refer to each other, as a
+//! group, its css_sets and its controllers' states do.
 //!
+//! - `id`: controller ids ([`SubsysId`]) and names.
 //! - `state`: the core's global state: the core mutex and what it guards, the css_set lock and
 //!   the threadgroup rwsem.
 //! - [`group`]: groups ([`Cgroup`]) and the data their hierarchy shares ([`Root`]); the
 //!   children of a group and walks of a subtree.
+//! - `release`: `notify_on_release` and the release agent.
 //! - [`cset`]: css_sets, the sets of groups tasks are in, linked to the groups that name them;
 //!   each set's tasks and walks of a group's tasks ([`cset::TaskCursor`]).
 //! - [`css`]: the state of a controller in a group ([`Css`]).
 //! - [`cftype`]: control files: controllers' ([`Cftype`]) and the core's tables, their
 //!   creation, and the parsing of writes.
 //! - [`subsys`]: the [`Subsystem`] trait that controllers implement, the context each callback
-//!   runs in, and the registry.
+//!   runs in (the tasks of a move: [`TaskSet`]), and the registry.
 //! - [`api`]: the C interfaces of particular controllers (the freezer's), as traits that they
 //!   implement and register besides [`Subsystem`]. cpuset's, larger, is its own module of the
 //!   kernel crate ([`crate::cpuset`]), built on the public API of this one.
 //! - [`hierarchy`]: creating, pinning and destroying hierarchies, binding controllers, making
 //!   and removing groups.
 //! - [`migrate`]: moving tasks between groups, all or nothing.
-//! - `release`: `notify_on_release` and the release agent.
+//! - `namespace`: cgroup namespaces (`CLONE_NEWCGROUP`): the paths a task sees start at its
+//!   namespace's root.
 //! - `files`, `dir`, `fs`, `proc`: what users see: the core control files, `mkdir`/`rmdir`/
 //!   `rename`, the `cgroup` filesystem type and its mount options, and `/proc`.
 //! - `hooks`: every function C calls, in one place.
@@ -95,6 +99,7 @@ mod dir;
 mod files;
 mod fs;
 mod hooks;
+mod id;
 mod namespace;
 mod proc;
 mod release;
@@ -105,6 +110,7 @@ pub use css::{Css, RawCss};
 pub use group::{Cgroup, Root};
 pub use namespace::current_in_initial_ns;
 pub use proc::show_task_group_path;
+pub use state::{spawn_unlocked, Unlocked};
 pub use subsys::{SubsysId, Subsystem, TaskSet};
 
 use crate::error::{code::EINVAL, Result};

@@ -285,16 +285,17 @@ impl Cpumask {
 ///
 /// let var = CpumaskVar::new_zero(GFP_KERNEL)?;
 /// let none = CpumaskVar::new_zero(GFP_KERNEL)?;
-/// // SAFETY: `var` is a valid mask, which nothing else uses while `out` lives.
-/// let mut out = unsafe { CpumaskOut::from_raw(var.as_raw()) };
-/// assert!(out.is_empty());
-/// out.copy_from(Cpumask::possible());
-/// assert!(!out.is_empty());
-/// assert!(out.and_from(Cpumask::possible(), Cpumask::online()));
-/// assert!(!out.and_from(Cpumask::possible(), &none));
-/// assert!(out.is_empty());
-/// out.copy_from(Cpumask::online());
-/// drop(out);
+/// {
+///     // SAFETY: `var` is a valid mask, which nothing else uses while `out` lives.
+///     let mut out = unsafe { CpumaskOut::from_raw(var.as_raw()) };
+///     assert!(out.is_empty());
+///     out.copy_from(Cpumask::possible());
+///     assert!(!out.is_empty());
+///     assert!(out.and_from(Cpumask::possible(), Cpumask::online()));
+///     assert!(!out.and_from(Cpumask::possible(), &none));
+///     assert!(out.is_empty());
+///     out.copy_from(Cpumask::online());
+/// }
 /// assert!(var.equal(Cpumask::online()));
 /// # Ok::<(), Error>(())
 /// ```

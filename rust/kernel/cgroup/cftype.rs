@@ -10,7 +10,8 @@
 use super::css::Css;
 use super::dir::Dirs;
 use super::group::{Cgroup, ROOT_NOPREFIX};
-use super::subsys::{SubsysId, Subsystem};
+use super::id::SubsysId;
+use super::subsys::Subsystem;
 use crate::{
     c_str,
     error::{code::*, Result},

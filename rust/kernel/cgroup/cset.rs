@@ -797,12 +797,14 @@ fn hash_of<'a>(cgroups: impl Iterator<Item = &'a Cgroup>) -> u64 {
 /// ```
 /// use kernel::cgroup::{cset, hierarchy};
 /// use kernel::{fmt, str::CString};
+/// // SAFETY: KUnit runs the doctests in a kernel thread that holds no lock.
+/// let u = unsafe { kernel::cgroup::Unlocked::assume() };
 ///
-/// let h = hierarchy::create_hierarchy(b"kunit_hash")?;
+/// let h = hierarchy::create_hierarchy(b"kunit_hash", &u)?;
 /// let mut groups = KVec::new();
 /// for i in 0..cset::NR_BUCKETS {
 ///     let name = CString::try_from_fmt(fmt!("g{i}"))?;
-///     groups.push(hierarchy::mkdir(h.top(), &name)?, GFP_KERNEL)?;
+///     groups.push(hierarchy::mkdir(h.top(), &name, &u)?, GFP_KERNEL)?;
 /// }
 /// let mut used = [false; cset::NR_BUCKETS];
 /// for g in groups.iter() {
@@ -811,7 +813,7 @@ fn hash_of<'a>(cgroups: impl Iterator<Item = &'a Cgroup>) -> u64 {
 /// // Random hashes would fill 81 buckets on average, with a spread of about 4.
 /// assert!(used.iter().filter(|&&u| u).count() >= cset::NR_BUCKETS / 3);
 /// for g in groups.iter() {
-///     hierarchy::rmdir(g)?;
+///     hierarchy::rmdir(g, &u)?;
 /// }
 /// hierarchy::release_hierarchy(h);
 /// # Ok::<(), Error>(())
@@ -1191,13 +1193,15 @@ impl Cgroup {
     /// ```
     /// use kernel::c_str;
     /// use kernel::cgroup::{hierarchy, migrate};
+    /// // SAFETY: KUnit runs the doctests in a kernel thread that holds no lock.
+    /// let u = unsafe { kernel::cgroup::Unlocked::assume() };
     ///
-    /// let h = hierarchy::create_hierarchy(b"kunit_tasks")?;
-    /// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
+    /// let h = hierarchy::create_hierarchy(b"kunit_tasks", &u)?;
+    /// let a = hierarchy::mkdir(h.top(), c_str!("a"), &u)?;
     /// let mut seen = 0;
     /// a.for_each_task(|_| seen += 1)?;
     /// assert_eq!(seen, 0);
-    /// migrate::attach_current(&a)?;
+    /// migrate::attach_current(&a, &u)?;
     /// let me = kernel::current!().pid();
     /// let mut pids = KVec::new();
     /// a.for_each_task(|t| {
@@ -1207,9 +1211,9 @@ impl Cgroup {
     /// // Every other task (kernel threads among them) stayed in the top group.
     /// assert!(h.top().has_tasks() && h.top().nr_tasks() > 0);
     /// assert_eq!(a.nr_tasks(), 1);
-    /// migrate::attach_current(h.top())?;
+    /// migrate::attach_current(h.top(), &u)?;
     /// assert_eq!(a.nr_tasks(), 0);
-    /// hierarchy::rmdir(&a)?;
+    /// hierarchy::rmdir(&a, &u)?;
     /// hierarchy::release_hierarchy(h);
     /// # Ok::<(), Error>(())
     /// ```

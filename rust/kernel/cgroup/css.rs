@@ -20,7 +20,8 @@
 
 use super::cset;
 use super::group::Cgroup;
-use super::subsys::{SubsysId, Subsystem};
+use super::id::SubsysId;
+use super::subsys::Subsystem;
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox},
     error::Result,
@@ -245,12 +246,6 @@ impl<S: Subsystem> Css<S> {
         cset::task_cset(task, rcu)?
             .css(S::ID)
             .and_then(Css::from_raw)
-    }
-
-    /// The root state of `S`, if `S` is registered: the state of the top group of the
-    /// hierarchy `S` is bound to. Its group may change once `rcu` ends.
-    pub fn root<'a>(_rcu: &'a rcu::Guard) -> Option<&'a Css<S>> {
-        super::subsys::root_css_any(S::ID).and_then(Css::from_raw)
     }
 
     /// The state of `S` in the child group `cgrp`, if `S` is bound to its hierarchy; `None` for

@@ -6,8 +6,8 @@
 
 use super::css::RawCss;
 use super::dir::Dirs;
+use super::id::{SubsysId, NR_SUBSYS};
 use super::state::{CoreCell, State};
-use super::subsys::{SubsysId, NR_SUBSYS};
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox, KVec},
     clist::ListHead,
@@ -359,16 +359,18 @@ impl Cgroup {
     /// ```
     /// use kernel::c_str;
     /// use kernel::cgroup::hierarchy;
+    /// // SAFETY: KUnit runs the doctests in a kernel thread that holds no lock.
+    /// let u = unsafe { kernel::cgroup::Unlocked::assume() };
     ///
-    /// let h = hierarchy::create_hierarchy(b"kunit_descendant")?;
-    /// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
-    /// let b = hierarchy::mkdir(&a, c_str!("b"))?;
-    /// let c = hierarchy::mkdir(h.top(), c_str!("c"))?;
+    /// let h = hierarchy::create_hierarchy(b"kunit_descendant", &u)?;
+    /// let a = hierarchy::mkdir(h.top(), c_str!("a"), &u)?;
+    /// let b = hierarchy::mkdir(&a, c_str!("b"), &u)?;
+    /// let c = hierarchy::mkdir(h.top(), c_str!("c"), &u)?;
     /// assert!(b.is_descendant_of(&a) && b.is_descendant_of(h.top()) && b.is_descendant_of(&b));
     /// assert!(!a.is_descendant_of(&b) && !c.is_descendant_of(&a));
     /// assert!(!h.top().is_descendant_of(&a));
     /// for g in [&b, &a, &c] {
-    ///     hierarchy::rmdir(g)?;
+    ///     hierarchy::rmdir(g, &u)?;
     /// }
     /// hierarchy::release_hierarchy(h);
     /// # Ok::<(), Error>(())
@@ -421,23 +423,6 @@ impl Cgroup {
     /// Marks the group removed. Called under the core mutex.
     pub(super) fn set_dead(&self, _state: &State) {
         self.dead.store(true, Ordering::Release);
-    }
-
-    /// Whether the release agent should run for the group: `notify_on_release` is set, and it
-    /// has no task and no child group, and is not removed.
-    pub fn is_releasable(&self) -> bool {
-        self.test_flag(CGRP_NOTIFY_ON_RELEASE)
-            && !self.has_tasks()
-            && self.nr_children() == 0
-            && !self.is_dead()
-    }
-
-    /// Queues the release agent's run for the group if it is releasable. Any context.
-    pub(super) fn check_release(&self) {
-        if self.is_releasable() {
-            // A run already queued will do.
-            let _ = crate::workqueue::system().enqueue(ARef::from(self));
-        }
     }
 
     /// The state of controller `id` in this group, if the controller is bound to its
@@ -578,12 +563,14 @@ impl Cgroup {
     /// use kernel::c_str;
     /// use kernel::cgroup::{hierarchy, Cgroup};
     /// use kernel::sync::rcu;
+    /// // SAFETY: KUnit runs the doctests in a kernel thread that holds no lock.
+    /// let u = unsafe { kernel::cgroup::Unlocked::assume() };
     ///
-    /// let h = hierarchy::create_hierarchy(b"kunit_walk")?;
-    /// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
-    /// let b = hierarchy::mkdir(&a, c_str!("b"))?;
-    /// let c = hierarchy::mkdir(h.top(), c_str!("c"))?;
-    /// let d = hierarchy::mkdir(&b, c_str!("d"))?;
+    /// let h = hierarchy::create_hierarchy(b"kunit_walk", &u)?;
+    /// let a = hierarchy::mkdir(h.top(), c_str!("a"), &u)?;
+    /// let b = hierarchy::mkdir(&a, c_str!("b"), &u)?;
+    /// let c = hierarchy::mkdir(h.top(), c_str!("c"), &u)?;
+    /// let d = hierarchy::mkdir(&b, c_str!("d"), &u)?;
     /// let mut buf = [0u8; 64];
     /// let mut walked = KVec::new();
     /// {
@@ -599,14 +586,14 @@ impl Cgroup {
     /// assert_eq!(&walked[..], b"/abdc");
     /// assert_eq!(d.path_into(&mut buf)?, b"/a/b/d");
     ///
-    /// hierarchy::rmdir(&c)?;
+    /// hierarchy::rmdir(&c, &u)?;
     /// {
     ///     let guard = rcu::read_lock();
     ///     assert_eq!(h.top().descendants_pre(&guard).count(), 4);
     /// }
-    /// hierarchy::rmdir(&d)?;
-    /// hierarchy::rmdir(&b)?;
-    /// hierarchy::rmdir(&a)?;
+    /// hierarchy::rmdir(&d, &u)?;
+    /// hierarchy::rmdir(&b, &u)?;
+    /// hierarchy::rmdir(&a, &u)?;
     /// hierarchy::release_hierarchy(h);
     /// # Ok::<(), Error>(())
     /// ```
@@ -627,13 +614,15 @@ impl Cgroup {
     /// use kernel::c_str;
     /// use kernel::cgroup::hierarchy;
     /// use kernel::sync::rcu;
+    /// // SAFETY: KUnit runs the doctests in a kernel thread that holds no lock.
+    /// let u = unsafe { kernel::cgroup::Unlocked::assume() };
     ///
-    /// let h = hierarchy::create_hierarchy(b"kunit_post")?;
-    /// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
-    /// let b = hierarchy::mkdir(&a, c_str!("b"))?;
-    /// let c = hierarchy::mkdir(h.top(), c_str!("c"))?;
-    /// let d = hierarchy::mkdir(&b, c_str!("d"))?;
-    /// let e = hierarchy::mkdir(&a, c_str!("e"))?;
+    /// let h = hierarchy::create_hierarchy(b"kunit_post", &u)?;
+    /// let a = hierarchy::mkdir(h.top(), c_str!("a"), &u)?;
+    /// let b = hierarchy::mkdir(&a, c_str!("b"), &u)?;
+    /// let c = hierarchy::mkdir(h.top(), c_str!("c"), &u)?;
+    /// let d = hierarchy::mkdir(&b, c_str!("d"), &u)?;
+    /// let e = hierarchy::mkdir(&a, c_str!("e"), &u)?;
     /// let walk = |from: &kernel::cgroup::Cgroup| -> Result<KVec<u8>> {
     ///     let mut walked = KVec::new();
     ///     let guard = rcu::read_lock();
@@ -647,11 +636,11 @@ impl Cgroup {
     /// assert_eq!(&walk(&a)?[..], b"dbea");
     /// assert_eq!(&walk(&d)?[..], b"d");
     ///
-    /// assert!(hierarchy::rmdir(&b).is_err()); // It has a child.
-    /// hierarchy::rmdir(&d)?;
+    /// assert!(hierarchy::rmdir(&b, &u).is_err()); // It has a child.
+    /// hierarchy::rmdir(&d, &u)?;
     /// assert_eq!(&walk(&a)?[..], b"bea");
     /// for g in [&e, &b, &a, &c] {
-    ///     hierarchy::rmdir(g)?;
+    ///     hierarchy::rmdir(g, &u)?;
     /// }
     /// assert_eq!(&walk(h.top())?[..], b"/");
     /// hierarchy::release_hierarchy(h);

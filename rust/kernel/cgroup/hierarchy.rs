@@ -8,12 +8,12 @@
 use super::cset;
 use super::dir::Dirs;
 use super::group::{Cgroup, Root, CGRP_CLONE_CHILDREN, CGRP_NOTIFY_ON_RELEASE};
-use super::state::{core, Core, LiveRoot, State};
+use super::state::{core, Core, LiveRoot, State, Unlocked};
 use super::subsys;
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox, KVec},
     error::{code::*, Result},
-    kernfs::{self, Attrs, RootFlags},
+    kernfs::{self, Attrs, DirHandle, RootFlags},
     prelude::*,
     types::ARef,
 };
@@ -32,7 +32,48 @@ pub(super) struct NewRoot {
 /// [`DeadRoot::destroy`].
 pub(super) struct DeadRoot(LiveRoot);
 
+/// Makes the dummy hierarchy's top group, for [`super::state::init`]: the hierarchy (id 0) is
+/// never mounted nor listed, and holds the controllers nobody mounted.
+pub(super) fn new_dummy() -> Result<ARef<Cgroup>> {
+    let dummy_root = Root::new(0, KVec::new(), 0, KVec::new())?;
+    let dummy = Cgroup::new(dummy_root, None, 0)?;
+    dummy.count_top();
+    Ok(dummy)
+}
+
 impl State {
+    /// The place of the live hierarchy `root` in the list of live hierarchies.
+    pub(super) fn live_index(&self, root: &Root) -> Option<usize> {
+        self.live.iter().position(|l| ptr::eq(l.top.root(), root))
+    }
+
+    /// The owner of the directory of `cgrp`, if it is alive.
+    pub(super) fn dir_of<'a>(&'a self, cgrp: &'a Cgroup) -> Option<&'a DirHandle<Dirs>> {
+        if cgrp.is_dead() {
+            return None;
+        }
+        if cgrp.is_top() {
+            let i = self.live_index(cgrp.root())?;
+            return Some(self.live[i].kf.dir());
+        }
+        cgrp.dir_slot_ref(self).as_ref()
+    }
+
+    /// A live hierarchy named `name`, or with exactly the controllers `mask` if `name` is
+    /// `None`.
+    pub(super) fn find_root(&self, name: Option<&[u8]>, mask: u32) -> Option<&ARef<Cgroup>> {
+        self.live_tops().find(|top| match name {
+            Some(name) => top.root().name() == name,
+            None => top.root().subsys_mask() == mask,
+        })
+    }
+
+    /// The kernfs tree of the pinned hierarchy of `top`.
+    pub(super) fn kf_of(&self, top: &Cgroup) -> Option<*const kernfs::Root<Dirs>> {
+        let i = self.live_index(top.root())?;
+        Some(ptr::from_ref(&*self.live[i].kf))
+    }
+
     /// Creates and publishes a hierarchy, with one pin owned by the caller; returns its top
     /// group.
     pub(super) fn create_root(&mut self, core: &Core, new: NewRoot) -> Result<ARef<Cgroup>> {
@@ -382,12 +423,14 @@ impl Drop for Hierarchy {
 /// use kernel::c_str;
 /// use kernel::cgroup::{cset, hierarchy, migrate};
 /// use kernel::error::code::{EBUSY, EEXIST, ENODEV};
+/// // SAFETY: KUnit runs the doctests in a kernel thread that holds no lock.
+/// let u = unsafe { kernel::cgroup::Unlocked::assume() };
 ///
-/// let h = hierarchy::create_hierarchy(b"kunit_csets")?;
-/// assert!(matches!(hierarchy::create_hierarchy(b"kunit_csets"), Err(EBUSY)));
-/// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
-/// let b = hierarchy::mkdir(&a, c_str!("b"))?;
-/// assert!(matches!(hierarchy::mkdir(&a, c_str!("b")), Err(EEXIST)));
+/// let h = hierarchy::create_hierarchy(b"kunit_csets", &u)?;
+/// assert!(matches!(hierarchy::create_hierarchy(b"kunit_csets", &u), Err(EBUSY)));
+/// let a = hierarchy::mkdir(h.top(), c_str!("a"), &u)?;
+/// let b = hierarchy::mkdir(&a, c_str!("b"), &u)?;
+/// assert!(matches!(hierarchy::mkdir(&a, c_str!("b"), &u), Err(EEXIST)));
 /// let mut buf = [0u8; 64];
 /// assert_eq!(h.top().path_into(&mut buf)?, b"/");
 /// assert_eq!(b.path_into(&mut buf)?, b"/a/b");
@@ -397,7 +440,7 @@ impl Drop for Hierarchy {
 /// let home = cset::with_current_cset(|s| s.id()).ok_or(EINVAL)?;
 ///
 /// // Moving makes a set of its own, with one reference: this task's.
-/// migrate::attach_current(&a)?;
+/// migrate::attach_current(&a, &u)?;
 /// let (in_a, refs, tasks) =
 ///     cset::with_current_cset(|s| (s.id(), s.refcount(), s.nr_tasks())).ok_or(EINVAL)?;
 /// assert_ne!(in_a, home);
@@ -406,34 +449,34 @@ impl Drop for Hierarchy {
 /// assert!(a.has_tasks());
 ///
 /// // Moving again to where it is changes nothing.
-/// migrate::attach_current(&a)?;
+/// migrate::attach_current(&a, &u)?;
 /// assert_eq!(cset::with_current_cset(|s| s.id()), Some(in_a));
 ///
 /// // Moving on leaves no reference behind.
-/// migrate::attach_current(&b)?;
+/// migrate::attach_current(&b, &u)?;
 /// assert_eq!(cset::with_current_cset(|s| (s.refcount(), s.nr_tasks())), Some((1, 1)));
 /// assert_eq!((a.nr_tasks(), b.nr_tasks()), (0, 1));
 /// assert!(!a.has_tasks());
 ///
 /// // Moving back finds the first set in the hash table.
-/// migrate::attach_current(h.top())?;
+/// migrate::attach_current(h.top(), &u)?;
 /// assert_eq!(cset::with_current_cset(|s| s.id()), Some(home));
 ///
 /// // A group with a child or a task cannot be removed; empty ones can.
-/// assert_eq!(hierarchy::rmdir(&a), Err(EBUSY));
-/// migrate::attach_current(&b)?;
-/// assert_eq!(hierarchy::rmdir(&b), Err(EBUSY));
-/// migrate::attach_current(h.top())?;
-/// hierarchy::rmdir(&b)?;
-/// hierarchy::rmdir(&a)?;
-/// assert_eq!(hierarchy::rmdir(&a), Err(ENODEV));
-/// assert!(matches!(hierarchy::mkdir(&a, c_str!("c")), Err(ENODEV)));
-/// assert!(matches!(migrate::attach_current(&a), Err(ENODEV)));
+/// assert_eq!(hierarchy::rmdir(&a, &u), Err(EBUSY));
+/// migrate::attach_current(&b, &u)?;
+/// assert_eq!(hierarchy::rmdir(&b, &u), Err(EBUSY));
+/// migrate::attach_current(h.top(), &u)?;
+/// hierarchy::rmdir(&b, &u)?;
+/// hierarchy::rmdir(&a, &u)?;
+/// assert_eq!(hierarchy::rmdir(&a, &u), Err(ENODEV));
+/// assert!(matches!(hierarchy::mkdir(&a, c_str!("c"), &u), Err(ENODEV)));
+/// assert!(matches!(migrate::attach_current(&a, &u), Err(ENODEV)));
 /// assert_eq!(h.root().nr_cgroups(), 1);
 /// hierarchy::release_hierarchy(h);
 /// # Ok::<(), Error>(())
 /// ```
-pub fn create_hierarchy(name: &[u8]) -> Result<Hierarchy> {
+pub fn create_hierarchy(name: &[u8], _unlocked: &Unlocked) -> Result<Hierarchy> {
     super::check_root_name(name)?;
     let core = core().ok_or(ENODEV)?;
     let mut state = core.state.lock();
@@ -461,7 +504,7 @@ pub fn release_hierarchy(h: Hierarchy) {
 }
 
 /// Makes a child group `name` of `parent` from kernel code, owned by the current task.
-pub fn mkdir(parent: &Cgroup, name: &CStr) -> Result<ARef<Cgroup>> {
+pub fn mkdir(parent: &Cgroup, name: &CStr, _unlocked: &Unlocked) -> Result<ARef<Cgroup>> {
     if name.as_bytes().contains(&b'\n') {
         return Err(EINVAL);
     }
@@ -472,7 +515,7 @@ pub fn mkdir(parent: &Cgroup, name: &CStr) -> Result<ARef<Cgroup>> {
 
 /// Removes the group `cgrp` from kernel code: `EBUSY` if it has a task or a child group,
 /// `ENODEV` if it is already removed.
-pub fn rmdir(cgrp: &Cgroup) -> Result {
+pub fn rmdir(cgrp: &Cgroup, _unlocked: &Unlocked) -> Result {
     let core = core().ok_or(ENODEV)?;
     let mut state = core.state.lock();
     state.remove_group(cgrp)

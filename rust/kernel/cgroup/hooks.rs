@@ -7,7 +7,7 @@
 //! Each turns raw pointers into references, under the rules C guarantees at its call site, and
 //! calls safe code of the other modules.
 
-use super::{cset, proc, state, subsys};
+use super::{cset, hierarchy, proc, state, subsys};
 
 use crate::{
     bindings, c_str,
@@ -69,7 +69,7 @@ fn register_controllers() {
 #[no_mangle]
 extern "C" fn cgroup_init() -> c_int {
     let result = (|| -> Result {
-        let core = state::init()?;
+        let core = state::init(hierarchy::new_dummy()?, cset::CsetTable::new())?;
         // SAFETY: `init_task` is static and valid for ever.
         let init_task = unsafe { &*core::ptr::addr_of_mut!(bindings::init_task).cast::<Task>() };
         cset::init(core, &core.state.lock(), init_task)?;

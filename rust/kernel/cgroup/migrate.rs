@@ -23,8 +23,8 @@
 
 use super::cset::{self, CssSet};
 use super::group::{Cgroup, Root};
-use super::state::{core, Core, State};
-use super::subsys;
+use super::state::{core, Core, State, Unlocked};
+use super::subsys::{self, Migration, Move};
 use crate::{
     alloc::{
         flags::{GFP_ATOMIC, GFP_KERNEL},
@@ -42,36 +42,6 @@ use core::{
     ptr,
     sync::atomic::{AtomicUsize, Ordering},
 };
-
-/// A move being made: the tasks that move. Each refers to the entry (its own or an earlier
-/// one) that holds the pair of sets for the set it comes from: before and after the move. The
-/// threads of a group are usually all in one set: they share one pair.
-pub struct Migration<'a> {
-    moves: KVec<Move<'a>>,
-}
-
-struct Move<'a> {
-    task: &'a Task,
-    pair: usize,
-    sets: Option<(ARef<CssSet>, ARef<CssSet>)>,
-}
-
-impl<'a> Migration<'a> {
-    /// The sets before and after the move of the task in entry `i`.
-    fn sets(&self, i: usize) -> Option<&(ARef<CssSet>, ARef<CssSet>)> {
-        self.moves.get(self.moves.get(i)?.pair)?.sets.as_ref()
-    }
-
-    /// Each task that moves, with its set before the move.
-    pub(super) fn tasks(&self) -> impl Iterator<Item = (&'a Task, &CssSet)> + '_ {
-        (0..self.moves.len()).filter_map(|i| Some((self.moves[i].task, &*self.sets(i)?.0)))
-    }
-
-    /// The number of tasks that move.
-    pub(super) fn len(&self) -> usize {
-        self.moves.len()
-    }
-}
 
 /// Moves `tasks` into `target`. Called with the core mutex (`state`) and the threadgroup rwsem
 /// (write) held; the caller releases the rwsem and then runs [`subsys::post_attach`].
@@ -235,6 +205,8 @@ fn threads_of(leader: &Task) -> Result<KVec<ARef<Task>>> {
 /// use core::sync::atomic::{AtomicBool, Ordering};
 /// use kernel::cgroup::{cset, hierarchy, migrate};
 /// use kernel::{bindings, c_str, sync::rcu};
+/// // SAFETY: KUnit runs the doctests in a kernel thread that holds no lock.
+/// let u = unsafe { kernel::cgroup::Unlocked::assume() };
 ///
 /// static RELEASE: AtomicBool = AtomicBool::new(false);
 ///
@@ -263,9 +235,9 @@ fn threads_of(leader: &Task) -> Result<KVec<ARef<Task>>> {
 ///     })
 /// }
 ///
-/// let h = hierarchy::create_hierarchy(b"kunit_fork")?;
-/// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
-/// migrate::attach_current(&a)?;
+/// let h = hierarchy::create_hierarchy(b"kunit_fork", &u)?;
+/// let a = hierarchy::mkdir(h.top(), c_str!("a"), &u)?;
+/// migrate::attach_current(&a, &u)?;
 /// assert_eq!(cset::with_current_cset(|s| (s.refcount(), s.nr_tasks())), Some((1, 1)));
 ///
 /// // SAFETY: `child` is a thread function that needs no argument. With `SIGCHLD` as exit
@@ -291,12 +263,12 @@ fn threads_of(leader: &Task) -> Result<KVec<ARef<Task>>> {
 ///     cset::with_current_cset(|s| s.refcount()) == Some(1)
 /// }));
 ///
-/// migrate::attach_current(h.top())?;
-/// hierarchy::rmdir(&a)?;
+/// migrate::attach_current(h.top(), &u)?;
+/// hierarchy::rmdir(&a, &u)?;
 /// hierarchy::release_hierarchy(h);
 /// # Ok::<(), Error>(())
 /// ```
-pub fn attach_current(target: &Cgroup) -> Result {
+pub fn attach_current(target: &Cgroup, _unlocked: &Unlocked) -> Result {
     let core = core().ok_or(ENODEV)?;
     let state = core.state.lock();
     attach(core, &state, target, 0, false, Kuid::root())
@@ -313,28 +285,35 @@ pub fn attach_current(target: &Cgroup) -> Result {
 /// use kernel::c_str;
 /// use kernel::cgroup::{hierarchy, migrate};
 /// use kernel::error::code::EEXIST;
+/// // SAFETY: KUnit runs the doctests in a kernel thread that holds no lock.
+/// let u = unsafe { kernel::cgroup::Unlocked::assume() };
 ///
-/// let h = hierarchy::create_hierarchy(b"kunit_clone")?;
-/// let a = migrate::clone_into_child(h.root(), kernel::current!(), c_str!("a"))?;
-/// let b = migrate::clone_into_child(h.root(), kernel::current!(), c_str!("b"))?;
+/// let h = hierarchy::create_hierarchy(b"kunit_clone", &u)?;
+/// let a = migrate::clone_into_child(h.root(), kernel::current!(), c_str!("a"), &u)?;
+/// let b = migrate::clone_into_child(h.root(), kernel::current!(), c_str!("b"), &u)?;
 /// let mut buf = [0u8; 32];
 /// assert_eq!(b.path_into(&mut buf)?, b"/a/b");
 /// assert_eq!((a.nr_tasks(), b.nr_tasks()), (0, 1));
 ///
 /// // A name that is taken fails, and the task stays where it was.
-/// let c = hierarchy::mkdir(&b, c_str!("c"))?;
-/// let again = migrate::clone_into_child(h.root(), kernel::current!(), c_str!("c"));
+/// let c = hierarchy::mkdir(&b, c_str!("c"), &u)?;
+/// let again = migrate::clone_into_child(h.root(), kernel::current!(), c_str!("c"), &u);
 /// assert!(matches!(again, Err(EEXIST)));
 /// assert_eq!((b.nr_tasks(), c.nr_tasks()), (1, 0));
 ///
-/// migrate::attach_current(h.top())?;
+/// migrate::attach_current(h.top(), &u)?;
 /// for g in [&c, &b, &a] {
-///     hierarchy::rmdir(g)?;
+///     hierarchy::rmdir(g, &u)?;
 /// }
 /// hierarchy::release_hierarchy(h);
 /// # Ok::<(), Error>(())
 /// ```
-pub fn clone_into_child(root: &Root, task: &Task, name: &CStr) -> Result<ARef<Cgroup>> {
+pub fn clone_into_child(
+    root: &Root,
+    task: &Task,
+    name: &CStr,
+    _unlocked: &Unlocked,
+) -> Result<ARef<Cgroup>> {
     let core = core().ok_or(ENODEV)?;
     let mut state = core.state.lock();
     let top = state
@@ -507,24 +486,26 @@ pub(super) fn fork_finish(child: &Task, failed_set: Option<&CssSet>) {
 /// ```
 /// use kernel::c_str;
 /// use kernel::cgroup::{hierarchy, migrate};
+/// // SAFETY: KUnit runs the doctests in a kernel thread that holds no lock.
+/// let u = unsafe { kernel::cgroup::Unlocked::assume() };
 ///
-/// let h = hierarchy::create_hierarchy(b"kunit_transfer")?;
-/// let a = hierarchy::mkdir(h.top(), c_str!("a"))?;
-/// let b = hierarchy::mkdir(h.top(), c_str!("b"))?;
-/// migrate::attach_current(&a)?;
-/// migrate::transfer_tasks(&b, &a)?;
+/// let h = hierarchy::create_hierarchy(b"kunit_transfer", &u)?;
+/// let a = hierarchy::mkdir(h.top(), c_str!("a"), &u)?;
+/// let b = hierarchy::mkdir(h.top(), c_str!("b"), &u)?;
+/// migrate::attach_current(&a, &u)?;
+/// migrate::transfer_tasks(&b, &a, &u)?;
 /// assert_eq!((a.nr_tasks(), b.nr_tasks()), (0, 1));
 /// // Nothing to move is not an error.
-/// migrate::transfer_tasks(&b, &a)?;
-/// migrate::transfer_tasks(h.top(), &b)?;
+/// migrate::transfer_tasks(&b, &a, &u)?;
+/// migrate::transfer_tasks(h.top(), &b, &u)?;
 /// assert_eq!(b.nr_tasks(), 0);
-/// hierarchy::rmdir(&a)?;
-/// assert_eq!(migrate::transfer_tasks(&a, &b), Err(ENODEV));
-/// hierarchy::rmdir(&b)?;
+/// hierarchy::rmdir(&a, &u)?;
+/// assert_eq!(migrate::transfer_tasks(&a, &b, &u), Err(ENODEV));
+/// hierarchy::rmdir(&b, &u)?;
 /// hierarchy::release_hierarchy(h);
 /// # Ok::<(), Error>(())
 /// ```
-pub fn transfer_tasks(to: &Cgroup, from: &Cgroup) -> Result {
+pub fn transfer_tasks(to: &Cgroup, from: &Cgroup, _unlocked: &Unlocked) -> Result {
     if !ptr::eq(to.root(), from.root()) {
         return Err(EINVAL);
     }

@@ -125,10 +125,6 @@ impl Namespace {
         unsafe { &*ns.cast::<Namespace>() }
     }
 
-    fn as_raw(&self) -> *mut bindings::cgroup_namespace {
-        ptr::from_ref(self).cast_mut().cast()
-    }
-
     /// The namespace the task's nsproxy points to.
     ///
     /// # Safety

@@ -8,7 +8,7 @@
 //! which runs the hierarchy's release agent with the group's path. Queueing a work item that
 //! is already pending does nothing, so one emptying runs the agent once.
 
-use super::group::Cgroup;
+use super::group::{Cgroup, CGRP_NOTIFY_ON_RELEASE};
 use super::state::core;
 use crate::{
     alloc::{flags::GFP_KERNEL, KVec},
@@ -17,8 +17,27 @@ use crate::{
     str::CStr,
     types::ARef,
     umh,
-    workqueue::WorkItem,
+    workqueue::{self, WorkItem},
 };
+
+impl Cgroup {
+    /// Whether the release agent should run for the group: `notify_on_release` is set, and it
+    /// has no task and no child group, and is not removed.
+    pub fn is_releasable(&self) -> bool {
+        self.test_flag(CGRP_NOTIFY_ON_RELEASE)
+            && !self.has_tasks()
+            && self.nr_children() == 0
+            && !self.is_dead()
+    }
+
+    /// Queues the release agent's run for the group if it is releasable. Any context.
+    pub(super) fn check_release(&self) {
+        if self.is_releasable() {
+            // A run already queued will do.
+            let _ = workqueue::system().enqueue(ARef::from(self));
+        }
+    }
+}
 
 impl WorkItem for Cgroup {
     type Pointer = ARef<Cgroup>;

@@ -7,13 +7,12 @@
 
 use super::cset::CsetTable;
 use super::dir::Dirs;
-use super::group::{Cgroup, Root};
+use super::group::Cgroup;
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox, KVec},
     bindings,
     error::{code::*, Result},
-    kernfs::{self, DirHandle},
-    new_mutex, new_spinlock_irq,
+    kernfs, new_mutex, new_spinlock_irq,
     prelude::*,
     sync::{percpu_rwsem::PercpuRwSem, Arc, Mutex, SpinLockIrq},
     types::ARef,
@@ -104,44 +103,11 @@ impl State {
     pub(super) fn live_tops(&self) -> impl DoubleEndedIterator<Item = &ARef<Cgroup>> {
         self.live.iter().map(|l| &l.top)
     }
-
-    pub(super) fn live_index(&self, root: &Root) -> Option<usize> {
-        self.live.iter().position(|l| ptr::eq(l.top.root(), root))
-    }
-
-    /// The owner of the directory of `cgrp`, if it is alive.
-    pub(super) fn dir_of<'a>(&'a self, cgrp: &'a Cgroup) -> Option<&'a DirHandle<Dirs>> {
-        if cgrp.is_dead() {
-            return None;
-        }
-        if cgrp.is_top() {
-            let i = self.live_index(cgrp.root())?;
-            return Some(self.live[i].kf.dir());
-        }
-        cgrp.dir_slot_ref(self).as_ref()
-    }
-
-    /// A live hierarchy named `name`, or with exactly the controllers `mask` if `name` is
-    /// `None`.
-    pub(super) fn find_root(&self, name: Option<&[u8]>, mask: u32) -> Option<&ARef<Cgroup>> {
-        self.live_tops().find(|top| match name {
-            Some(name) => top.root().name() == name,
-            None => top.root().subsys_mask() == mask,
-        })
-    }
-
-    /// The kernfs tree of the pinned hierarchy of `top`.
-    pub(super) fn kf_of(&self, top: &Cgroup) -> Option<*const kernfs::Root<Dirs>> {
-        let i = self.live_index(top.root())?;
-        Some(ptr::from_ref(&*self.live[i].kf))
-    }
 }
 
-/// Sets up the global state, once, at boot.
-pub(super) fn init() -> Result<&'static Core> {
-    let dummy_root = Root::new(0, KVec::new(), 0, KVec::new())?;
-    let dummy = Cgroup::new(dummy_root, None, 0)?;
-    dummy.count_top();
+/// Sets up the global state, once, at boot, with the dummy hierarchy's top group `dummy` and
+/// the empty css_set table `csets`.
+pub(super) fn init(dummy: ARef<Cgroup>, csets: CsetTable) -> Result<&'static Core> {
     let made = Arc::pin_init(
         pin_init!(Core {
             state <- new_mutex!(
@@ -152,7 +118,7 @@ pub(super) fn init() -> Result<&'static Core> {
                 },
                 "cgroup_mutex"
             ),
-            csets <- new_spinlock_irq!(CsetTable::new(), "css_set_lock"),
+            csets <- new_spinlock_irq!(csets, "css_set_lock"),
         }),
         GFP_KERNEL,
     )?;
@@ -198,4 +164,43 @@ pub(super) fn attach_lock() -> AttachLock {
         _tg: threadgroup_rwsem().write(),
         _hotplug: hotplug,
     }
+}
+
+/// Proof that the current context may take the core mutex: it holds no kernfs active reference
+/// on a node of a hierarchy (it is not in a control file's callback, which rmdir waits for
+/// while holding the mutex) and none of the core's locks nor a controller's (the mutex comes
+/// first in the lock order; see the module documentation). The public functions that take the
+/// core mutex ([`super::migrate::attach_current`], [`super::migrate::transfer_tasks`],
+/// [`super::migrate::clone_into_child`], [`super::hierarchy::create_hierarchy`],
+/// [`super::hierarchy::mkdir`], [`super::hierarchy::rmdir`]) need it.
+///
+/// Controllers' callbacks are given no token and cannot make one in safe code: a controller
+/// that must call one of those runs it from [`spawn_unlocked`].
+pub struct Unlocked(core::marker::PhantomData<*mut ()>);
+
+impl Unlocked {
+    /// The token, in a context that its documentation allows.
+    ///
+    /// # Safety
+    ///
+    /// For as long as the token lives, the current task must hold no kernfs active reference on
+    /// a node of a hierarchy and none of the core's locks (the core mutex, the threadgroup
+    /// rwsem, the css_set lock) nor a controller's: for example a kernel thread or work item
+    /// that holds nothing, or a KUnit test.
+    pub unsafe fn assume() -> Self {
+        Unlocked(core::marker::PhantomData)
+    }
+}
+
+/// Runs `f` from a work item of the system workqueue, with an [`Unlocked`] token: a work item
+/// runs in process context and holds nothing. `ENOMEM` if the work item cannot be allocated.
+pub fn spawn_unlocked(f: impl FnOnce(&Unlocked) + Send + 'static) -> Result {
+    crate::workqueue::system()
+        .try_spawn(GFP_KERNEL, move || {
+            // SAFETY: A work item of the system workqueue starts in process context, holding
+            // no lock and no kernfs active reference.
+            let token = unsafe { Unlocked::assume() };
+            f(&token)
+        })
+        .map_err(|_| ENOMEM)
 }

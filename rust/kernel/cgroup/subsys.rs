@@ -23,11 +23,9 @@ use super::cftype::Cftype;
 use super::cset::CssSet;
 use super::css::{Css, RawCss};
 use super::group::Cgroup;
-use super::migrate::Migration;
 use super::state::State;
 use crate::{
-    alloc::{flags::GFP_KERNEL, KBox},
-    c_str,
+    alloc::{flags::GFP_KERNEL, KBox, KVec},
     cputime::CpuStat,
     error::{code::*, Result},
     percpu::CpuId,
@@ -41,78 +39,35 @@ use core::{
     sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, Ordering},
 };
 
-/// The number of controller ids.
-pub const NR_SUBSYS: usize = 5;
+pub use super::id::{SubsysId, NR_SUBSYS};
 
-/// The id of a controller: its place in `/proc/cgroups`, `/proc/<pid>/cgroup` and mount
-/// options, fixed as in the C implementation (with `ns`, which modern kernels lack, last).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(usize)]
-pub enum SubsysId {
-    /// `cpuset`: CPU and memory-node placement.
-    Cpuset = 0,
-    /// `cpuacct`: CPU time accounting.
-    Cpuacct = 1,
-    /// `freezer`: freezing and thawing tasks.
-    Freezer = 2,
-    /// `debug`: the core's internals.
-    Debug = 3,
-    /// `ns`: a group per new namespace set.
-    Ns = 4,
+/// A move being made: the tasks that move. Each refers to the entry (its own or an earlier
+/// one) that holds the pair of sets for the set it comes from: before and after the move. The
+/// threads of a group are usually all in one set: they share one pair.
+pub struct Migration<'a> {
+    pub(super) moves: KVec<Move<'a>>,
 }
 
-/// The names of the controllers, by id.
-const SUBSYS_NAMES: [&CStr; NR_SUBSYS] = [
-    c_str!("cpuset"),
-    c_str!("cpuacct"),
-    c_str!("freezer"),
-    c_str!("debug"),
-    c_str!("ns"),
-];
+pub(super) struct Move<'a> {
+    pub(super) task: &'a Task,
+    pub(super) pair: usize,
+    pub(super) sets: Option<(ARef<CssSet>, ARef<CssSet>)>,
+}
 
-impl SubsysId {
-    /// Every id, in order.
-    pub const ALL: [SubsysId; NR_SUBSYS] = [
-        SubsysId::Cpuset,
-        SubsysId::Cpuacct,
-        SubsysId::Freezer,
-        SubsysId::Debug,
-        SubsysId::Ns,
-    ];
-
-    /// The id numbered `i`.
-    pub fn from_index(i: usize) -> Option<SubsysId> {
-        Self::ALL.get(i).copied()
+impl<'a> Migration<'a> {
+    /// The sets before and after the move of the task in entry `i`.
+    pub(super) fn sets(&self, i: usize) -> Option<&(ARef<CssSet>, ARef<CssSet>)> {
+        self.moves.get(self.moves.get(i)?.pair)?.sets.as_ref()
     }
 
-    /// The id's bit in a controller mask.
-    pub const fn bit(self) -> u32 {
-        1 << self as u32
+    /// Each task that moves, with its set before the move.
+    pub(super) fn tasks(&self) -> impl Iterator<Item = (&'a Task, &CssSet)> + '_ {
+        (0..self.moves.len()).filter_map(|i| Some((self.moves[i].task, &*self.sets(i)?.0)))
     }
 
-    /// The controller's name.
-    pub fn name(self) -> &'static CStr {
-        SUBSYS_NAMES[self as usize]
-    }
-
-    /// Looks up a controller id by name.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use kernel::cgroup::SubsysId;
-    ///
-    /// assert_eq!(SubsysId::by_name(b"cpuacct"), Some(SubsysId::Cpuacct));
-    /// assert_eq!(SubsysId::by_name(b"ns"), Some(SubsysId::Ns));
-    /// assert_eq!(SubsysId::by_name(b"memory"), None);
-    /// assert_eq!(SubsysId::by_name(b""), None);
-    /// assert_eq!(SubsysId::Debug.name().as_bytes(), b"debug");
-    /// assert_eq!(SubsysId::Freezer.bit(), 4);
-    /// ```
-    pub fn by_name(name: &[u8]) -> Option<SubsysId> {
-        Self::ALL
-            .into_iter()
-            .find(|&id| id.name().as_bytes() == name)
+    /// The number of tasks that move.
+    pub(super) fn len(&self) -> usize {
+        self.moves.len()
     }
 }
 
@@ -380,6 +335,14 @@ pub(super) fn root_css(id: SubsysId, _state: &State) -> Option<&RawCss> {
 /// until the read-side section ends (see [`RawCss::cgroup`]).
 pub(super) fn root_css_any(id: SubsysId) -> Option<&'static RawCss> {
     ops(id).map(|o| &*o.root_css)
+}
+
+impl<S: Subsystem> Css<S> {
+    /// The root state of `S`, if `S` is registered: the state of the top group of the
+    /// hierarchy `S` is bound to. Its group may change once `rcu` ends.
+    pub fn root<'a>(_rcu: &'a rcu::Guard) -> Option<&'a Css<S>> {
+        root_css_any(S::ID).and_then(Css::from_raw)
+    }
 }
 
 impl Ops {
