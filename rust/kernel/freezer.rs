@@ -22,13 +22,20 @@
 //! use kernel::freezer;
 //!
 //! let me = kernel::current!();
-//! // KUnit runs the doctests in a kernel thread, which cannot freeze: no freezing condition
-//! // applies to it, nothing asks it to freeze and nothing thaws it.
+//! // With a freezing condition counted, `freezing()` takes its slow path, which asks the cgroup
+//! // freezer and the system freezer about the task.
+//! let active = freezer::active_lock();
+//! active.inc();
+//! assert!(freezer::is_active());
+//! // KUnit runs the doctests in a kernel thread, which is not freezable (`PF_NOFREEZE`), and
+//! // in the top group of every hierarchy: whatever is counted, it is not freezing, so it is
+//! // not asked to freeze, and thawing it does nothing.
 //! assert!(!freezer::freezing(me));
 //! assert!(!freezer::freeze_task(me));
 //! assert!(!freezer::frozen(me));
 //! freezer::thaw_task(me);
 //! assert!(!freezer::frozen(me));
+//! active.dec();
 //! ```
 
 use crate::{bindings, task::Task};

@@ -98,23 +98,22 @@ impl CsetTable {
         &mut self.buckets[bucket(hash)]
     }
 
-    /// The set with hash `hash` for which `same` holds, if any: only its bucket is searched.
-    fn find(&self, hash: u64, same: impl Fn(&CssSet) -> bool) -> Option<&CssSet> {
-        // SAFETY: As in `sets()`.
-        self.buckets[bucket(hash)]
-            .iter()
-            .map(|&c| unsafe { &*c })
-            .find(|&set| set.hash == hash && same(set))
+    /// The sets of `bucket`. The lock (our `&self`) keeps them alive.
+    fn sets_in<'a>(bucket: &'a [*const CssSet]) -> impl Iterator<Item = &'a CssSet> {
+        // SAFETY: Sets are in the table while their count is not zero; they are removed from it
+        // under the lock before they are freed (type invariants of `CssSet`), and the table is
+        // borrowed from the lock's guard for `'a`.
+        bucket.iter().map(|&c| unsafe { &*c })
     }
 
-    /// Every set in the table. The lock (our `&self`) keeps them alive.
+    /// The set with hash `hash` for which `same` holds, if any: only its bucket is searched.
+    fn find(&self, hash: u64, same: impl Fn(&CssSet) -> bool) -> Option<&CssSet> {
+        Self::sets_in(&self.buckets[bucket(hash)]).find(|&set| set.hash == hash && same(set))
+    }
+
+    /// Every set in the table.
     fn sets(&self) -> impl Iterator<Item = &CssSet> {
-        // SAFETY: Sets are in the table while their count is not zero; they are removed from it
-        // under the lock before they are freed (type invariants of `CssSet`).
-        self.buckets
-            .iter()
-            .flat_map(|b| b.iter())
-            .map(|&c| unsafe { &*c })
+        self.buckets.iter().flat_map(|b| Self::sets_in(b))
     }
 }
 
@@ -177,10 +176,11 @@ impl Link {
         unsafe { &*self.cset.load(Ordering::Relaxed) }
     }
 
-    /// Links `link` into `cset`'s list and its group's, handing its ownership to the set.
-    fn attach(_guard: &mut CsetGuard<'_>, link: Pin<KBox<Link>>, cset: &CssSet) {
+    /// Links `link` into `cset`'s list and its group's, handing its ownership to the set, which
+    /// frees it (with [`Link::free`]) once it is unlinked.
+    fn attach(_guard: &CsetGuard<'_>, link: Pin<KBox<Link>>, cset: &CssSet) {
         // SAFETY: The link is not moved out of its box: it is freed as a box again by
-        // `CssSet::drop` or `unlink_top`, once unlinked.
+        // `Link::free`.
         let link: &Link = KBox::leak(unsafe { Pin::into_inner_unchecked(link) });
         // INVARIANT: Owned by `cset` from here.
         link.cset
@@ -196,34 +196,19 @@ impl Link {
         }
     }
 
-    /// Unlinks a link from both lists and frees it.
+    /// Unlinks a link from both lists (a node on no list is left alone) and frees it.
     ///
     /// # Safety
     ///
-    /// `link` must be linked, and the css_set lock held; nothing may use it afterwards.
-    unsafe fn detach(link: &Link) {
-        // SAFETY: Linked, under the lock (the caller's promises). Made by `attach` from a pinned
-        // box, which is not used after this.
+    /// Each list the link is on must be guarded by the css_set lock, held, or be the caller's
+    /// alone (the list of a set being dropped, whose links [`release`] took off their groups'
+    /// lists under the lock); nothing may use the link afterwards.
+    unsafe fn free(link: &Link) {
+        // SAFETY: The lists are ours (the caller's promise); `del_init` on a node on no list
+        // changes nothing. Made by `own` from a pinned box, which is not used after this.
         unsafe {
             link.cset_node.del_init();
             link.cgrp_node.del_init();
-            drop(KBox::from_raw(ptr::from_ref(link).cast_mut()));
-        }
-    }
-
-    /// Frees a link of a set that is being dropped, without the css_set lock: [`release`] took
-    /// the link off its group's list under the lock, and the set's own list is reachable only
-    /// from the set.
-    ///
-    /// # Safety
-    ///
-    /// `link` must be on the list of a set that is being dropped and off its group's list;
-    /// nothing may use it afterwards.
-    unsafe fn free_unlinked(link: &Link) {
-        // SAFETY: The set's list is the dropping set's alone (the caller's promise). Made by
-        // `attach` from a pinned box, which is not used after this.
-        unsafe {
-            link.cset_node.del_init();
             drop(KBox::from_raw(ptr::from_ref(link).cast_mut()));
         }
     }
@@ -294,7 +279,7 @@ impl PinnedDrop for CssSet {
         // ours, and every link on it is owned by the set.
         unsafe {
             while !self.links.is_empty() {
-                Link::free_unlinked(Link::from_node(self.links.next(), true));
+                Link::free(Link::from_node(self.links.next(), true));
             }
         }
     }
@@ -411,19 +396,6 @@ impl CssSet {
             Some(g) => ptr::eq(g, cgrp),
             None => cgrp.is_top(),
         }
-    }
-
-    /// Hands `link` to this new set, not yet published: it goes on the set's list only.
-    fn adopt(&self, link: Pin<KBox<Link>>) {
-        // SAFETY: The link is not moved out of its box: it is freed as a box again by
-        // `CssSet::drop`.
-        let link: &Link = KBox::leak(unsafe { Pin::into_inner_unchecked(link) });
-        // INVARIANT: Owned by this set from here.
-        link.cset
-            .store(ptr::from_ref(self).cast_mut(), Ordering::Relaxed);
-        // SAFETY: Nobody else can see the set before it is published, so its list needs no
-        // lock; the new link is on no list and lives as long as the set.
-        unsafe { self.links.add_tail(&link.cset_node) };
     }
 
     /// Calls `f` with each task of the set. Under the css_set lock (`f` must not sleep).
@@ -575,18 +547,6 @@ impl<'a> Slot<'a> {
 pub struct RcuCssSet(CssSet);
 
 impl RcuCssSet {
-    /// The set `set` points to, seen under RCU.
-    ///
-    /// # Safety
-    ///
-    /// The set must stay valid for `'a`.
-    unsafe fn from_ptr<'a>(set: *mut CssSet) -> Option<&'a RcuCssSet> {
-        // SAFETY: `RcuCssSet` is a transparent wrapper of `CssSet`, valid for `'a` (the caller's
-        // promise).
-        // INVARIANT: As promised by the caller.
-        unsafe { set.cast::<RcuCssSet>().as_ref() }
-    }
-
     /// A reference to the set, unless its count already dropped to zero (its last task moved
     /// away or exited).
     pub fn try_get(&self) -> Option<ARef<CssSet>> {
@@ -627,9 +587,12 @@ impl RcuCssSet {
 /// The set of `task` (none before `cgroup_can_fork()` and after `cgroup_free()`), valid until
 /// the read-side critical section `_rcu` ends.
 pub fn task_cset<'a>(task: &Task, _rcu: &'a rcu::Guard) -> Option<&'a RcuCssSet> {
+    let set = Slot::of(task).load(Ordering::Acquire).cast::<RcuCssSet>();
     // SAFETY: A set that a task pointed to is freed only after a grace period (type invariants
-    // of `CssSet`), which cannot end before `_rcu` does.
-    unsafe { RcuCssSet::from_ptr(Slot::of(task).load(Ordering::Acquire)) }
+    // of `CssSet`), which cannot end before `_rcu` does; `RcuCssSet` is a transparent wrapper
+    // of `CssSet`.
+    // INVARIANT: Valid for `'a`, as just said.
+    unsafe { set.as_ref() }
 }
 
 /// The set of `task`, valid while the css_set lock (`_guard`) is held.
@@ -687,22 +650,19 @@ pub(super) fn fork_link(core: &Core, child: &Task) {
     if child.pid() == 0 {
         return;
     }
-    let mut guard = lock(core);
+    let guard = lock(core);
     if let Some(set) = task_cset_locked(child, &guard) {
-        let set = ptr::from_ref(set);
-        // SAFETY: `set` stays valid: the child's reference keeps it (and only the child's own
-        // exit, which cannot happen yet, drops it). The child's node is on no list.
-        unsafe { link_task(&mut guard, &*set, child) };
+        // SAFETY: The child's node is on no list; it points to `set`, and unlinks itself in
+        // `cgroup_exit()`, before it can be freed.
+        unsafe { link_task(&guard, set, child) };
     }
 }
 
 /// Unlinks an exiting task: it leaves `tasks` and `cgroup.procs` at once.
 pub(super) fn exit_unlink(core: &Core, task: &Task) {
-    let mut guard = lock(core);
+    let guard = lock(core);
     if let Some(set) = task_cset_locked(task, &guard) {
-        let set = ptr::from_ref(set);
-        // SAFETY: The task's reference keeps `set` alive; the task points to it.
-        unlink_task(&mut guard, unsafe { &*set }, task);
+        unlink_task(&guard, set, task);
     }
 }
 
@@ -716,7 +676,7 @@ pub(super) fn free(task: &Task) {
 /// # Safety
 ///
 /// `task`'s node must be on no list, `task` must point to `set`, and stay valid while linked.
-unsafe fn link_task(guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) {
+unsafe fn link_task(guard: &CsetGuard<'_>, set: &CssSet, task: &Task) {
     // SAFETY: Guaranteed by the caller; the list is guarded by the lock we hold.
     unsafe { set.tasks.add_tail(task.cgroup_node()) };
     if set.nr_tasks.fetch_add(1, Ordering::Relaxed) == 0 {
@@ -728,7 +688,7 @@ unsafe fn link_task(guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) {
 
 /// Unlinks `task`, which points to `set`, from `set`'s task list if it is on it; returns whether
 /// it was.
-fn unlink_task(guard: &mut CsetGuard<'_>, set: &CssSet, task: &Task) -> bool {
+fn unlink_task(guard: &CsetGuard<'_>, set: &CssSet, task: &Task) -> bool {
     let node = task.cgroup_node();
     // SAFETY: The node is initialised (by `cgroup_fork` or `init`), and on `set`'s list if on
     // any (the task points to `set`), whose lock we hold.
@@ -906,25 +866,20 @@ pub(super) fn find_or_create(
         cgroups.push(ARef::from(c), GFP_KERNEL)?;
     }
     let set = new_cset(state, cgroups)?;
-    // One link per live hierarchy: to the set's group there, or to the top group. They go on
-    // the new set's list first (nobody else sees the set yet: no lock needed), and on their
-    // groups' lists once it is published.
+    // One link per live hierarchy: to the set's group there, or to the top group, made before
+    // the lock is taken and linked in the same critical section that publishes the set.
+    let mut links = KVec::with_capacity(state.live_tops().count(), GFP_KERNEL)?;
     for top in state.live_tops() {
         let group = set.group_in(top.root()).unwrap_or(top);
-        set.adopt(Link::new(group.into())?);
+        links.push(Link::new(group.into())?, GFP_KERNEL)?;
     }
     let mut guard = lock(core);
     if publish(&mut guard, &set).is_err() {
         drop(guard);
         return Err(ENOMEM);
     }
-    // SAFETY: The set's link list and the groups' are guarded by the lock we hold; each link
-    // on the set's list is owned by it and on no group's list yet.
-    unsafe {
-        for node in set.links.iter() {
-            let link = Link::from_node(node, true);
-            link.cgrp.cset_links.add_tail(&link.cgrp_node);
-        }
+    for link in links {
+        Link::attach(&guard, link, &set);
     }
     drop(guard);
     Ok(set)
@@ -938,15 +893,10 @@ pub(super) fn link_all_to_top(core: &Core, _state: &State, top: &Cgroup) -> Resu
     for _ in 0..count {
         links.push(Link::new(ARef::from(top))?, GFP_KERNEL)?;
     }
-    let mut sets = KVec::with_capacity(count, GFP_KERNEL)?;
-    let mut guard = lock(core);
-    for set in guard.sets() {
-        // Sets only go away meanwhile, so there are at most `count`: this does not allocate.
-        sets.push(ptr::from_ref(set), GFP_ATOMIC)?;
-    }
-    for (set, link) in sets.into_iter().zip(links) {
-        // SAFETY: In the table, so alive while we hold the lock.
-        Link::attach(&mut guard, link, unsafe { &*set });
+    let guard = lock(core);
+    // Sets only go away meanwhile, so there are at most `count`: every set gets a link.
+    for (set, link) in guard.sets().zip(links) {
+        Link::attach(&guard, link, set);
     }
     Ok(())
 }
@@ -960,7 +910,7 @@ pub(super) fn unlink_top(core: &Core, _state: &State, top: &Cgroup) {
     // each link is freed once, after it is unlinked.
     unsafe {
         while !head.is_empty() {
-            Link::detach(Link::from_node(head.next(), false));
+            Link::free(Link::from_node(head.next(), false));
         }
     }
 }
@@ -1024,7 +974,7 @@ unsafe impl Send for TaskCursor<'_> {}
 /// # Safety
 ///
 /// `node` must be on `set`'s task list.
-unsafe fn skip_cursors(_guard: &mut CsetGuard<'_>, set: &CssSet, node: *mut bindings::list_head) {
+unsafe fn skip_cursors(_guard: &CsetGuard<'_>, set: &CssSet, node: *mut bindings::list_head) {
     // SAFETY: The cursor list is guarded by the lock we hold; paused cursors are alive (they
     // unlink themselves before being dropped); `node` is on the task list (the caller's
     // promise).

@@ -509,9 +509,7 @@ impl Cgroup {
             .tree
             .next_sibling
             .store(ptr::null_mut(), Ordering::Relaxed);
-        // SAFETY: `last` is a live child (the list holds live children only, under the core
-        // mutex, which we hold).
-        match unsafe { last.as_ref() } {
+        match self.last_child(_state) {
             Some(last) => last.tree.next_sibling.store(raw, Ordering::Release),
             None => self.tree.first_child.store(raw, Ordering::Release),
         }
@@ -525,13 +523,14 @@ impl Cgroup {
     pub(super) fn unlink_child(&self, _state: &State, child: &Cgroup) {
         let prev = child.tree.prev_sibling.load(Ordering::Relaxed);
         let next = child.tree.next_sibling.load(Ordering::Relaxed);
-        // SAFETY: Both are live children, or null (see `link_child`).
-        match unsafe { prev.as_ref() } {
+        // SAFETY: Both are live children of this group, or null: the list holds live children
+        // only, and changes under the core mutex, which we hold (`_state`).
+        let (prev_ref, next_ref) = unsafe { (prev.as_ref(), next.as_ref()) };
+        match prev_ref {
             Some(prev) => prev.tree.next_sibling.store(next, Ordering::Release),
             None => self.tree.first_child.store(next, Ordering::Release),
         }
-        // SAFETY: As above.
-        match unsafe { next.as_ref() } {
+        match next_ref {
             Some(next) => next.tree.prev_sibling.store(prev, Ordering::Relaxed),
             None => self.tree.last_child.store(prev, Ordering::Relaxed),
         }
@@ -549,8 +548,7 @@ impl Cgroup {
     /// any child seen, to use it after the read-side section (see [`put_after_grace_period`]).
     pub fn children<'a>(&'a self, _rcu: &'a rcu::Guard) -> Children<'a> {
         Children {
-            next: self.tree.first_child.load(Ordering::Acquire),
-            _p: core::marker::PhantomData,
+            next: self.first_child(),
         }
     }
 
@@ -673,22 +671,28 @@ impl Cgroup {
         // SAFETY: As in `first_child`.
         unsafe { self.tree.next_sibling.load(Ordering::Acquire).as_ref() }
     }
+
+    /// The youngest child, under the core mutex (`_state`), which keeps it alive.
+    fn last_child<'a>(&'a self, _state: &'a State) -> Option<&'a Cgroup> {
+        // SAFETY: The list holds live children only, and changes under the core mutex, which
+        // the caller holds.
+        unsafe { self.tree.last_child.load(Ordering::Relaxed).as_ref() }
+    }
 }
 
 /// The children of a group, see [`Cgroup::children`].
 pub struct Children<'a> {
-    next: *const Cgroup,
-    _p: core::marker::PhantomData<&'a Cgroup>,
+    next: Option<&'a Cgroup>,
 }
 
 impl<'a> Iterator for Children<'a> {
     type Item = &'a Cgroup;
 
     fn next(&mut self) -> Option<&'a Cgroup> {
-        // SAFETY: The iterator lives under the core mutex or RCU ('a), which keeps listed groups
-        // valid (see `Cgroup::first_child`).
-        let cur = unsafe { self.next.as_ref() }?;
-        self.next = cur.tree.next_sibling.load(Ordering::Acquire);
+        // The iterator lives under RCU ('a), which keeps listed groups valid (see
+        // `Cgroup::first_child`).
+        let cur = self.next?;
+        self.next = cur.next_sibling();
         Some(cur)
     }
 }

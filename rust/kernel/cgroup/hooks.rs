@@ -132,10 +132,8 @@ unsafe extern "C" fn cgroup_can_fork(
     p: *mut bindings::task_struct,
     args: *mut bindings::kernel_clone_args,
 ) -> c_int {
-    // SAFETY: `p` is valid (caller) and `Task` is a transparent wrapper.
-    let child = unsafe { &*p.cast::<Task>() };
-    // SAFETY: `args` is valid (caller).
-    let flags = unsafe { (*args).flags };
+    // SAFETY: `p` and `args` are valid (caller); `Task` is a transparent wrapper.
+    let (child, flags) = unsafe { (&*p.cast::<Task>(), (*args).flags) };
     let own = if flags & u64::from(CLONE_NEW_ANY) != 0 && subsys::newns_active() {
         match super::migrate::fork_prepare(child) {
             Ok(own) => own,
@@ -299,12 +297,19 @@ unsafe extern "C" fn proc_cgroup_show(
 /// `task` must be a valid task whose run-queue lock the caller holds.
 #[no_mangle]
 unsafe extern "C" fn cgroup_account_cputime(task: *mut bindings::task_struct, delta_exec: u64) {
-    // SAFETY: `task` is valid (caller); it is on the run queue of a possible CPU.
-    let cpu = CpuId::from_u32(unsafe { bindings::task_cpu(task) });
-    let Some(cpu) = cpu else { return };
-    // SAFETY: The run-queue lock (a raw spinlock, taken with interrupts off) makes this an RCU
-    // read-side critical section, so the guard only documents it; `task` is valid.
-    let (rcu, task) = unsafe { (rcu::Guard::assume_held(), &*task.cast::<Task>()) };
+    // SAFETY: `task` is valid (caller), on the run queue of a possible CPU. The run-queue lock
+    // (a raw spinlock, taken with interrupts off) makes this an RCU read-side critical section,
+    // so the guard only documents it.
+    let (cpu, rcu, task) = unsafe {
+        (
+            bindings::task_cpu(task),
+            rcu::Guard::assume_held(),
+            &*task.cast::<Task>(),
+        )
+    };
+    let Some(cpu) = CpuId::from_u32(cpu) else {
+        return;
+    };
     subsys::charge(task, cpu, None, delta_exec, &rcu);
 }
 

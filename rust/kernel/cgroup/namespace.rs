@@ -102,27 +102,15 @@ unsafe impl AlwaysRefCounted for Namespace {
 }
 
 impl Namespace {
-    /// The namespace at `ptr`.
+    /// The namespace at `ptr` (or whose `ns` field is there: it is the first field).
     ///
     /// # Safety
     ///
     /// `ptr` must point to a cgroup namespace on which a reference is held for `'a`.
     unsafe fn from_raw<'a>(ptr: *mut bindings::cgroup_namespace) -> &'a Namespace {
         // SAFETY: Every cgroup namespace is a `Namespace` (C allocates none), with the same
-        // layout; valid for `'a` (the caller's promise).
+        // layout and `ns` first (checked above); valid for `'a` (the caller's promise).
         unsafe { &*ptr.cast::<Namespace>() }
-    }
-
-    /// The namespace whose `ns` field is at `ns`.
-    ///
-    /// # Safety
-    ///
-    /// `ns` must be the `ns` field of a cgroup namespace on which a reference is held for
-    /// `'a`.
-    unsafe fn from_common<'a>(ns: *mut bindings::ns_common) -> &'a Namespace {
-        // SAFETY: `ns` is the first field (checked above); valid for `'a` (the caller's
-        // promise).
-        unsafe { &*ns.cast::<Namespace>() }
     }
 
     /// The namespace the task's nsproxy points to.
@@ -270,7 +258,7 @@ unsafe extern "C" fn ns_get(task: *mut bindings::task_struct) -> *mut bindings::
 /// `ns` must be the `ns` field of a cgroup namespace; the caller gives up a reference on it.
 unsafe extern "C" fn ns_put(ns: *mut bindings::ns_common) {
     // SAFETY: nsfs gives back a reference that `ns_get` (or the nsproxy) took.
-    drop(unsafe { ARef::from_raw(NonNull::from(Namespace::from_common(ns))) });
+    drop(unsafe { ARef::from_raw(NonNull::from(Namespace::from_raw(ns.cast()))) });
 }
 
 /// nsfs `install` (`setns()`): makes `ns` the cgroup namespace of the new nsproxy being built
@@ -288,7 +276,7 @@ unsafe extern "C" fn ns_install(
     // SAFETY: nsfs passes a valid nsset, whose nsproxy is not shared yet and holds a reference
     // on its cgroup namespace, and a namespace it holds a reference on.
     unsafe {
-        let ns = Namespace::from_common(ns);
+        let ns = Namespace::from_raw(ns.cast());
         let caller = UserNamespace::from_ptr((*(*nsset).cred).user_ns);
         if !caller.ns_capable(CAP_SYS_ADMIN) || !ns.owner().ns_capable(CAP_SYS_ADMIN) {
             return EPERM.to_errno();
@@ -308,5 +296,5 @@ unsafe extern "C" fn ns_install(
 /// `ns` must be the `ns` field of a cgroup namespace that the caller holds a reference on.
 unsafe extern "C" fn ns_owner(ns: *mut bindings::ns_common) -> *mut bindings::user_namespace {
     // SAFETY: nsfs passes a namespace it holds a reference on; its owner never changes.
-    unsafe { Namespace::from_common(ns) }.owner().as_ptr()
+    unsafe { Namespace::from_raw(ns.cast()) }.owner().as_ptr()
 }

@@ -14,14 +14,10 @@ use crate::{
     error::{code::*, Result},
     kernfs, new_mutex, new_spinlock_irq,
     prelude::*,
-    sync::{percpu_rwsem::PercpuRwSem, Arc, Mutex, SpinLockIrq},
+    sync::{percpu_rwsem::PercpuRwSem, Mutex, OnceBox, SpinLockIrq},
     types::ARef,
 };
-use core::{
-    cell::UnsafeCell,
-    ptr,
-    sync::atomic::{AtomicPtr, Ordering},
-};
+use core::{cell::UnsafeCell, ptr};
 
 /// The global state of the core.
 #[pin_data]
@@ -34,13 +30,12 @@ pub(super) struct Core {
     pub(super) csets: SpinLockIrq<CsetTable>,
 }
 
-static CORE: AtomicPtr<Core> = AtomicPtr::new(ptr::null_mut());
+/// The global state, made once by [`init`] and never freed.
+static CORE: OnceBox<Core> = OnceBox::new();
 
 /// The global state; `None` before `cgroup_init()` made it.
 pub(super) fn core() -> Option<&'static Core> {
-    let core = CORE.load(Ordering::Acquire);
-    // SAFETY: `init` stores a leaked, never freed `Arc<Core>`, once.
-    unsafe { core.as_ref() }
+    CORE.get()
 }
 
 /// Data guarded by the core mutex but stored in objects other than [`State`].
@@ -108,32 +103,18 @@ impl State {
 /// Sets up the global state, once, at boot, with the dummy hierarchy's top group `dummy` and
 /// the empty css_set table `csets`.
 pub(super) fn init(dummy: ARef<Cgroup>, csets: CsetTable) -> Result<&'static Core> {
-    let made = Arc::pin_init(
-        pin_init!(Core {
-            state <- new_mutex!(
-                State {
-                    live: KVec::new(),
-                    next_id: 1,
-                    dummy,
-                },
-                "cgroup_mutex"
-            ),
-            csets <- new_spinlock_irq!(csets, "css_set_lock"),
-        }),
-        GFP_KERNEL,
-    )?;
-    // Leaked: the core lives for ever.
-    let raw = Arc::into_raw(made).cast_mut();
-    // INVARIANT (`CoreCell`): the only `State`, published once.
-    if CORE
-        .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
-    {
-        // SAFETY: Never published: the reference made by `into_raw` above is ours to drop.
-        drop(unsafe { Arc::from_raw(raw) });
-        return Err(EBUSY);
-    }
-    core().ok_or(EINVAL)
+    // INVARIANT (`CoreCell`): the only `State`, published once (`EBUSY` otherwise).
+    CORE.init(pin_init!(Core {
+        state <- new_mutex!(
+            State {
+                live: KVec::new(),
+                next_id: 1,
+                dummy,
+            },
+            "cgroup_mutex"
+        ),
+        csets <- new_spinlock_irq!(csets, "css_set_lock"),
+    }))
 }
 
 /// The rwsem that makes whole thread groups move atomically (C's
