@@ -12,4 +12,9 @@ void rust_helper_cgroup_threadgroup_change_end(struct task_struct *tsk)
 {
 	cgroup_threadgroup_change_end(tsk);
 }
+
+bool rust_helper_cgroup_task_in_iowait(struct task_struct *p)
+{
+	return cgroup_task_in_iowait(p);
+}
 #endif

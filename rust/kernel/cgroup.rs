@@ -111,6 +111,7 @@ pub use group::{Cgroup, Root};
 pub use namespace::current_in_initial_ns;
 pub use proc::show_task_group_path;
 pub use state::{spawn_unlocked, Unlocked};
+pub use id::BootList;
 pub use subsys::{SubsysId, Subsystem, TaskSet};
 
 use crate::error::{code::EINVAL, Result};

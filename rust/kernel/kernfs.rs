@@ -1316,3 +1316,43 @@ unsafe extern "C" fn kill_sb<T: FsType>(sb: *mut bindings::super_block) {
     unsafe { bindings::kernfs_kill_sb(sb) };
     T::after_kill_sb(token);
 }
+
+/// Makes `/sys/fs/<name>`, the empty directory where user space mounts the filesystem `name`
+/// (C's `sysfs_create_mount_point(fs_kobj, name)`); `ENODEV` before the VFS set up `/sys/fs`.
+///
+/// Context: process; may sleep.
+#[cfg(CONFIG_SYSFS)]
+pub fn create_sysfs_mount_point(name: &CStr) -> Result {
+    // SAFETY: `fs_kobj` is written once, when the VFS is set up, before anything runs
+    // concurrently; it is checked before use. The name is copied.
+    crate::error::to_result(unsafe {
+        let parent = bindings::fs_kobj;
+        if parent.is_null() {
+            return Err(crate::error::code::ENODEV);
+        }
+        bindings::sysfs_create_mount_point(parent, name.as_char_ptr())
+    })
+}
+
+/// The node of `dentry` if the dentry is in a filesystem of type `fs` (made with this module),
+/// `None` otherwise (another filesystem, or a negative dentry).
+///
+/// # Safety
+///
+/// `dentry` must be valid for `'a`: the caller holds a reference on it (an open file's path).
+pub unsafe fn node_of_dentry<'a, T: FsType>(
+    dentry: *mut bindings::dentry,
+    fs: &FsTypeTable<T>,
+) -> Option<&'a Node> {
+    // SAFETY: The dentry is valid (the caller's promise); its superblock, set when it is made,
+    // outlives it, and the superblock's type never changes.
+    let ours = unsafe { ptr::eq((*(*dentry).d_sb).s_type, fs.0.get()) };
+    if !ours {
+        return None;
+    }
+    // SAFETY: A dentry of a kernfs filesystem; its inode holds a reference on its node.
+    let kn = unsafe { bindings::kernfs_node_from_dentry(dentry) };
+    // SAFETY: Not null: a node of a tree made with this module (the filesystem type says so),
+    // valid while the dentry is, so for `'a`.
+    (!kn.is_null()).then(|| unsafe { Node::from_raw(kn) })
+}

@@ -39,6 +39,11 @@ static CGROUP_FS: FsTypeTable<CgroupFs> = kernfs::fs_type::<CgroupFs>();
 
 /// Registers the `cgroup` filesystem type, and the legacy `cpuset` one with the cpuset
 /// controller.
+/// The `cgroup` filesystem type (not the legacy `cpuset` one).
+pub(super) fn cgroup_fs_type() -> &'static FsTypeTable<CgroupFs> {
+    &CGROUP_FS
+}
+
 pub(super) fn register() -> Result {
     kernfs::register_fs_type(&CGROUP_FS)?;
     #[cfg(CONFIG_RUST_CGROUP_CPUSET)]
@@ -118,6 +123,10 @@ impl MountOpts {
             b"nofavordynmods" => flag().map(|()| self.flags &= !ROOT_FAVOR_DYNMODS)?,
             b"clone_children" => flag().map(|()| self.clone_children = true)?,
             b"name" => {
+                // Named hierarchies are forbidden by `cgroup_no_v1=named`.
+                if subsys::no_v1_named() {
+                    return Err(ENOENT);
+                }
                 let name = string()?;
                 super::check_root_name(&name)?;
                 if self.name.is_some() {
@@ -135,11 +144,14 @@ impl MountOpts {
                 }
                 self.release_agent = Some(string()?);
             }
-            // A registered controller's name; as in C, a value after it is ignored.
+            // A registered controller's name; as in C, a value after it is ignored, and a
+            // controller built in but disabled (`cgroup_disable=`) or kept off version 1
+            // (`cgroup_no_v1=`) is refused.
             key => match SubsysId::by_name(key) {
-                Some(id) if subsys::registered_mask() & id.bit() != 0 => {
+                Some(id) if subsys::v1_mask() & id.bit() != 0 => {
                     self.subsys_mask |= id.bit();
                 }
+                Some(id) if subsys::built_mask() & id.bit() != 0 => return Err(EINVAL),
                 _ => return Ok(false),
             },
         }
@@ -148,7 +160,7 @@ impl MountOpts {
 
     /// The consistency rules of the options as a whole.
     fn check(&mut self) -> Result {
-        let enabled = subsys::registered_mask();
+        let enabled = subsys::v1_mask();
         self.subsys_mask &= enabled;
         if self.subsys_mask == 0 && !self.none && self.name.is_none() {
             self.all = true;

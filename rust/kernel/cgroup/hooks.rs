@@ -7,6 +7,7 @@
 //! Each turns raw pointers into references, under the rules C guarantees at its call site, and
 //! calls safe code of the other modules.
 
+use super::id::{BootList, SubsysId};
 use super::{cset, hierarchy, proc, state, subsys};
 
 use crate::{
@@ -17,9 +18,11 @@ use crate::{
     percpu::CpuId,
     proc_fs::ProcEntry,
     seq_file::SeqFile,
+    str::CStr,
     sync::rcu,
     task::Task,
 };
+use core::ptr;
 
 // The registration functions of the controllers, defined in their crates by
 // `cgroup_subsys!`, in id order.
@@ -36,7 +39,24 @@ extern "C" {
     fn rust_cgroup_register_ns() -> c_int;
 }
 
-/// Registers the controllers built in, in id order.
+/// The boot parameters `cgroup_disable=` and `cgroup_no_v1=` (each list of every occurrence,
+/// joined), which kernel/cgroup/rust_core.c keeps until `cgroup_init()`.
+fn boot_params() -> (BootList, BootList) {
+    // SAFETY: Both are NUL-terminated arrays, written only by the `__setup` handlers while the
+    // command line is parsed, before `cgroup_init()`; nothing writes them afterwards.
+    let (disable, no_v1) = unsafe {
+        (
+            CStr::from_char_ptr(ptr::addr_of!(bindings::rust_cgroup_disable_param).cast()),
+            CStr::from_char_ptr(ptr::addr_of!(bindings::rust_cgroup_no_v1_param).cast()),
+        )
+    };
+    (
+        SubsysId::parse_boot_list(disable.as_bytes()),
+        SubsysId::parse_boot_list(no_v1.as_bytes()),
+    )
+}
+
+/// Registers the controllers built in, in id order, but those that `cgroup_disable=` names.
 fn register_controllers() {
     let registrations: &[(&str, unsafe extern "C" fn() -> c_int)] = &[
         #[cfg(CONFIG_RUST_CGROUP_CPUSET)]
@@ -50,8 +70,25 @@ fn register_controllers() {
         #[cfg(CONFIG_RUST_CGROUP_NS)]
         ("ns", rust_cgroup_register_ns),
     ];
+    let (disable, no_v1) = boot_params();
+    let built = registrations
+        .iter()
+        .filter_map(|(name, _)| SubsysId::by_name(name.as_bytes()))
+        .fold(0, |m, id| m | id.bit());
+    subsys::set_boot_masks(built, no_v1);
     subsys::set_registration_open(true);
     for (name, register) in registrations {
+        if SubsysId::by_name(name.as_bytes()).is_some_and(|id| disable.mask & id.bit() != 0) {
+            // As C: the controller is listed in /proc/cgroups as disabled, and cannot be bound.
+            crate::pr_info!("cgroup: Disabling {} control group subsystem\n", name);
+            continue;
+        }
+        if SubsysId::by_name(name.as_bytes()).is_some_and(|id| no_v1.mask & id.bit() != 0) {
+            crate::pr_info!(
+                "cgroup: Disabling {} control group subsystem in v1 mounts\n",
+                name
+            );
+        }
         // SAFETY: Each is the registration function `cgroup_subsys!` defines, which takes no
         // argument and may be called at boot once the core is set up.
         let ret = unsafe { register() };
@@ -70,18 +107,14 @@ fn register_controllers() {
 extern "C" fn cgroup_init() -> c_int {
     let result = (|| -> Result {
         let core = state::init(hierarchy::new_dummy()?, cset::CsetTable::new())?;
-        // SAFETY: `init_task` is static and valid for ever.
-        let init_task = unsafe { &*core::ptr::addr_of_mut!(bindings::init_task).cast::<Task>() };
+        let init_task = Task::init_task();
         cset::init(core, &core.state.lock(), init_task)?;
         register_controllers();
         ProcEntry::new_single::<proc::ProcCgroups>(c_str!("cgroups"), 0o444)?.keep_forever();
         super::fs::register()?;
         // Where user space mounts hierarchies, as with the C implementation.
         #[cfg(CONFIG_SYSFS)]
-        // SAFETY: `fs_kobj` is set up before the first initcall runs this; the name is copied.
-        crate::error::to_result(unsafe {
-            bindings::sysfs_create_mount_point(bindings::fs_kobj, c_str!("cgroup").as_char_ptr())
-        })?;
+        crate::kernfs::create_sysfs_mount_point(c_str!("cgroup"))?;
         Ok(())
     })();
     match result {
@@ -270,6 +303,38 @@ unsafe extern "C" fn cgroup_free(tsk: *mut bindings::task_struct) {
 unsafe extern "C" fn cgroup_freezing(task: *mut bindings::task_struct) -> bool {
     // SAFETY: `task` is valid (caller) and `Task` is a transparent wrapper.
     super::api::freezing(unsafe { &*task.cast::<Task>() })
+}
+
+/// taskstats' `CGROUPSTATS_CMD_GET`: counts the tasks of the group whose directory `dentry` is,
+/// by state, into `stats`: `EINVAL` unless `dentry` is a directory of a `cgroup` filesystem,
+/// `ENOENT` for a removed group. Process context.
+///
+/// # Safety
+///
+/// `stats` must be valid and ours for the call (taskstats zeroes it first), `dentry` valid for
+/// the call (the path of a file taskstats holds open).
+#[no_mangle]
+unsafe extern "C" fn cgroupstats_build(
+    stats: *mut bindings::cgroupstats,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: As promised by the caller. Only a `cgroup` filesystem's nodes count (not the
+    // legacy `cpuset` one's), as in C.
+    let (stats, node) = unsafe {
+        (
+            &mut *stats,
+            crate::kernfs::node_of_dentry(dentry, super::fs::cgroup_fs_type()),
+        )
+    };
+    from_result(|| {
+        let s = proc::group_task_states(node.ok_or(crate::error::code::EINVAL)?)?;
+        stats.nr_running = s.running;
+        stats.nr_sleeping = s.sleeping;
+        stats.nr_uninterruptible = s.uninterruptible;
+        stats.nr_stopped = s.stopped;
+        stats.nr_io_wait = s.io_wait;
+        Ok(0)
+    })
 }
 
 /// `/proc/<pid>/cgroup`.

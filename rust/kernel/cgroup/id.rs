@@ -77,4 +77,51 @@ impl SubsysId {
             .into_iter()
             .find(|&id| id.name().as_bytes() == name)
     }
+
+    /// Parses the value of the boot parameters `cgroup_disable=` and `cgroup_no_v1=`: a
+    /// comma-separated list of controller names, where `all` stands for every controller and
+    /// `named` for hierarchies with a name (meaningful to `cgroup_no_v1=` only). Unknown names
+    /// and empty items are skipped, as in C.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::cgroup::{BootList, SubsysId};
+    ///
+    /// let l = SubsysId::parse_boot_list(b"cpuset,,freezer,memory");
+    /// let mask = SubsysId::Cpuset.bit() | SubsysId::Freezer.bit();
+    /// assert_eq!(l, BootList { mask, named: false });
+    /// assert_eq!(SubsysId::parse_boot_list(b"named").mask, 0);
+    /// assert!(SubsysId::parse_boot_list(b"named").named);
+    /// assert_eq!(SubsysId::parse_boot_list(b"all,ns").mask, u32::MAX);
+    /// assert_eq!(SubsysId::parse_boot_list(b"").mask, 0);
+    /// assert_eq!(SubsysId::parse_boot_list(b"cpuset=1").mask, 0);
+    /// ```
+    pub fn parse_boot_list(list: &[u8]) -> BootList {
+        let mut out = BootList {
+            mask: 0,
+            named: false,
+        };
+        for item in list.split(|&c| c == b',') {
+            match item {
+                b"all" => out.mask = u32::MAX,
+                b"named" => out.named = true,
+                name => {
+                    if let Some(id) = Self::by_name(name) {
+                        out.mask |= id.bit();
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A controller list given at boot (see [`SubsysId::parse_boot_list`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct BootList {
+    /// The controllers named, one bit each (all bits for `all`).
+    pub mask: u32,
+    /// Whether `named` was given.
+    pub named: bool,
 }

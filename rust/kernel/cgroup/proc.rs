@@ -1,22 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! What the core shows in `/proc`: `/proc/cgroups`, `/proc/<pid>/cgroup` and
-//! `/proc/<pid>/cpuset`.
+//! `/proc/<pid>/cpuset`; and the task counts of taskstats' cgroupstats.
 
+use super::group::Cgroup;
 use super::state::core;
 use super::subsys::{self, SubsysId};
 use crate::{
     alloc::{flags::GFP_KERNEL, KVec},
     bindings,
     error::{
-        code::{E2BIG, ENODEV},
+        code::{E2BIG, EINVAL, ENODEV, ENOENT},
         Result,
     },
+    kernfs::Node,
     proc_fs::ProcShow,
     seq_file::SeqFile,
     sync::rcu,
     task::Task,
+    types::ARef,
 };
+use core::ptr;
 
 /// `/proc/cgroups`: one line per controller, in id order.
 pub(super) struct ProcCgroups;
@@ -25,8 +29,14 @@ impl ProcShow for ProcCgroups {
     fn show(m: &SeqFile) -> Result {
         m.write_bytes(b"#subsys_name\thierarchy\tnum_cgroups\tenabled\n");
         let state = core().ok_or(ENODEV)?.state.lock();
-        for id in subsys::registered() {
+        for id in SubsysId::ALL {
+            if subsys::built_mask() & id.bit() == 0 {
+                continue;
+            }
             let Some(css) = subsys::root_css(id, &state) else {
+                // Built in but disabled at boot (`cgroup_disable=`): as C shows it.
+                m.write_bytes(id.name().as_bytes());
+                m.write_bytes(b"\t0\t1\t0\n");
                 continue;
             };
             let root = css.cgroup().root();
@@ -111,4 +121,50 @@ pub fn show_task_group_path(m: &SeqFile, task: &Task, id: SubsysId) -> Result {
     m.write_bytes(text);
     m.write_bytes(b"\n");
     Ok(())
+}
+
+/// The tasks of a group by scheduler state, as taskstats' `CGROUPSTATS_CMD_GET` reports them
+/// (`struct cgroupstats`).
+#[derive(Default)]
+pub(super) struct TaskStates {
+    pub(super) running: u64,
+    pub(super) sleeping: u64,
+    pub(super) uninterruptible: u64,
+    pub(super) stopped: u64,
+    pub(super) io_wait: u64,
+}
+
+/// Counts the tasks of the group (not of its descendants) whose directory is `node`, by state
+/// (C's `cgroupstats_build()`): `EINVAL` if `node` is a file, `ENOENT` if it is the directory
+/// of no live group (removed meanwhile). A task in none of the states counted (a dead one) is
+/// counted as waiting for I/O if it is, as in C.
+///
+/// Context: process; takes the core mutex, then the css_set lock.
+pub(super) fn group_task_states(node: &Node) -> Result<TaskStates> {
+    if !node.is_dir() {
+        return Err(EINVAL);
+    }
+    let core = core().ok_or(ENODEV)?;
+    let group: ARef<Cgroup> = {
+        let state = core.state.lock();
+        let guard = rcu::read_lock();
+        let found = state
+            .live_tops()
+            .flat_map(|top| top.descendants_pre(&guard))
+            .find(|g| g.node().is_some_and(|n| ptr::eq(n, node)));
+        found.ok_or(ENOENT)?.into()
+    };
+    let mut s = TaskStates::default();
+    let stopped = bindings::TASK_WAKEKILL | bindings::__TASK_STOPPED;
+    super::cset::for_each_cset_of(&group, |set| {
+        set.for_each_task(|t| match t.sched_state() {
+            bindings::TASK_RUNNING => s.running += 1,
+            bindings::TASK_INTERRUPTIBLE => s.sleeping += 1,
+            bindings::TASK_UNINTERRUPTIBLE => s.uninterruptible += 1,
+            st if st == stopped => s.stopped += 1,
+            _ if t.in_iowait() => s.io_wait += 1,
+            _ => {}
+        })
+    });
+    Ok(s)
 }

@@ -39,6 +39,7 @@ use core::{
     sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, Ordering},
 };
 
+use super::id::BootList;
 pub use super::id::{SubsysId, NR_SUBSYS};
 
 /// A move being made: the tasks that move. Each refers to the entry (its own or an earlier
@@ -300,6 +301,36 @@ static REGISTERED: AtomicU32 = AtomicU32::new(0);
 /// The ids of the registered controllers, one bit each.
 pub fn registered_mask() -> u32 {
     REGISTERED.load(Ordering::Acquire)
+}
+
+/// The controllers built in (registered or not), one bit each; set at boot.
+static BUILT: AtomicU32 = AtomicU32::new(0);
+/// The controllers that `cgroup_no_v1=` keeps off version-1 hierarchies; set at boot.
+static NO_V1: AtomicU32 = AtomicU32::new(0);
+/// Whether `cgroup_no_v1=named` forbids named hierarchies; set at boot.
+static NO_V1_NAMED: AtomicBool = AtomicBool::new(false);
+
+/// Records, at boot, the controllers built in and what `cgroup_no_v1=` says.
+pub(super) fn set_boot_masks(built: u32, no_v1: BootList) {
+    BUILT.store(built, Ordering::Relaxed);
+    NO_V1.store(no_v1.mask, Ordering::Relaxed);
+    NO_V1_NAMED.store(no_v1.named, Ordering::Relaxed);
+}
+
+/// The controllers built in, registered or not (disabled with `cgroup_disable=`).
+pub(super) fn built_mask() -> u32 {
+    BUILT.load(Ordering::Relaxed)
+}
+
+/// The controllers a version-1 hierarchy may bind: registered and not kept off version 1 by
+/// `cgroup_no_v1=`.
+pub(super) fn v1_mask() -> u32 {
+    registered_mask() & !NO_V1.load(Ordering::Relaxed)
+}
+
+/// Whether `cgroup_no_v1=named` forbids hierarchies with a name.
+pub(super) fn no_v1_named() -> bool {
+    NO_V1_NAMED.load(Ordering::Relaxed)
 }
 
 /// The ids of the registered controllers, in order.

@@ -7,6 +7,29 @@ use super::Task;
 use core::ptr;
 
 impl Task {
+    /// The boot task (C's `init_task`), which becomes CPU 0's idle task; it is static and lives
+    /// for ever.
+    pub fn init_task() -> &'static Task {
+        // SAFETY: `init_task` is a static task, valid for ever; `Task` is a transparent wrapper
+        // of `task_struct`.
+        unsafe { &*ptr::addr_of!(bindings::init_task).cast::<Task>() }
+    }
+
+    /// The task's scheduler state (`task_struct::__state`: `TASK_RUNNING`,
+    /// `TASK_INTERRUPTIBLE`...), read once; it may change at any time.
+    pub fn sched_state(&self) -> u32 {
+        // SAFETY: A field of a valid task (type invariants), written concurrently by the
+        // scheduler: a volatile read, as C's `READ_ONCE()`.
+        unsafe { ptr::addr_of!((*self.0.get()).__state).read_volatile() }
+    }
+
+    /// Whether the task sleeps waiting for I/O (`task_struct::in_iowait`); it may change at any
+    /// time.
+    pub fn in_iowait(&self) -> bool {
+        // SAFETY: The task is valid (type invariants).
+        unsafe { bindings::cgroup_task_in_iowait(self.0.get()) }
+    }
+
     /// The task's css_set (`task_struct::rcg_cset`), a pointer only ever accessed atomically.
     ///
     /// # Safety
