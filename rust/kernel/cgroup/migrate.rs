@@ -321,7 +321,7 @@ pub fn clone_into_child(
         .find(|t| ptr::eq(t.root(), root))
         .cloned()
         .ok_or(ENODEV)?;
-    clone_locked(core, &mut state, &top, task, name)
+    clone_locked(core, &mut state, &top, task, name, false)
 }
 
 /// [`clone_into_child`] in the hierarchy of the live top group `top`, with the core mutex held.
@@ -331,6 +331,7 @@ fn clone_locked(
     top: &ARef<Cgroup>,
     task: &Task,
     name: &CStr,
+    for_new_namespaces: bool,
 ) -> Result<ARef<Cgroup>> {
     let parent: ARef<Cgroup> = {
         let guard = rcu::read_lock();
@@ -338,7 +339,11 @@ fn clone_locked(
         set.group_in(top.root())
             .map_or_else(|| top.clone(), ARef::from)
     };
-    let child = state.create_group(&parent, name, Attrs::current_owner(0o755))?;
+    let child = if for_new_namespaces {
+        make_ns_group(state, &parent, name)?
+    } else {
+        state.create_group(&parent, name, Attrs::current_owner(0o755))?
+    };
     let moved = {
         let _locks = super::state::attach_lock();
         migrate(core, state, &child, &[ARef::from(task)])
@@ -356,6 +361,39 @@ fn clone_locked(
             other.and(Err(ESRCH))
         }
     }
+}
+
+/// Makes the group `name` under `parent` for a task that gets new namespaces. A group of that
+/// name may be left by an earlier task with the same pid (automatic groups stay, as in 2.6.24,
+/// unless a release agent removes them): it is used again if it is empty (no task, no child),
+/// and otherwise the new group is named `<name>.<n>`, the first of `.1`, `.2`... that is free.
+/// Without this, pids coming round again would fail `clone()` and `unshare()` with `EEXIST`.
+fn make_ns_group(state: &mut State, parent: &Cgroup, name: &CStr) -> Result<ARef<Cgroup>> {
+    let attrs = || Attrs::current_owner(0o755);
+    match state.create_group(parent, name, attrs()) {
+        Err(e) if e == EEXIST => {}
+        other => return other,
+    }
+    let reusable = {
+        let guard = rcu::read_lock();
+        let mut buf = [0u8; 64];
+        parent
+            .children(&guard)
+            .find(|c| c.name_into(&mut buf).is_ok_and(|n| n == name.as_bytes()))
+            .filter(|c| !c.is_dead() && !c.has_tasks() && c.children(&guard).next().is_none())
+            .map(ARef::from)
+    };
+    if let Some(group) = reusable {
+        return Ok(group);
+    }
+    for n in 1..=1000u32 {
+        let alt = CString::try_from_fmt(crate::fmt!("{}.{}", name.to_str()?, n))?;
+        match state.create_group(parent, &alt, attrs()) {
+            Err(e) if e == EEXIST => continue,
+            other => return other,
+        }
+    }
+    Err(EEXIST)
 }
 
 /// The name of the group made in hierarchy `root` for `task` when it gets new namespaces: its
@@ -389,7 +427,7 @@ pub(super) fn unshare_current() -> Result {
     };
     let task = crate::current!();
     let name = pid_name(top.root(), task)?;
-    clone_locked(core, &mut state, &top, task, &name).map(|_| ())
+    clone_locked(core, &mut state, &top, task, &name, true).map(|_| ())
 }
 
 /// The forking task holding the core mutex from `cgroup_can_fork()` to `cgroup_post_fork()`
@@ -428,7 +466,7 @@ pub(super) fn fork_prepare(child: &Task) -> Result<Option<ARef<CssSet>>> {
         .group_in(top.root())
         .map_or_else(|| top.clone(), ARef::from);
     let name = pid_name(top.root(), child)?;
-    let group = state.create_group(&parent, &name, Attrs::current_owner(0o755))?;
+    let group = make_ns_group(&mut state, &parent, &name)?;
     let set = match cset::find_or_create(core, &state, &from, &group) {
         Ok(set) => set,
         Err(e) => {
