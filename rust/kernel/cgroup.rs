@@ -108,10 +108,10 @@ mod state;
 pub use cftype::{Cftype, CFTYPE_NOT_ON_ROOT, CFTYPE_ONLY_ON_ROOT};
 pub use css::{Css, RawCss};
 pub use group::{Cgroup, Root};
+pub use id::BootList;
 pub use namespace::current_in_initial_ns;
 pub use proc::show_task_group_path;
 pub use state::{spawn_unlocked, Unlocked};
-pub use id::BootList;
 pub use subsys::{SubsysId, Subsystem, TaskSet};
 
 use crate::error::{code::EINVAL, Result};

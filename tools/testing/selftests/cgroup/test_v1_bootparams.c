@@ -9,7 +9,7 @@
  * named hierarchies (ENOENT); a mount without controllers binds every other
  * one. Booted without those parameters, only the "enabled 1" of every
  * controller is checked. The harness boots the guest with
- * "cgroup_disable=freezer cgroup_no_v1=cpuacct,named" to run all of it.
+ * "cgroup_disable=freezer,ns cgroup_no_v1=cpuacct,named" to run all of it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
