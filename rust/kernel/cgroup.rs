@@ -8,7 +8,7 @@
 //! controllers attach per-group state to them. This is the core that replaces the C
 //! implementation of the version 1 interface when `CONFIG_RUST_CGROUPS` is enabled (and
 //! `CONFIG_CGROUPS` is not). Users' documentation:
-//! [`Documentation/cgroups.rst`](srctree/Documentation/cgroups.rst).
+//! [`cgroup-v1/rust.rst`](srctree/Documentation/admin-guide/cgroup-v1/rust.rst).
 //!
 //! # Structure
 //!
