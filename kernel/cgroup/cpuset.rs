@@ -140,6 +140,10 @@ struct State {
     attach_in_progress: AtomicU32,
     /// Its deadline tasks, whose bandwidth is accounted again when domains are rebuilt.
     nr_deadline_tasks: AtomicI32,
+    /// Its online children with `cpu_exclusive` or `mem_exclusive` set, changed with the
+    /// cpuset mutex held: `clone_children` copies nothing into a new child while one exists,
+    /// and knowing it costs no walk of the children.
+    exclusive_children: AtomicU32,
     fmeter: Pin<KBox<SpinLock<Fmeter>>>,
 }
 
@@ -264,6 +268,7 @@ impl Subsystem for Cpuset {
                 relax_domain_level: AtomicI32::new(-1),
                 attach_in_progress: AtomicU32::new(0),
                 nr_deadline_tasks: AtomicI32::new(0),
+                exclusive_children: AtomicU32::new(0),
                 fmeter: KBox::pin_init(
                     new_spinlock!(Fmeter::default(), "cpuset_fmeter"),
                     GFP_KERNEL,
@@ -300,15 +305,8 @@ impl Subsystem for Cpuset {
             return Ok(());
         }
         // Copy the parent's configuration, unless a sibling is exclusive.
-        {
-            let guard = rcu::read_lock();
-            let exclusive = parent
-                .children(&guard)
-                .filter(|c| c.is_online())
-                .any(|c| flags_of(c) & (CPU_EXCLUSIVE | MEM_EXCLUSIVE) != 0);
-            if exclusive {
-                return Ok(());
-            }
+        if parent.state().exclusive_children.load(Ordering::Relaxed) != 0 {
+            return Ok(());
         }
         {
             let pm = parent.state().masks.lock();
@@ -333,7 +331,18 @@ impl Subsystem for Cpuset {
             .state()
             .flags
             .fetch_and(!SCHED_LOAD_BALANCE, Ordering::Relaxed);
-        if old & SCHED_LOAD_BALANCE != 0 && !css.state().masks.lock().cpus.is_empty() {
+        if old & (CPU_EXCLUSIVE | MEM_EXCLUSIVE) != 0 {
+            if let Some(parent) = css.parent() {
+                parent
+                    .state()
+                    .exclusive_children
+                    .fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        if old & SCHED_LOAD_BALANCE != 0
+            && !css.state().masks.lock().cpus.is_empty()
+            && !removal_keeps_domains(css)
+        {
             rebuild_locked(&hotplug);
         }
         api::cpusets_dec(&hotplug);
@@ -1031,6 +1040,17 @@ fn update_flag(css: &Css<Cpuset>, bit: u32, value: u64) -> Result {
     validate_change(css, &trial)?;
     let old = css.state().flags.swap(trial.flags, Ordering::Relaxed);
     let changed = old ^ trial.flags;
+    let exclusive = |f: u32| f & (CPU_EXCLUSIVE | MEM_EXCLUSIVE) != 0;
+    if exclusive(old) != exclusive(trial.flags) {
+        if let Some(parent) = css.parent() {
+            let n = &parent.state().exclusive_children;
+            if exclusive(trial.flags) {
+                n.fetch_add(1, Ordering::Relaxed);
+            } else {
+                n.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
     if changed & SCHED_LOAD_BALANCE != 0 && !trial.cpus.is_empty() {
         rebuild_locked(&hotplug);
     }
@@ -1177,6 +1197,21 @@ fn domain_relax_level(root: &Css<Cpuset>, guard: &rcu::Guard) -> i32 {
         }
     }
     level
+}
+
+/// Whether taking the load-balanced cpuset `css` out of the partition leaves the scheduler
+/// domains as they are, so that its removal needs no rebuild (C rebuilds, walking every
+/// cpuset): when the top cpuset balances load, the active CPUs form one domain whatever the
+/// flags below it, and a cpuset with the default relax level (-1) cannot be the one that sets
+/// the domain's level, the highest of the balanced cpusets. A rebuild that CPU hotplug asked
+/// for is never skipped. Called with the hotplug lock and the cpuset mutex held.
+fn removal_keeps_domains(css: &Css<Cpuset>) -> bool {
+    let forced = GLOBAL
+        .get()
+        .is_some_and(|g| g.force_rebuild.load(Ordering::Relaxed));
+    !forced
+        && flags_of(top_of(css)) & SCHED_LOAD_BALANCE != 0
+        && css.state().relax_domain_level.load(Ordering::Relaxed) < 0
 }
 
 /// Divides the CPUs into scheduler domains from the `sched_load_balance` flags and hands them

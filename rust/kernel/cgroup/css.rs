@@ -215,8 +215,15 @@ impl<S: Subsystem> Css<S> {
     }
 
     /// The parent group's state, `None` for the root state.
+    ///
+    /// Without the type check of `Css::from_raw`: the scheduler's charge path walks up this
+    /// way on every context switch.
     pub fn parent(&self) -> Option<&Css<S>> {
-        self.raw.parent_raw().and_then(Css::from_raw)
+        let parent = self.raw.parent_raw()?;
+        // SAFETY: `Css<S>` is a transparent wrapper of `RawCss`. The parent of a state is the
+        // state of the same controller in the parent group (`RawCss` invariants), and `self`
+        // is a state of `S` (type invariants), so the parent is one too.
+        Some(unsafe { &*ptr::from_ref(parent).cast::<Css<S>>() })
     }
 
     /// The untyped state.

@@ -14,7 +14,7 @@ use crate::{
     bindings, c_str,
     cputime::CpuStat,
     error::{from_result, Result},
-    ffi::c_int,
+    ffi::{c_int, c_uint},
     percpu::CpuId,
     proc_fs::ProcEntry,
     seq_file::SeqFile,
@@ -354,27 +354,26 @@ unsafe extern "C" fn proc_cgroup_show(
     from_result(|| proc::show_task_cgroups(m, task).map(|()| 0))
 }
 
-/// Charges `delta_exec` ns that `task` just ran to its groups; called by the scheduler with the
-/// task's run-queue lock held.
+/// Charges `delta_exec` ns that `task` just ran on `cpu` to its groups; called by the
+/// scheduler with the task's run-queue lock held, through the inline `cgroup_account_cputime()`
+/// of `include/linux/cgroup.h`, which reads `cpu` (`task_cpu()`) as C's cpuacct does.
 ///
 /// # Safety
 ///
-/// `task` must be a valid task whose run-queue lock the caller holds.
+/// `task` must be a valid task whose run-queue lock the caller holds, and `cpu` its CPU.
 #[no_mangle]
-unsafe extern "C" fn cgroup_account_cputime(task: *mut bindings::task_struct, delta_exec: u64) {
-    // SAFETY: `task` is valid (caller), on the run queue of a possible CPU. The run-queue lock
-    // (a raw spinlock, taken with interrupts off) makes this an RCU read-side critical section,
-    // so the guard only documents it.
-    let (cpu, rcu, task) = unsafe {
-        (
-            bindings::task_cpu(task),
-            rcu::Guard::assume_held(),
-            &*task.cast::<Task>(),
-        )
-    };
+unsafe extern "C" fn rust_cgroup_account_cputime(
+    task: *mut bindings::task_struct,
+    cpu: c_uint,
+    delta_exec: u64,
+) {
     let Some(cpu) = CpuId::from_u32(cpu) else {
         return;
     };
+    // SAFETY: `task` is valid (caller). The run-queue lock (a raw spinlock, taken with
+    // interrupts off) makes this an RCU read-side critical section, so the guard only
+    // documents it.
+    let (rcu, task) = unsafe { (rcu::Guard::assume_held(), &*task.cast::<Task>()) };
     subsys::charge(task, cpu, None, delta_exec, &rcu);
 }
 

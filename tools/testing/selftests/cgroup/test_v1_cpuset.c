@@ -1059,6 +1059,19 @@ TEST_F(cs, clone_children_copies_masks)
 	ASSERT_EQ(0, mkdir(MNT "/a/e", 0755));
 	EXPECT_FILE(MNT "/a/e/cpuset.cpus", rcpus("1-2\n"));
 	EXPECT_FILE(MNT "/a/e/cpuset.mems", rmems("1\n"));
+	ASSERT_EQ(0, rmdir(MNT "/a/e"));
+	/* A sibling with both flags, then one: still no copy. */
+	ASSERT_EQ(0, write_text(MNT "/a/b/cpuset.cpu_exclusive", "1"));
+	ASSERT_EQ(0, write_text(MNT "/a/b/cpuset.mem_exclusive", "1"));
+	ASSERT_EQ(0, write_text(MNT "/a/b/cpuset.cpu_exclusive", "0"));
+	ASSERT_EQ(0, mkdir(MNT "/a/g", 0755));
+	EXPECT_FILE(MNT "/a/g/cpuset.cpus", "\n");
+	/* Removing the exclusive sibling lets the copy happen again. */
+	ASSERT_EQ(0, write_text(MNT "/a/b/cpuset.cpu_exclusive", "1"));
+	ASSERT_EQ(0, rmdir(MNT "/a/b"));
+	ASSERT_EQ(0, mkdir(MNT "/a/h", 0755));
+	EXPECT_FILE(MNT "/a/h/cpuset.cpus", rcpus("1-2\n"));
+	EXPECT_FILE(MNT "/a/h/cpuset.mems", rmems("1\n"));
 	/* Without the flag, nothing is copied. */
 	ASSERT_EQ(0, write_text(MNT "/cgroup.clone_children", "0"));
 	ASSERT_EQ(0, mkdir(MNT "/f", 0755));
