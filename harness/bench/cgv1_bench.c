@@ -48,6 +48,7 @@
 #define DBG "/bench/dbg"	/* debug */
 #define FRZ "/bench/frz"	/* freezer */
 #define NSH "/bench/ns"		/* ns */
+#define SCS "/bench/scs"	/* cpuset, for the scale cases */
 
 /* The most busy tasks frozen and thawed by a freezer case. */
 #define NBUSY 100
@@ -156,10 +157,10 @@ static void enter_group(const char *rel)
 	write_pid(path, "tasks", getpid());
 }
 
-/* Whether the kernel has the freezer controller (a line in /proc/cgroups). */
-static int have_freezer(void)
+/* Whether the kernel has controller @name (a line in /proc/cgroups). */
+static int have_controller(const char *name)
 {
-	char text[4096];
+	char text[4096], line[64];
 	ssize_t n;
 	int fd;
 
@@ -171,7 +172,14 @@ static int have_freezer(void)
 	if (n <= 0)
 		return 0;
 	text[n] = '\0';
-	return strstr(text, "\nfreezer\t") != NULL;
+	snprintf(line, sizeof(line), "\n%s\t", name);
+	return strstr(text, line) != NULL;
+}
+
+/* Whether the kernel has the freezer controller. */
+static int have_freezer(void)
+{
+	return have_controller("freezer");
 }
 
 static void mount_freezer(void)
@@ -932,6 +940,52 @@ static void bench_siblings(long scale)
 	close(fd);
 }
 
+/*
+ * mkdir+rmdir of a cpuset among 1,000, 10,000 and 100,000 sibling cpusets, in
+ * a hierarchy of its own with cpuset bound. The new cpuset copies its parent's
+ * CPUs (clone_children), so removing it is removing a load-balanced cpuset
+ * with CPUs: C rebuilds the scheduler domains there. The siblings are made
+ * with clone_children off (a copy checks every sibling for an exclusive one
+ * in C: making 100,000 would be quadratic) and have no CPUs.
+ */
+static void bench_cpuset_siblings(long scale)
+{
+	static const long counts[] = { 1000, 10000, 100000 };
+	char name[64];
+	unsigned int k;
+	long made = 0;
+	int fd;
+
+	if (!have_controller("cpuset")) {
+		for (k = 0; k < ARRAY_SIZE(counts); k++) {
+			snprintf(name, sizeof(name), "cpuset_mkdir_sibling_%ld", counts[k]);
+			absent(name, "no cpuset controller");
+		}
+		return;
+	}
+	mkdir_p(SCS);
+	if (mount("none", SCS, "cgroup", 0, "cpuset"))
+		die("mount -o cpuset");
+	printf("bench-info: hierarchy -o cpuset for the cpuset_mkdir_sibling cases\n");
+	write_file(SCS "/cgroup.clone_children", "1\n");
+	mkdir_p(SCS "/s");
+	fd = open(SCS "/s", O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		die("open " SCS "/s");
+	for (k = 0; k < ARRAY_SIZE(counts); k++) {
+		write_file(SCS "/s/cgroup.clone_children", "0\n");
+		for (; made < counts[k] - 1; made++) {
+			snprintf(name, sizeof(name), "%ld", made);
+			if (mkdirat(fd, name, 0755))
+				die("mkdir cpuset sibling %s", name);
+		}
+		write_file(SCS "/s/cgroup.clone_children", "1\n");
+		snprintf(name, sizeof(name), "cpuset_mkdir_sibling_%ld", counts[k]);
+		bench_mkdir_rmdir(name, SCS "/s", 200 * scale);
+	}
+	close(fd);
+}
+
 /* The number of lines in @path. */
 static long count_lines(const char *path)
 {
@@ -1016,6 +1070,7 @@ static const char *const scale_cases[] = {
 	"mkdir_depth_10", "mkdir_depth_100", "mkdir_depth_1000",
 	"mkdir_sibling_1000", "mkdir_sibling_10000", "mkdir_sibling_100000",
 	"read_tasks_threads_1000", "read_tasks_threads_10000", "read_tasks_threads_100000",
+	"cpuset_mkdir_sibling_1000", "cpuset_mkdir_sibling_10000", "cpuset_mkdir_sibling_100000",
 };
 
 /* The scale cases, on one named hierarchy; absent without a cgroup filesystem. */
@@ -1038,6 +1093,7 @@ static void bench_scale(long scale)
 	bench_groups_csets(scale);
 	bench_depth(scale);
 	bench_siblings(scale);
+	bench_cpuset_siblings(scale);
 	bench_read_tasks_threads(scale);
 }
 
