@@ -58,32 +58,30 @@ fn boot_params() -> (BootList, BootList) {
 
 /// Registers the controllers built in, in id order, but those that `cgroup_disable=` names.
 fn register_controllers() {
-    let registrations: &[(&str, unsafe extern "C" fn() -> c_int)] = &[
+    let registrations: &[(SubsysId, unsafe extern "C" fn() -> c_int)] = &[
         #[cfg(CONFIG_RUST_CGROUP_CPUSET)]
-        ("cpuset", rust_cgroup_register_cpuset),
+        (SubsysId::Cpuset, rust_cgroup_register_cpuset),
         #[cfg(CONFIG_RUST_CGROUP_CPUACCT)]
-        ("cpuacct", rust_cgroup_register_cpuacct),
+        (SubsysId::Cpuacct, rust_cgroup_register_cpuacct),
         #[cfg(CONFIG_RUST_CGROUP_FREEZER)]
-        ("freezer", rust_cgroup_register_freezer),
+        (SubsysId::Freezer, rust_cgroup_register_freezer),
         #[cfg(CONFIG_RUST_CGROUP_DEBUG)]
-        ("debug", rust_cgroup_register_debug),
+        (SubsysId::Debug, rust_cgroup_register_debug),
         #[cfg(CONFIG_RUST_CGROUP_NS)]
-        ("ns", rust_cgroup_register_ns),
+        (SubsysId::Ns, rust_cgroup_register_ns),
     ];
     let (disable, no_v1) = boot_params();
-    let built = registrations
-        .iter()
-        .filter_map(|(name, _)| SubsysId::by_name(name.as_bytes()))
-        .fold(0, |m, id| m | id.bit());
+    let built = registrations.iter().fold(0, |m, (id, _)| m | id.bit());
     subsys::set_boot_masks(built, no_v1);
     subsys::set_registration_open(true);
-    for (name, register) in registrations {
-        if SubsysId::by_name(name.as_bytes()).is_some_and(|id| disable.mask & id.bit() != 0) {
+    for &(id, register) in registrations {
+        let name = id.name();
+        if disable.mask & id.bit() != 0 {
             // As C: the controller is listed in /proc/cgroups as disabled, and cannot be bound.
             crate::pr_info!("cgroup: Disabling {} control group subsystem\n", name);
             continue;
         }
-        if SubsysId::by_name(name.as_bytes()).is_some_and(|id| no_v1.mask & id.bit() != 0) {
+        if no_v1.mask & id.bit() != 0 {
             crate::pr_info!(
                 "cgroup: Disabling {} control group subsystem in v1 mounts\n",
                 name
