@@ -10,7 +10,8 @@ from .common import CACHE, CHECK_VARIANTS, FUZZ_SEED, HarnessError, OUT, REPO, S
 from .setup import setup
 from .tree import base_content, prepare
 from .build import (
-    CORE_UNSAFE_MAX, build, core_unsafe_counts, run_build_check, rustfmt_check, test_variants,
+    CORE_UNSAFE_MAX, build, core_unsafe_counts, run_build_check, rustdoc_check, rustfmt_check,
+    test_variants,
 )
 from .guest import boot, selftest_programs
 from .results import (
@@ -167,6 +168,7 @@ def cmd_test(args):
                           kunit=v in ("default", "debug"), seed=args.seed)
         if v == "default":
             run_demo(v, results)
+            rustdoc_check(v, results)
     compare_fuzz(results, test_variants(args.quick))
     # After the fuzz comparison: these boots write the second serial port's file again.
     for v in test_variants(args.quick):

@@ -191,7 +191,7 @@ pub fn cpuset_api<S: CpusetApi>() -> Result {
     Ok(())
 }
 
-/// Takes the cpuset mutex ([`CPUSET_MUTEX`]); `None` before [`cpuset_api`] registered a
+/// Takes the cpuset mutex (`CPUSET_MUTEX`); `None` before [`cpuset_api`] registered a
 /// controller. Context: process; may sleep; after the CPU-hotplug lock, before any spinlock.
 pub fn cpuset_lock() -> Option<Guard<'static, (), MutexBackend>> {
     CPUSET_MUTEX.get().map(|m| m.lock())

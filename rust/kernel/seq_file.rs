@@ -9,8 +9,9 @@ use core::{ffi::c_void, fmt};
 
 /// A `struct seq_file`, as handed to a `show` callback.
 ///
-/// Text is appended with [`seq_print!`]. When the text does not fit, the seq_file core retries
-/// the callback with a larger buffer, so callbacks just print everything they have.
+/// Text is appended with [`seq_print!`](crate::seq_print). When the text does not fit, the
+/// seq_file core retries the callback with a larger buffer, so callbacks just print everything
+/// they have.
 ///
 /// # Invariants
 ///
@@ -52,7 +53,8 @@ impl SeqFile {
         unsafe { &*ptr.cast::<SeqFile>() }
     }
 
-    /// Appends formatted text. Use [`seq_print!`] rather than calling this directly.
+    /// Appends formatted text. Use [`seq_print!`](crate::seq_print) rather than calling this
+    /// directly.
     pub fn call_printf(&self, args: fmt::Arguments<'_>) {
         let fmt: &CStr = crate::c_str!("%pA");
         // SAFETY: By the type invariant the seq_file is valid and only we write to it. The format

@@ -17,7 +17,7 @@
 //!
 //! # Locking
 //!
-//! - **The css_set lock** (an IRQ-safe spinlock, C's `css_set_lock`, in [`super::state::Core`])
+//! - **The css_set lock** (an IRQ-safe spinlock, C's `css_set_lock`, in `state::Core`)
 //!   guards the hash table, every set's task list, link list and task count, every group's
 //!   link list and populated count, the paused task cursors, and every change of a task's
 //!   `rcg_cset`. It is taken last, inside the core mutex and the threadgroup rwsem, and never
@@ -952,7 +952,7 @@ pub(super) fn init(core: &Core, state: &State, init_task: &'static Task) -> Resu
 /// `set`, when not null, is a set linked to `group`, on which the cursor holds a reference, and
 /// `link` its link to `group`; `next` is a node of `set`'s task list or its head. While paused
 /// (`parked`), `node` is on `set`'s cursor list and `next` is kept up to date by
-/// [`unlink_task`] (under the css_set lock).
+/// `unlink_task` (under the css_set lock).
 #[pin_data(PinnedDrop)]
 pub struct TaskCursor<'g> {
     group: &'g Cgroup,

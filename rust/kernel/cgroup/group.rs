@@ -173,7 +173,7 @@ impl Tree {
 ///
 /// # Invariants
 ///
-/// Every `Cgroup` is made by [`rcu::new_counted`] (in [`Cgroup::new`]) and reference counted by
+/// Every `Cgroup` is made by [`rcu::new_counted`] (in `Cgroup::new`) and reference counted by
 /// `refcount`; it is freed after an RCU grace period, in process context, once the count drops
 /// to zero, so a `&Cgroup` found under `rcu_read_lock()` stays valid until the read-side
 /// section ends. Each child holds a reference on its parent.
@@ -545,7 +545,7 @@ impl Cgroup {
 
     /// The live children of the group, oldest first, under `rcu_read_lock()`. A child removed
     /// during the walk may still be seen (see [`Cgroup::is_dead`]); a reference may be taken on
-    /// any child seen, to use it after the read-side section (see [`put_after_grace_period`]).
+    /// any child seen, to use it after the read-side section (see `put_after_grace_period`).
     pub fn children<'a>(&'a self, _rcu: &'a rcu::Guard) -> Children<'a> {
         Children {
             next: self.first_child(),
