@@ -915,8 +915,14 @@ static void bench_depth(long scale)
 	close(fd);
 }
 
-/* mkdir+rmdir of the 1,000th, 10,000th and 100,000th sibling under CS/s. */
-static void bench_siblings(long scale)
+/*
+ * mkdir+rmdir of the 1,000th, 10,000th and 100,000th sibling under @dir, as
+ * cases @prefix<count>. With @clone_file (the directory's
+ * cgroup.clone_children), the siblings are made with it off and the timed
+ * groups with it on (see bench_cpuset_siblings()).
+ */
+static void bench_siblings_in(const char *dir, const char *prefix,
+			      const char *clone_file, long scale)
 {
 	static const long counts[] = { 1000, 10000, 100000 };
 	char name[64];
@@ -924,20 +930,30 @@ static void bench_siblings(long scale)
 	long made = 0;
 	int fd;
 
-	mkdir_p(CS "/s");
-	fd = open(CS "/s", O_RDONLY | O_DIRECTORY);
+	mkdir_p(dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
-		die("open " CS "/s");
+		die("open %s", dir);
 	for (k = 0; k < ARRAY_SIZE(counts); k++) {
+		if (clone_file)
+			write_file(clone_file, "0\n");
 		for (; made < counts[k] - 1; made++) {
 			snprintf(name, sizeof(name), "%ld", made);
 			if (mkdirat(fd, name, 0755))
-				die("mkdir sibling %s", name);
+				die("mkdir sibling %s/%s", dir, name);
 		}
-		snprintf(name, sizeof(name), "mkdir_sibling_%ld", counts[k]);
-		bench_mkdir_rmdir(name, CS "/s", 200 * scale);
+		if (clone_file)
+			write_file(clone_file, "1\n");
+		snprintf(name, sizeof(name), "%s%ld", prefix, counts[k]);
+		bench_mkdir_rmdir(name, dir, 200 * scale);
 	}
 	close(fd);
+}
+
+/* mkdir+rmdir of the 1,000th, 10,000th and 100,000th sibling under CS/s. */
+static void bench_siblings(long scale)
+{
+	bench_siblings_in(CS "/s", "mkdir_sibling_", NULL, scale);
 }
 
 /*
@@ -950,17 +966,15 @@ static void bench_siblings(long scale)
  */
 static void bench_cpuset_siblings(long scale)
 {
-	static const long counts[] = { 1000, 10000, 100000 };
-	char name[64];
+	static const char *const cases[] = {
+		"cpuset_mkdir_sibling_1000", "cpuset_mkdir_sibling_10000",
+		"cpuset_mkdir_sibling_100000",
+	};
 	unsigned int k;
-	long made = 0;
-	int fd;
 
 	if (!have_controller("cpuset")) {
-		for (k = 0; k < ARRAY_SIZE(counts); k++) {
-			snprintf(name, sizeof(name), "cpuset_mkdir_sibling_%ld", counts[k]);
-			absent(name, "no cpuset controller");
-		}
+		for (k = 0; k < ARRAY_SIZE(cases); k++)
+			absent(cases[k], "no cpuset controller");
 		return;
 	}
 	mkdir_p(SCS);
@@ -968,22 +982,10 @@ static void bench_cpuset_siblings(long scale)
 		die("mount -o cpuset");
 	printf("bench-info: hierarchy -o cpuset for the cpuset_mkdir_sibling cases\n");
 	write_file(SCS "/cgroup.clone_children", "1\n");
+	/* The parent copies the top cpuset's CPUs, which the timed ones copy. */
 	mkdir_p(SCS "/s");
-	fd = open(SCS "/s", O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		die("open " SCS "/s");
-	for (k = 0; k < ARRAY_SIZE(counts); k++) {
-		write_file(SCS "/s/cgroup.clone_children", "0\n");
-		for (; made < counts[k] - 1; made++) {
-			snprintf(name, sizeof(name), "%ld", made);
-			if (mkdirat(fd, name, 0755))
-				die("mkdir cpuset sibling %s", name);
-		}
-		write_file(SCS "/s/cgroup.clone_children", "1\n");
-		snprintf(name, sizeof(name), "cpuset_mkdir_sibling_%ld", counts[k]);
-		bench_mkdir_rmdir(name, SCS "/s", 200 * scale);
-	}
-	close(fd);
+	bench_siblings_in(SCS "/s", "cpuset_mkdir_sibling_",
+			  SCS "/s/cgroup.clone_children", scale);
 }
 
 /* The number of lines in @path. */

@@ -284,12 +284,15 @@ def generate_series(dest):
             (dest / f.name).write_text(text)
 
 
-def series_hash(mails):
-    """The hash build-series records: the mails in order, without their "[PATCH n/N]"."""
+def series_hashes(mails):
+    """The hashes build-series records: of the mails up to each one, in order, without their
+    "[PATCH n/N]" (which changes with the number of patches)."""
     h = hashlib.sha256()
+    out = []
     for m in mails:
         h.update(re.sub(rb"^Subject: \[[^\]]*\]", b"Subject:", m.read_bytes(), flags=re.M))
-    return h.hexdigest()
+        out.append(h.hexdigest())
+    return out
 
 
 def build_record_text(mails):
@@ -298,7 +301,7 @@ def build_record_text(mails):
     if not SERIES_RECORD.exists():
         return "Every patch building has not been checked (harness/cgv1 build-series)."
     r = json.loads(SERIES_RECORD.read_text())
-    same = r.get("series_hash") == series_hash(mails)
+    same = r.get("series_hash") == (series_hashes(mails) or [None])[-1]
     warns = sum(r.get("warnings", {}).values())
     text = (f"Every patch builds: harness/cgv1 build-series built the kernel at "
             f"{r['built']} of {r['patches']} patches with the default configuration (ours "
@@ -500,18 +503,26 @@ def series_order_check(results, wt):
                 f"{len(commits)} patches", not problems, "\n".join(problems[:30]))
 
 
-def series_check(results):
+def check_up_to_date(results, group, generate, source, committed):
+    """Generates mails with generate(dir) and compares them with those committed in the
+    directory committed (`harness/cgv1 series` writes both); False if generating failed."""
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            generate_series(Path(tmp))
+            generate(Path(tmp))
         except HarnessError as e:
-            results.add("series", "generated from the manifest", False, str(e))
-            return
+            results.add(group, f"generated from {source}", False, str(e))
+            return False
         fresh = {p.name: p.read_text() for p in series_patches(Path(tmp))}
-    have = {p.name: p.read_text() for p in series_patches(REPO / "series")}
+    have = {p.name: p.read_text() for p in series_patches(committed)} if committed.is_dir() else {}
     stale = sorted(n for n in set(fresh) | set(have) if fresh.get(n) != have.get(n))
-    results.add("series", "series/ is up to date (harness/cgv1 series)", not stale,
-                f"stale, missing or extra: {', '.join(stale)}")
+    results.add(group, f"{committed.relative_to(REPO)}/ is up to date (harness/cgv1 series)",
+                not stale, f"stale, missing or extra: {', '.join(stale)}")
+    return True
+
+
+def series_check(results):
+    if not check_up_to_date(results, "series", generate_series, "the manifest", REPO / "series"):
+        return
     wt = worktree("am-wt")
     mails = [str(p) for p in series_patches(REPO / "series") if not p.name.startswith("0000-")]
     am = git("am", "-q", "--whitespace=error-all", *mails, cwd=wt, check=False)
@@ -554,18 +565,9 @@ def c_fixes_check(results):
     """series/c-fixes/: current, applies with git am to the pristine base, checkpatch clean."""
     if not c_fix_files():
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            generate_c_fixes(Path(tmp))
-        except HarnessError as e:
-            results.add("c-fixes", "generated from harness/c-fixes", False, str(e))
-            return
-        fresh = {p.name: p.read_text() for p in series_patches(Path(tmp))}
     cfix = REPO / "series" / "c-fixes"
-    have = {p.name: p.read_text() for p in series_patches(cfix)} if cfix.is_dir() else {}
-    stale = sorted(n for n in set(fresh) | set(have) if fresh.get(n) != have.get(n))
-    results.add("c-fixes", "series/c-fixes/ is up to date (harness/cgv1 series)", not stale,
-                f"stale, missing or extra: {', '.join(stale)}")
+    if not check_up_to_date(results, "c-fixes", generate_c_fixes, "harness/c-fixes", cfix):
+        return
     wt = worktree("am-wt")
     mails = [str(p) for p in series_patches(cfix)]
     am = git("am", "-q", "--whitespace=error-all", *mails, cwd=wt, check=False)
@@ -641,9 +643,7 @@ def build_series(only_c=False):
         if not p.name.startswith("0000-"):
             shutil.copy(p, snap / p.name)
             mails.append(snap / p.name)
-    # Prefix hashes: not of the "[RFC PATCH n/N]" numbering, which changes with the number
-    # of patches (see series_hash()).
-    prefix = [series_hash(mails[:i]) for i in range(1, len(mails) + 1)]
+    prefix = series_hashes(mails)
     progress_file = CACHE / "build" / "series" / "progress.json"
     build_dir = fresh_build_dir(CACHE / "build" / "series")
     progress = json.loads(progress_file.read_text()) if progress_file.exists() else {}
