@@ -37,13 +37,13 @@ pub(super) struct CgroupFs;
 
 static CGROUP_FS: FsTypeTable<CgroupFs> = kernfs::fs_type::<CgroupFs>();
 
-/// Registers the `cgroup` filesystem type, and the legacy `cpuset` one with the cpuset
-/// controller.
 /// The `cgroup` filesystem type (not the legacy `cpuset` one).
 pub(super) fn cgroup_fs_type() -> &'static FsTypeTable<CgroupFs> {
     &CGROUP_FS
 }
 
+/// Registers the `cgroup` filesystem type, and the legacy `cpuset` one with the cpuset
+/// controller.
 pub(super) fn register() -> Result {
     kernfs::register_fs_type(&CGROUP_FS)?;
     #[cfg(CONFIG_RUST_CGROUP_CPUSET)]
