@@ -14,6 +14,8 @@
 //! assert_eq!(CpuId::from_u32(me.as_u32()), Some(me));
 //! assert_eq!(CpuId::from_u32(u32::MAX), None);
 //! assert_eq!(CpuId::from_u32(cpu::nr_cpu_ids()), None);
+//! // SAFETY: The id of the current CPU is a possible CPU's.
+//! assert_eq!(unsafe { CpuId::from_u32_unchecked(me.as_u32()) }, me);
 //! assert!(me.as_u32() < cpu::nr_cpu_ids());
 //! {
 //!     // CPUs neither come nor go while the guard is held.
@@ -53,16 +55,30 @@ pub struct CpuId(u32);
 
 impl CpuId {
     /// The id as a number.
+    #[inline]
     pub fn as_u32(self) -> u32 {
         self.0
     }
 
     /// The CPU with id `id`, if it is possible.
+    #[inline]
     pub fn from_u32(id: u32) -> Option<Self> {
         let nr = nr_cpu_ids();
         // SAFETY: `cpu_possible` only tests a bit of the possible mask, for an id in range.
         // INVARIANT: Checked here.
         (id < nr && unsafe { bindings::cpu_possible(id) }).then_some(CpuId(id))
+    }
+
+    /// The CPU with id `id`, without checking it: for ids that C hands over as a CPU's, such
+    /// as `task_cpu()` in the scheduler's hot paths, where the check would cost a call.
+    ///
+    /// # Safety
+    ///
+    /// `id` must be the id of a possible CPU.
+    #[inline]
+    pub unsafe fn from_u32_unchecked(id: u32) -> Self {
+        // INVARIANT: The caller guarantees it.
+        CpuId(id)
     }
 
     /// The CPU with id `id`, if it is possible (a negative id is not).

@@ -104,6 +104,7 @@ impl RawCss {
     }
 
     /// The parent group's state, `None` for a root state.
+    #[inline]
     pub fn parent_raw(&self) -> Option<&RawCss> {
         // SAFETY: The parent outlives this state (type invariants).
         unsafe { self.parent.as_ref() }
@@ -218,6 +219,7 @@ impl<S: Subsystem> Css<S> {
     ///
     /// Without the type check of `Css::from_raw`: the scheduler's charge path walks up this
     /// way on every context switch.
+    #[inline]
     pub fn parent(&self) -> Option<&Css<S>> {
         let parent = self.raw.parent_raw()?;
         // SAFETY: `Css<S>` is a transparent wrapper of `RawCss`. The parent of a state is the

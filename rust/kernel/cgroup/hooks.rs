@@ -354,7 +354,9 @@ unsafe extern "C" fn proc_cgroup_show(
 
 /// Charges `delta_exec` ns that `task` just ran on `cpu` to its groups; called by the
 /// scheduler with the task's run-queue lock held, through the inline `cgroup_account_cputime()`
-/// of `include/linux/cgroup.h`, which reads `cpu` (`task_cpu()`) as C's cpuacct does.
+/// of `include/linux/cgroup.h`, which reads `cpu` (`task_cpu()`) as C's cpuacct does. Called
+/// at every context switch: without a controller that charges time it returns after one load,
+/// and it makes no call of its own before a controller's.
 ///
 /// # Safety
 ///
@@ -365,13 +367,19 @@ unsafe extern "C" fn rust_cgroup_account_cputime(
     cpu: c_uint,
     delta_exec: u64,
 ) {
-    let Some(cpu) = CpuId::from_u32(cpu) else {
+    if !subsys::charges_cputime() {
         return;
+    }
+    // SAFETY: `task` is valid and `cpu` its CPU, a possible one (caller). The run-queue lock (a
+    // raw spinlock, taken with interrupts off) makes this an RCU read-side critical section,
+    // so the guard only documents it.
+    let (rcu, task, cpu) = unsafe {
+        (
+            rcu::Guard::assume_held(),
+            &*task.cast::<Task>(),
+            CpuId::from_u32_unchecked(cpu),
+        )
     };
-    // SAFETY: `task` is valid (caller). The run-queue lock (a raw spinlock, taken with
-    // interrupts off) makes this an RCU read-side critical section, so the guard only
-    // documents it.
-    let (rcu, task) = unsafe { (rcu::Guard::assume_held(), &*task.cast::<Task>()) };
     subsys::charge(task, cpu, None, delta_exec, &rcu);
 }
 

@@ -438,6 +438,7 @@ fn alloc_thunk<S: Subsystem>(ops: &Ops, parent: &RawCss, cgroup: &Cgroup) -> Res
 }
 
 /// Runs `f` with `css` as a state of `S`; a mismatch (never made by the core) does nothing.
+#[inline]
 fn typed<S: Subsystem, R: Default>(css: &RawCss, f: impl FnOnce(&Css<S>) -> R) -> R {
     Css::<S>::from_raw(css).map(f).unwrap_or_default()
 }
@@ -487,10 +488,12 @@ fn exit_thunk<S: Subsystem>(css: &RawCss, task: &Task) {
     typed::<S, ()>(css, |c| S::exit(c, task))
 }
 
+#[inline]
 fn charge_thunk<S: Subsystem>(css: &RawCss, cpu: CpuId, delta: u64) {
     typed::<S, ()>(css, |c| S::charge(c, cpu, delta))
 }
 
+#[inline]
 fn account_field_thunk<S: Subsystem>(css: &RawCss, cpu: CpuId, stat: CpuStat, delta: u64) {
     typed::<S, ()>(css, |c| S::account_field(c, cpu, stat, delta))
 }
@@ -651,6 +654,13 @@ pub(super) fn post_attach() {
     for ops in each_in(HAS_POST_ATTACH.load(Ordering::Relaxed)) {
         (ops.post_attach)();
     }
+}
+
+/// Whether a registered controller counts CPU time: if not, the scheduler's hooks return at
+/// once.
+#[inline]
+pub(super) fn charges_cputime() -> bool {
+    HAS_CPUTIME_HOOKS.load(Ordering::Relaxed) != 0
 }
 
 /// Charges `delta` ns that `task` ran on `cpu` (`stat`: the kind of time, from the tick) to
