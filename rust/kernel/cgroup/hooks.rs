@@ -356,7 +356,7 @@ unsafe extern "C" fn proc_cgroup_show(
 /// scheduler with the task's run-queue lock held, through the inline `cgroup_account_cputime()`
 /// of `include/linux/cgroup.h`, which reads `cpu` (`task_cpu()`) as C's cpuacct does. Called
 /// at every context switch: without a controller that charges time it returns after one load,
-/// and it makes no call of its own before a controller's.
+/// and it makes no call of its own before a controller's (see `subsys::charge`).
 ///
 /// # Safety
 ///
@@ -367,9 +367,6 @@ unsafe extern "C" fn rust_cgroup_account_cputime(
     cpu: c_uint,
     delta_exec: u64,
 ) {
-    if !subsys::charges_cputime() {
-        return;
-    }
     // SAFETY: `task` is valid and `cpu` its CPU, a possible one (caller). The run-queue lock (a
     // raw spinlock, taken with interrupts off) makes this an RCU read-side critical section,
     // so the guard only documents it.
