@@ -36,6 +36,7 @@
 //! - [`hierarchy`]: creating, pinning and destroying hierarchies, binding controllers, making
 //!   and removing groups.
 //! - [`migrate`]: moving tasks between groups, all or nothing.
+//! - `kill`: `cgroup.kill`, killing every task of a subtree, with no escape by fork.
 //! - `namespace`: cgroup namespaces (`CLONE_NEWCGROUP`): the paths a task sees start at its
 //!   namespace's root.
 //! - `files`, `dir`, `fs`, `proc`: what users see: the core control files, `mkdir`/`rmdir`/
@@ -100,6 +101,7 @@ mod files;
 mod fs;
 mod hooks;
 mod id;
+mod kill;
 mod namespace;
 mod proc;
 mod release;

@@ -53,8 +53,15 @@ pub fn freezer_api<S: FreezerApi>() -> Result {
 }
 
 /// Whether `task` must freeze because of its freezer group (`false` without the controller).
+///
+/// A task with SIGKILL pending never must: `cgroup.kill` lets the tasks it kills out of the
+/// refrigerator to die (see `super::kill`), and a task killed on its way to freezing dies
+/// instead. (C's version 1 freezes it, to die when thawed.)
 #[cfg_attr(not(CONFIG_RUST_CGROUP_FREEZER), expect(dead_code))]
 pub(super) fn freezing(task: &Task) -> bool {
+    if task.fatal_signal_pending() {
+        return false;
+    }
     let Some(table) = FREEZER.get() else {
         return false;
     };

@@ -9,7 +9,7 @@
 
 use super::css::Css;
 use super::dir::Dirs;
-use super::group::{Cgroup, ROOT_NOPREFIX};
+use super::group::{Cgroup, ROOT_KILL, ROOT_NOPREFIX};
 use super::id::SubsysId;
 use super::subsys::Subsystem;
 use crate::{
@@ -275,56 +275,85 @@ pub(super) enum Kind {
     Tasks,
     NotifyOnRelease,
     ReleaseAgent,
+    Kill,
+}
+
+/// Which groups have a core file.
+#[derive(Clone, Copy)]
+enum Place {
+    /// Every group.
+    All,
+    /// The top group only.
+    Top,
+    /// Every group but the top one, in hierarchies with these flags.
+    NotTopWith(u32),
 }
 
 /// A core control file: the datum of its kernfs node.
 pub(super) struct CoreFile {
     name: &'static CStr,
     mode: u16,
-    top_only: bool,
+    place: Place,
     pub(super) kind: Kind,
 }
 
 impl CoreFile {
-    const fn new(name: &'static CStr, mode: u16, top_only: bool, kind: Kind) -> Self {
+    const fn new(name: &'static CStr, mode: u16, place: Place, kind: Kind) -> Self {
         CoreFile {
             name,
             mode,
-            top_only,
+            place,
             kind,
         }
     }
 }
 
-/// The core files, in the order the C implementation creates them.
-static CORE_FILES: [CoreFile; 6] = [
-    CoreFile::new(c_str!("cgroup.procs"), 0o644, false, Kind::Procs),
+/// The core files, in the order the C implementation creates them (`cgroup.kill`, which C's
+/// version 1 lacks, last).
+static CORE_FILES: [CoreFile; 7] = [
+    CoreFile::new(c_str!("cgroup.procs"), 0o644, Place::All, Kind::Procs),
     CoreFile::new(
         c_str!("cgroup.clone_children"),
         0o644,
-        false,
+        Place::All,
         Kind::CloneChildren,
     ),
     CoreFile::new(
         c_str!("cgroup.sane_behavior"),
         0o444,
-        true,
+        Place::Top,
         Kind::SaneBehavior,
     ),
-    CoreFile::new(c_str!("tasks"), 0o644, false, Kind::Tasks),
+    CoreFile::new(c_str!("tasks"), 0o644, Place::All, Kind::Tasks),
     CoreFile::new(
         c_str!("notify_on_release"),
         0o644,
-        false,
+        Place::All,
         Kind::NotifyOnRelease,
     ),
-    CoreFile::new(c_str!("release_agent"), 0o644, true, Kind::ReleaseAgent),
+    CoreFile::new(
+        c_str!("release_agent"),
+        0o644,
+        Place::Top,
+        Kind::ReleaseAgent,
+    ),
+    CoreFile::new(
+        c_str!("cgroup.kill"),
+        0o200,
+        Place::NotTopWith(ROOT_KILL),
+        Kind::Kill,
+    ),
 ];
 
 /// Creates the core files of `cgrp` in its directory `dir`, owned by the current task.
 pub(super) fn populate_core(dir: &DirHandle<Dirs>, cgrp: &Cgroup) -> Result {
     for file in CORE_FILES.iter() {
-        if file.top_only && !cgrp.is_top() {
+        let wanted = match file.place {
+            Place::All => true,
+            Place::Top => cgrp.is_top(),
+            Place::NotTopWith(flags) => !cgrp.is_top() && cgrp.root().flags() & flags == flags,
+        };
+        if !wanted {
             continue;
         }
         dir.create_file::<super::files::CoreFiles>(

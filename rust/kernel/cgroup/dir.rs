@@ -8,7 +8,7 @@
 //! checks, under the mutex, that its group is still alive.
 
 use super::group::{Cgroup, CGRP_CLONE_CHILDREN};
-use super::group::{ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX, ROOT_XATTR};
+use super::group::{ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_KILL, ROOT_NOPREFIX, ROOT_XATTR};
 use super::namespace::Namespace;
 use super::state::core;
 use super::subsys;
@@ -93,6 +93,7 @@ impl DirOps for Dirs {
             (ROOT_XATTR, b",xattr"),
             (ROOT_CPUSET_V2_MODE, b",cpuset_v2_mode"),
             (ROOT_FAVOR_DYNMODS, b",favordynmods"),
+            (ROOT_KILL, b",kill"),
         ] {
             if root.has_flag(flag) {
                 m.write_bytes(name);

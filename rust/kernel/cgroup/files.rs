@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The core control files of every group: `tasks`, `cgroup.procs`, `notify_on_release`,
-//! `cgroup.clone_children`, and on the top group `release_agent` and `cgroup.sane_behavior`.
+//! `cgroup.clone_children`, on the top group `release_agent` and `cgroup.sane_behavior`, and
+//! on the others `cgroup.kill` in hierarchies mounted with `kill`.
 
 use super::cftype::{kstrtoint, kstrtoull, strstrip, CoreFile, Kind};
 use super::dir::Dirs;
@@ -94,6 +95,8 @@ impl FileOps for CoreFiles {
             }
             Kind::Tasks => show_ids(cgrp, false, m)?,
             Kind::Procs => show_ids(cgrp, true, m)?,
+            // Write-only, as in version 2; `EINVAL` for one who may open it for reading anyway.
+            Kind::Kill => return Err(EINVAL),
         }
         Ok(())
     }
@@ -122,6 +125,19 @@ impl FileOps for CoreFiles {
                 cgrp.root().set_release_agent(value);
             }
             Kind::SaneBehavior => return Err(EINVAL),
+            Kind::Kill => {
+                // As in version 2: `1` and no other number (`ERANGE`).
+                if kstrtoint(strstrip(buf))? != 1 {
+                    return Err(ERANGE);
+                }
+                let target: ARef<Cgroup> = cgrp.into();
+                // Like a move, the kill takes the core mutex.
+                file.with_broken_protection(|| {
+                    let core = core().ok_or(ENODEV)?;
+                    let state = core.state.lock();
+                    super::kill::kill_subtree(&state, &target)
+                })?;
+            }
             kind @ (Kind::Tasks | Kind::Procs) => {
                 let pid = match kstrtoint(strstrip(buf)) {
                     Ok(pid) if pid >= 0 => pid,

@@ -4,7 +4,9 @@
 //! and destroying hierarchies at the last umount.
 
 use super::dir::Dirs;
-use super::group::{Cgroup, ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_NOPREFIX, ROOT_XATTR};
+use super::group::{
+    Cgroup, ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_KILL, ROOT_NOPREFIX, ROOT_XATTR,
+};
 use super::hierarchy::{DeadRoot, MountPin, NewRoot};
 use super::namespace::{CgroupNs, Namespace};
 use super::state::core;
@@ -121,6 +123,7 @@ impl MountOpts {
             b"cpuset_v2_mode" => flag().map(|()| self.flags |= ROOT_CPUSET_V2_MODE)?,
             b"favordynmods" => flag().map(|()| self.flags |= ROOT_FAVOR_DYNMODS)?,
             b"nofavordynmods" => flag().map(|()| self.flags &= !ROOT_FAVOR_DYNMODS)?,
+            b"kill" => flag().map(|()| self.flags |= ROOT_KILL)?,
             b"clone_children" => flag().map(|()| self.clone_children = true)?,
             b"name" => {
                 // Named hierarchies are forbidden by `cgroup_no_v1=named`.

@@ -36,6 +36,9 @@ pub const ROOT_XATTR: u32 = 1 << 1;
 pub const ROOT_CPUSET_V2_MODE: u32 = 1 << 2;
 /// Hierarchy flag: favour dynamic changes over fork performance (`favordynmods`).
 pub const ROOT_FAVOR_DYNMODS: u32 = 1 << 3;
+/// Hierarchy flag: groups other than the top one have `cgroup.kill` (`kill`; not in C's
+/// version 1).
+pub const ROOT_KILL: u32 = 1 << 4;
 
 /// Group flag: run the release agent when the group becomes empty.
 pub const CGRP_NOTIFY_ON_RELEASE: u32 = 1 << 0;
