@@ -137,6 +137,22 @@ def mark_c_known_bugs(variant, results):
             results.items[i] = (g, name, "fail", "passes on C: drop it from C_KNOWN_BUGS")
 
 
+# Kselftest programs of features that C's version 1 lacks: they skip on C (which refuses what
+# they need), and must run on ours, where a skip means the feature is gone.
+OURS_ONLY = {
+    "test_v1_kill": "cgroup.kill (the kill mount option)",
+}
+
+
+def fail_skips_on_ours(variant, results):
+    """On our kernels, turns skips of the programs in OURS_ONLY into failures (see there)."""
+    group = f"kselftest-{variant}"
+    for i, (g, name, status, detail) in enumerate(results.items):
+        prog = name.split(".", 1)[0]
+        if g == group and prog in OURS_ONLY and status == "skip":
+            results.items[i] = (g, name, "fail", f"skipped on ours: {OURS_ONLY[prog]} missing")
+
+
 def report(results):
     summary = OUT / "results.txt"
     summary.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ import os
 import re
 import sys
 
-from .common import CACHE, CHECK_VARIANTS, FUZZ_SEED, HarnessError, OUT, REPO, SRC, log, run
+from .common import CACHE, CHECK_VARIANTS, FUZZ_SEED, HarnessError, OUT, REPO, SRC, VARIANTS, log, run
 from .setup import setup
 from .tree import base_content, prepare
 from .build import (
@@ -15,7 +15,8 @@ from .build import (
 )
 from .guest import boot, selftest_programs
 from .results import (
-    Results, SPLATS, check_kernel_log, mark_c_known_bugs, parse_kunit, parse_selftests, report,
+    Results, SPLATS, check_kernel_log, fail_skips_on_ours, mark_c_known_bugs, parse_kunit,
+    parse_selftests, report,
 )
 from .series import apply_c_fixes, series_check
 from .clients import run_clients
@@ -51,6 +52,8 @@ def run_variant_tests(variant, results, timeout, kunit=True, seed=FUZZ_SEED, c_f
     # With harness/c-fixes applied, the walks that find C's bugs must pass like the others.
     if variant in ("c", "c-debug") and not c_fixes:
         mark_c_known_bugs(variant, results)
+    if "ours.config" in VARIANTS[variant]:
+        fail_skips_on_ours(variant, results)
 
 
 # The boot parameters test_v1_bootparams is run with, once more, on ours and on C.
