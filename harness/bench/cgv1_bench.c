@@ -644,6 +644,61 @@ static void bench_freeze_thaw(const char *name, int nbusy, long ops, int pin)
 }
 
 /*
+ * cgroup.kill ("kill" mode, harness/cgv1 bench --kill): a group of @ntasks
+ * sleeping processes, in @ngroups groups of one hierarchy mounted with
+ * "kill", killed by one write to the parent's cgroup.kill; the time from the
+ * write until every process is reaped, per task. The C implementation's
+ * version 1 has no cgroup.kill: absent there.
+ */
+#define KILLMNT "/bench/kill"
+
+static void bench_kill(const char *name, int ntasks, int ngroups)
+{
+	char path[128];
+	long long t0;
+	int i, g;
+
+	mkdir_p(KILLMNT);
+	if (mount("none", KILLMNT, "cgroup", 0, "none,name=benchkill,kill")) {
+		absent(name, "no kill mount option");
+		return;
+	}
+	mkdir_p(KILLMNT "/top");
+	for (g = 0; g < ngroups; g++) {
+		snprintf(path, sizeof(path), KILLMNT "/top/%d", g);
+		mkdir_p(path);
+	}
+	for (i = 0; i < ntasks; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			for (;;)
+				pause();
+		}
+		snprintf(path, sizeof(path), KILLMNT "/top/%d", i % ngroups);
+		write_pid(path, "tasks", pid);
+	}
+	t0 = now_ns();
+	write_file(KILLMNT "/top/cgroup.kill", "1\n");
+	for (i = 0; i < ntasks; i++) {
+		if (wait(NULL) < 0)
+			die("wait");
+	}
+	report(name, now_ns() - t0, ntasks);
+	for (g = 0; g < ngroups; g++) {
+		snprintf(path, sizeof(path), KILLMNT "/top/%d", g);
+		if (rmdir(path))
+			die("rmdir %s", path);
+	}
+	if (rmdir(KILLMNT "/top"))
+		die("rmdir " KILLMNT "/top");
+	if (umount(KILLMNT))
+		die("umount " KILLMNT);
+}
+
+/*
  * The scale cases ("scale" mode, harness/cgv1 bench --scale): what one
  * operation costs as the number of groups, css_sets, depth or threads grows
  * (the slope between the sizes is what matters), and the memory a group and
@@ -1270,6 +1325,14 @@ int main(int argc, char **argv)
 			bench_freeze_thaw("freeze_thaw_4_busy", 4, 20 * scale, 0);
 			bench_freeze_thaw("freeze_thaw_100_busy", 100, 20 * scale, 0);
 		}
+		printf("bench-done\n");
+		return 0;
+	}
+	if (!strcmp(mode, "kill")) {
+		mkdir_p("/bench");
+		bench_kill("kill_1000_tasks_1_group", 1000, 1);
+		bench_kill("kill_1000_tasks_100_groups", 1000, 100);
+		bench_kill("kill_100_tasks_1_group", 100, 1);
 		printf("bench-done\n");
 		return 0;
 	}
