@@ -646,8 +646,9 @@ static void bench_freeze_thaw(const char *name, int nbusy, long ops, int pin)
 /*
  * cgroup.kill ("kill" mode, harness/cgv1 bench --kill): a group of @ntasks
  * sleeping processes, in @ngroups groups of one hierarchy mounted with
- * "kill", killed by one write to the parent's cgroup.kill; the time from the
- * write until every process is reaped, per task. The C implementation's
+ * "kill", killed by one write to the parent's cgroup.kill; per task, the
+ * time of the write (the walk and the signals) and the time from the write
+ * until every process is reaped. The C implementation's
  * version 1 has no cgroup.kill: absent there.
  */
 #define KILLMNT "/bench/kill"
@@ -655,7 +656,7 @@ static void bench_freeze_thaw(const char *name, int nbusy, long ops, int pin)
 static void bench_kill(const char *name, int ntasks, int ngroups)
 {
 	char path[128];
-	long long t0;
+	long long t0, t1;
 	int i, g;
 
 	mkdir_p(KILLMNT);
@@ -682,10 +683,14 @@ static void bench_kill(const char *name, int ntasks, int ngroups)
 	}
 	t0 = now_ns();
 	write_file(KILLMNT "/top/cgroup.kill", "1\n");
+	t1 = now_ns();
 	for (i = 0; i < ntasks; i++) {
 		if (wait(NULL) < 0)
 			die("wait");
 	}
+	/* Per task: the write alone (the walk and the signals), then until all are reaped. */
+	snprintf(path, sizeof(path), "%s_write", name);
+	report(path, t1 - t0, ntasks);
 	report(name, now_ns() - t0, ntasks);
 	for (g = 0; g < ngroups; g++) {
 		snprintf(path, sizeof(path), KILLMNT "/top/%d", g);
