@@ -27,7 +27,9 @@
 use super::cset::TaskCursor;
 use super::group::Cgroup;
 use super::state::{threadgroup_rwsem, State};
-use crate::{error::code::ENODEV, error::Result, freezer, stack_pin_init, sync::rcu};
+#[cfg(CONFIG_RUST_CGROUP_FREEZER)]
+use crate::freezer;
+use crate::{error::code::ENODEV, error::Result, stack_pin_init, sync::rcu};
 
 /// Kills every task of `cgrp` and of its descendants (see the module documentation); `ENODEV`
 /// if `cgrp` was removed.
@@ -59,7 +61,9 @@ fn kill_tasks(group: &Cgroup) {
         }
         task.kill();
         // With SIGKILL pending, the task is not freezing any more, unless a freezing condition
-        // other than its groups' applies (system suspend): then it stays.
+        // other than its groups' applies (system suspend): then it stays. Without the freezer
+        // controller, no group freezes tasks.
+        #[cfg(CONFIG_RUST_CGROUP_FREEZER)]
         if !freezer::freezing(&task) {
             freezer::thaw_task(&task);
         }
