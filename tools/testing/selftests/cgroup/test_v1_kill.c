@@ -248,13 +248,20 @@ TEST_F(kill, subtree_only)
 
 static void forker(const char *const *groups, int depth)
 {
-	int i;
+	int i = 0;
 
 	if (write_text(groups[depth], "0"))
 		_exit(1);
-	for (i = 0; depth < 3 && i < FANOUT; i++) {
-		if (!fork())
-			forker(groups, depth + 1);
+	while (depth < 3 && i < FANOUT) {
+		if (!fork()) {
+			/* The child: one level down, with its own children to make. */
+			depth++;
+			i = 0;
+			if (write_text(groups[depth], "0"))
+				_exit(1);
+			continue;
+		}
+		i++;
 	}
 	for (;;) {
 		pid_t pid = fork();
