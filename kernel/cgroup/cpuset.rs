@@ -161,6 +161,10 @@ struct Global {
     being_rebound: AtomicUsize,
     /// The scheduler domains must be rebuilt even if nothing seems to have changed.
     force_rebuild: AtomicBool,
+    /// The online cpusets whose `sched_relax_domain_level` is not the default (-1), changed
+    /// with the cpuset mutex held: while there is none, a domain's relax level is the default
+    /// without a walk of the cpusets under it.
+    relaxed: AtomicU32,
     #[pin]
     migrations: Mutex<Migrations>,
     /// Signalled when a work item has done the queued migrations.
@@ -245,6 +249,7 @@ impl Subsystem for Cpuset {
                 GLOBAL.init(pin_init!(Global {
                     being_rebound: AtomicUsize::new(0),
                     force_rebuild: AtomicBool::new(false),
+                    relaxed: AtomicU32::new(0),
                     migrations <- new_mutex!(
                         Migrations {
                             queue: KVec::new(),
@@ -337,6 +342,11 @@ impl Subsystem for Cpuset {
                     .state()
                     .exclusive_children
                     .fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        if css.state().relax_domain_level.load(Ordering::Relaxed) >= 0 {
+            if let Some(g) = GLOBAL.get() {
+                g.relaxed.fetch_sub(1, Ordering::Relaxed);
             }
         }
         if old & SCHED_LOAD_BALANCE != 0
@@ -1079,10 +1089,17 @@ fn write_relax_domain_level(css: &Css<Cpuset>, value: i64) -> Result {
     // In range, so it fits.
     let level = value as i32;
     let st = css.state();
-    if st.relax_domain_level.swap(level, Ordering::Relaxed) != level
-        && flags_of(css) & SCHED_LOAD_BALANCE != 0
-        && !st.masks.lock().cpus.is_empty()
-    {
+    let old = st.relax_domain_level.swap(level, Ordering::Relaxed);
+    if (old < 0) != (level < 0) {
+        if let Some(g) = GLOBAL.get() {
+            if level < 0 {
+                g.relaxed.fetch_sub(1, Ordering::Relaxed);
+            } else {
+                g.relaxed.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+    if old != level && flags_of(css) & SCHED_LOAD_BALANCE != 0 && !st.masks.lock().cpus.is_empty() {
         rebuild_locked(&hotplug);
     }
     Ok(())
@@ -1180,7 +1197,11 @@ fn reached(cs: &Css<Cpuset>, top: &Css<Cpuset>, pass: impl Fn(&Css<Cpuset>) -> b
 /// `update_domain_attr_tree()`).
 fn domain_relax_level(root: &Css<Cpuset>, guard: &rcu::Guard) -> i32 {
     let has_cpus = |c: &Css<Cpuset>| !c.state().masks.lock().cpus.is_empty();
-    if !has_cpus(root) {
+    // No cpuset sets a level (the usual case): no walk, where C walks every cpuset with CPUs.
+    let none_set = GLOBAL
+        .get()
+        .is_some_and(|g| g.relaxed.load(Ordering::Relaxed) == 0);
+    if none_set || !has_cpus(root) {
         return -1;
     }
     let mut level = -1;
