@@ -37,6 +37,8 @@
 //!   and removing groups.
 //! - [`migrate`]: moving tasks between groups, all or nothing.
 //! - `kill`: `cgroup.kill`, killing every task of a subtree, with no escape by fork.
+//! - `rebind`: a remount that binds controllers to a hierarchy with child groups, or takes
+//!   them off it, all or nothing.
 //! - `namespace`: cgroup namespaces (`CLONE_NEWCGROUP`): the paths a task sees start at its
 //!   namespace's root.
 //! - `files`, `dir`, `fs`, `proc`: what users see: the core control files, `mkdir`/`rmdir`/
@@ -104,6 +106,7 @@ mod id;
 mod kill;
 mod namespace;
 mod proc;
+mod rebind;
 mod release;
 mod state;
 

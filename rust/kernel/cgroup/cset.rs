@@ -924,6 +924,50 @@ pub(super) fn give_root_css(core: &Core, id: SubsysId, css: &RawCss) {
     }
 }
 
+/// Points every set at the state of controller `id` in its group of hierarchy `root` (the
+/// controller's root state `root_css` where that group is the top one, or for every set if
+/// `root` is `None`): the commit of a rebinding (the `rebind` module). A set's identity is its
+/// groups, which do not change, so the table stays as it is. Called with the core mutex and
+/// the threadgroup rwsem (write) held; lockless readers see either state, both valid until
+/// their read-side section ends.
+pub(super) fn repoint(
+    core: &Core,
+    _state: &State,
+    root: Option<&Root>,
+    id: SubsysId,
+    root_css: &RawCss,
+) {
+    let guard = lock(core);
+    for set in guard.sets() {
+        // A removed group (the set of exiting tasks) got no new state.
+        let css = root
+            .and_then(|r| set.group_in(r))
+            .filter(|g| !g.is_dead())
+            .and_then(|g| g.css(id))
+            .unwrap_or(root_css);
+        set.subsys[id as usize].store(ptr::from_ref(css).cast_mut(), Ordering::Release);
+    }
+}
+
+/// The tasks of `cgrp` (not of its descendants), each with a reference. Called with the core
+/// mutex and the threadgroup rwsem (write) held, so that no task joins the group meanwhile:
+/// counted, then collected, under the css_set lock.
+pub(super) fn tasks_of(core: &Core, _state: &State, cgrp: &Cgroup) -> Result<KVec<ARef<Task>>> {
+    let count = nr_tasks_of(cgrp) as usize;
+    let mut tasks = KVec::with_capacity(count, GFP_KERNEL)?;
+    let guard = lock(core);
+    for_each_linked(&guard, cgrp, |set| {
+        set.for_each_task(&guard, |t| {
+            // The capacity is reserved; a task that joined anyway is left out.
+            if tasks.len() < count {
+                let _ = tasks.push(ARef::from(t), GFP_ATOMIC);
+            }
+        })
+    });
+    drop(guard);
+    Ok(tasks)
+}
+
 /// Makes the set of the init task: no group but top groups. Called once by `cgroup_init()`,
 /// while the init task is the only task, before any hierarchy exists. The init task, which
 /// becomes CPU 0's idle task, is not linked (see [`fork_link`]).

@@ -5,12 +5,13 @@
 //!
 //! # Lifetimes
 //!
-//! A controller's *root state* is made when the controller registers and is never freed; it
-//! belongs to the top group of the hierarchy the controller is bound to, which changes when
-//! the controller is (un)bound. Every other state belongs to one group, is made with it and
-//! freed with it. Groups are freed only after an RCU grace period, and css_sets hold their
-//! groups, so a state reached through a task's css_set under `rcu_read_lock()` stays valid
-//! until the read-side section ends.
+//! A controller's *root state* is made when the controller registers and is never freed; it belongs
+//! to the top group of the hierarchy the controller is bound to, which changes when the controller
+//! is (un)bound. Every other state belongs to one group, is made with it (or when its controller is
+//! bound to the group's hierarchy by a remount) and freed with it, even if the controller leaves
+//! the hierarchy first (`Cgroup::retire_css`). Groups are freed only after an RCU grace period, and
+//! css_sets hold their groups, so a state reached through a task's css_set under `rcu_read_lock()`
+//! stays valid until the read-side section ends.
 //!
 //! A `&Css` is only handed to a controller where its group cannot change under it or is kept
 //! valid: with the core mutex held (attach, online, offline, bind), within a control file's
@@ -43,7 +44,8 @@ use core::{
 /// `state` is a `KBox<S::State>` (from `KBox::into_raw`) of the controller type `S` whose
 /// [`TypeId`] is `ty` and whose id is `ss`, owned by this object, and `drop_state` frees it.
 /// `parent` is null (root state) or the state of the same controller in the parent group,
-/// which outlives this one.
+/// which outlives this one. `retired_next` is null or the next state on the retired list of
+/// the group that owns this one (see `Cgroup::retire_css`).
 pub struct RawCss {
     ss: SubsysId,
     ty: TypeId,
@@ -53,6 +55,7 @@ pub struct RawCss {
     state: *mut c_void,
     drop_state: fn(*mut c_void),
     online: AtomicBool,
+    pub(super) retired_next: AtomicPtr<RawCss>,
 }
 
 // SAFETY: The pointers are to objects that are `Sync` (groups, parent states, controller states of
@@ -88,6 +91,7 @@ impl RawCss {
                 state: KBox::into_raw(state).cast(),
                 drop_state: drop_box::<S::State>,
                 online: AtomicBool::new(false),
+                retired_next: AtomicPtr::new(ptr::null_mut()),
             },
             GFP_KERNEL,
         )?)

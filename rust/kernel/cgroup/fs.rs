@@ -293,8 +293,10 @@ impl FsType for CgroupFs {
         }
     }
 
-    /// Remount: the options are parsed again; the name and flags cannot change, a hierarchy
-    /// with child groups cannot be remounted, and `release_agent=` replaces the agent's path.
+    /// Remount: the options are parsed again; the name and flags cannot change,
+    /// `release_agent=` replaces the agent's path, and controllers may be added or removed. A
+    /// hierarchy with child groups can only be remounted to add controllers or to remove some
+    /// (not both at once).
     fn reconfigure(opts: &mut MountOpts, top: &Cgroup) -> Result {
         opts.check()?;
         let core = core().ok_or(ENODEV)?;
@@ -310,16 +312,24 @@ impl FsType for CgroupFs {
         if opts.flags != root.flags() || renamed {
             return Err(EINVAL);
         }
-        if top.nr_children() != 0 {
-            return Err(EBUSY);
-        }
         let added = opts.subsys_mask & !root.subsys_mask();
         let removed = root.subsys_mask() & !opts.subsys_mask;
         if added & state.dummy().root().subsys_mask() != added {
             return Err(EBUSY);
         }
-        state.bind(top, added)?;
-        state.unbind(top, removed, true);
+        if top.nr_children() != 0 {
+            // With child groups, controllers are rebound in place (see `super::rebind`), one
+            // direction per remount; any other remount is refused, as in C.
+            match (added, removed) {
+                (0, 0) => return Err(EBUSY),
+                (added, 0) => state.bind_populated(core, top, added)?,
+                (0, removed) => state.unbind_populated(core, top, removed)?,
+                _ => return Err(EBUSY),
+            }
+        } else {
+            state.bind(top, added)?;
+            state.unbind(top, removed, true);
+        }
         if let Some(agent) = opts.release_agent.take() {
             root.set_release_agent(agent);
         }

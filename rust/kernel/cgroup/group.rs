@@ -205,8 +205,13 @@ pub struct Cgroup {
     pub(super) nr_populated_csets: AtomicU32,
     /// The states of the controllers bound to the hierarchy, by controller id: for a top group
     /// the controllers' root states, set and cleared at (un)binding under the core mutex; for
-    /// other groups states owned by the group, made at creation and freed with it.
+    /// other groups states owned by the group, made at creation (or when a controller is bound
+    /// to the hierarchy later, by a remount) and freed with it.
     subsys: [AtomicPtr<RawCss>; NR_SUBSYS],
+    /// States of a child group taken off `subsys` when their controller left the hierarchy
+    /// (`Cgroup::retire_css`), linked through `RawCss::retired_next`: owned by the group
+    /// and freed with it. Changed under the core mutex.
+    retired: AtomicPtr<RawCss>,
     /// Runs the release agent for this group (see [`super::release`]).
     #[pin]
     release_work: Work<Cgroup>,
@@ -238,12 +243,26 @@ impl PinnedDrop for Cgroup {
             // A top group's entries are root states, which are never freed.
             return;
         }
-        for slot in self.subsys.iter() {
-            if let Some(css) = NonNull::new(slot.swap(ptr::null_mut(), Ordering::Relaxed)) {
-                // SAFETY: A child group's states were made for it as boxes (`set_css`), and are
-                // only reachable through the group and the css_sets naming it, all gone now.
-                drop(unsafe { KBox::from_raw(css.as_ptr()) });
+        // Its states: those in the slots, then the retired ones.
+        let mut slots = self.subsys.iter();
+        let mut retired = self.retired.swap(ptr::null_mut(), Ordering::Relaxed);
+        loop {
+            let p = match slots.next() {
+                Some(slot) => slot.swap(ptr::null_mut(), Ordering::Relaxed),
+                None if !retired.is_null() => retired,
+                None => break,
+            };
+            let Some(css) = NonNull::new(p) else {
+                continue;
+            };
+            // SAFETY: A child group's states were made for it as boxes (`set_css`), each in one
+            // slot or on the retired list, and are only reachable through the group and the
+            // css_sets naming it, all gone now.
+            let css = unsafe { KBox::from_raw(css.as_ptr()) };
+            if ptr::eq(p, retired) {
+                retired = css.retired_next.load(Ordering::Relaxed);
             }
+            drop(css);
         }
     }
 }
@@ -328,6 +347,7 @@ impl Cgroup {
                 cset_links <- ListHead::new(),
                 nr_populated_csets: AtomicU32::new(0),
                 subsys: [const { AtomicPtr::new(ptr::null_mut()) }; NR_SUBSYS],
+                retired: AtomicPtr::new(ptr::null_mut()),
                 release_work <- new_work!("Cgroup::release_work"),
                 rcu_work: RcuWork::new(),
             }),
@@ -441,6 +461,24 @@ impl Cgroup {
     /// group's own state, made for it by [`RawCss`]'s constructor. Under the core mutex.
     pub(super) fn set_css(&self, _state: &State, id: SubsysId, css: *const RawCss) {
         self.subsys[id as usize].store(css.cast_mut(), Ordering::Release);
+    }
+
+    /// Takes the state of controller `id` off this child group, whose hierarchy the controller
+    /// is leaving, and keeps it until the group is freed: a `&RawCss` read from the group (by
+    /// a control file's operation, or under RCU) lives as long as the group. Under the core
+    /// mutex, once the state is offline and no css_set points to it.
+    pub(super) fn retire_css(&self, _state: &State, id: SubsysId) {
+        if self.is_top() {
+            return;
+        }
+        let Some(css) = self.css(id) else {
+            return;
+        };
+        css.retired_next
+            .store(self.retired.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.retired
+            .store(ptr::from_ref(css).cast_mut(), Ordering::Relaxed);
+        self.subsys[id as usize].store(ptr::null_mut(), Ordering::Release);
     }
 
     /// The group's directory node (`None` before it is created).

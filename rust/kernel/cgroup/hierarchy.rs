@@ -192,6 +192,11 @@ impl State {
     /// never see a root state change groups under them.
     fn switch(&self, top: &Cgroup, mask: u32, bind: bool) {
         let _locks = super::state::attach_lock();
+        self.switch_locked(top, mask, bind);
+    }
+
+    /// [`State::switch`], with the [`super::state::AttachLock`] held by the caller.
+    pub(super) fn switch_locked(&self, top: &Cgroup, mask: u32, bind: bool) {
         let (from, to) = if bind {
             (&*self.dummy, top)
         } else {

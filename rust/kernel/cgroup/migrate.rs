@@ -46,7 +46,10 @@ use core::{
 /// Moves `tasks` into `target`. Called with the core mutex (`state`) and the threadgroup rwsem
 /// (write) held; the caller releases the rwsem and then runs [`subsys::post_attach`].
 fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: &[ARef<Task>]) -> Result {
-    let mut mig = Migration { moves: KVec::new() };
+    let mut mig = Migration {
+        moves: KVec::new(),
+        from: None,
+    };
     // 1. Prepare: the tasks that really move (not exiting, not already in `target`), and the
     // destination set of each set they come from; only a new source set costs a lookup and
     // references.

@@ -14,10 +14,11 @@
 //! Each controller is bound to exactly one hierarchy at a time: a mounted one, or the *dummy
 //! hierarchy* (id 0, never mounted, one group) that holds every controller nobody mounted. Its
 //! *root state* (the [`Css`] of the top group) is made once, at registration, and moves with
-//! the controller between the dummy hierarchy and the top group of a mounted one. A controller
-//! is only (un)bound while its hierarchy has no child group, so every task is then in the top
-//! group of that hierarchy, and no css_set changes: a set points to the root state of a
-//! controller whenever its group in that controller's hierarchy is the top group.
+//! the controller between the dummy hierarchy and the top group of a mounted one. While the
+//! hierarchy has no child group, every task is in its top group and no css_set changes: a set
+//! points to the root state of a controller whenever its group in that controller's hierarchy
+//! is the top group. A hierarchy with child groups is rebound in place (the core's `rebind`
+//! module).
 
 use super::cftype::Cftype;
 use super::cset::{CssSet, RcuCssSet};
@@ -47,6 +48,9 @@ pub use super::id::{SubsysId, NR_SUBSYS};
 /// threads of a group are usually all in one set: they share one pair.
 pub struct Migration<'a> {
     pub(super) moves: KVec<Move<'a>>,
+    /// For a rebinding (the `rebind` module), where tasks change states but not sets: the state
+    /// every task comes from, of the controller being (un)bound.
+    pub(super) from: Option<&'a RawCss>,
 }
 
 pub(super) struct Move<'a> {
@@ -87,9 +91,13 @@ impl<'a, S: Subsystem> TaskSet<'a, S> {
 
     /// Each task that moves, with its state of `S` before the move.
     pub fn iter(&self) -> impl Iterator<Item = (&'a Task, &'a Css<S>)> + 'a {
-        self.mig
-            .tasks()
-            .filter_map(|(task, from)| Some((task, from.css(S::ID).and_then(Css::from_raw)?)))
+        let rebound = self.mig.from.and_then(Css::<S>::from_raw);
+        self.mig.tasks().filter_map(move |(task, from)| {
+            Some((
+                task,
+                rebound.or_else(|| from.css(S::ID).and_then(Css::from_raw))?,
+            ))
+        })
     }
 
     /// The number of tasks that move.
@@ -137,7 +145,11 @@ pub trait Subsystem: Sized + Send + Sync + 'static {
     fn css_alloc(parent: Option<&Css<Self>>, cgroup: &Cgroup) -> Result<KBox<Self::State>>;
 
     /// The state `css` of a new group is linked into the tree (its group is visible to
-    /// descendant walks) and about to be shown to users.
+    /// descendant walks) and about to be shown to users. When the controller is bound to a
+    /// hierarchy that has groups (a remount), it is the state of an
+    /// existing group, made parents first, which joins its group (and walks see it) once
+    /// every state is made and the tasks are accepted; it is then taken offline and freed
+    /// if the remount fails.
     ///
     /// Context: core mutex held; may sleep; may fail (the `mkdir` fails).
     fn css_online(_css: &Css<Self>) -> Result {
