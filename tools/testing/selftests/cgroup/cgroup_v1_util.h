@@ -79,6 +79,22 @@ static inline int write_text(const char *path, const char *text)
  * mount point that the cgroup core creates at boot, on which the guest's
  * /init mounts a tmpfs (as systemd does for v1 hierarchies).
  */
+/* The line of @file that starts with @prefix, without its newline; -1 if none. */
+static inline int find_line(const char *file, const char *prefix, char *line, size_t size)
+{
+	char buf[16384], *l, *save;
+
+	if (read_text(file, buf, sizeof(buf)) < 0)
+		return -1;
+	for (l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(l, prefix, strlen(prefix))) {
+			snprintf(line, size, "%s", l);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 #define CGV1_ROOT "/sys/fs/cgroup"
 #define CGV1_DIR(name) CGV1_ROOT "/" name
 

@@ -31,6 +31,10 @@
  * - rmdir of a group with a controller state;
  * - remount binding debug to a hierarchy, and unbinding it: the controllers
  *   bound, /proc/mounts and the control files are as before a failure;
+ * - remount binding cpuset, cpuacct and freezer to a hierarchy with child
+ *   groups and tasks, and unbinding them (the Rust core; C refuses with EBUSY
+ *   and the test is skipped): the tasks' groups and allowed CPUs, and the
+ *   control files, are as before a failure;
  * - fork of a task in a group (fail-nth set in the parent): the group's tasks
  *   and cgroup.procs, debug.taskcount and the parent's css_set refcount;
  * - writes to the control files of a group holding a task: cpuset.cpus and
@@ -80,6 +84,10 @@
 #define HC CGV1_DIR("cgv1-fault-c")
 #define C_OPTS "cpuset,cpuacct,freezer"
 #define HCG HC "/c"
+/* A hierarchy with child groups and tasks, whose controllers are rebound. */
+#define HP CGV1_DIR("cgv1-fault-p")
+#define P_UNBOUND "none,name=cgv1faultp"
+#define P_BOUND "cpuset,cpuacct,freezer,name=cgv1faultp"
 
 #define FAILSLAB "/sys/kernel/debug/failslab"
 #define FAIL_PAGE_ALLOC "/sys/kernel/debug/fail_page_alloc"
@@ -357,6 +365,10 @@ FIXTURE_TEARDOWN(fault)
 	umount(HM);
 	umount(HR);
 	umount(HC);
+	rmdir(HP "/a/b");
+	rmdir(HP "/a");
+	rmdir(HP "/c");
+	umount(HP);
 	wait_hierarchy_gone(":debug,name=cgv1faultb:");
 	wait_hierarchy_gone(M_NAMED_LINE);
 	wait_hierarchy_gone(":" M_OPTS ":");
@@ -868,6 +880,111 @@ TEST_F_TIMEOUT(fault, remount_binding_is_all_or_nothing, 300)
 	arm_faults(_metadata);
 	walk_faults(_metadata, &bind);
 	ASSERT_EQ(0, remount_op(&bind));
+	walk_faults(_metadata, &unbind);
+}
+
+/* A child that moves itself to @tasks and sleeps; its pid, or -1. */
+static pid_t sleeper_in(const char *tasks)
+{
+	int p[2];
+	pid_t pid;
+	char c = 0;
+
+	if (pipe(p))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		close(p[0]);
+		if (write_text(tasks, "0") || write(p[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &c, 1) != 1) {
+		kill_and_reap(pid);
+		pid = -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
+static int rebind_op(struct walk *w)
+{
+	return mount("none", HP, "cgroup", MS_REMOUNT, w->text) ? -errno : 0;
+}
+
+static int rebind_undo(struct walk *w)
+{
+	return mount("none", HP, "cgroup", MS_REMOUNT, w->undo_text) ? -errno : 0;
+}
+
+static void add_presence(char *buf, size_t size, const char *path)
+{
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, size - len, "%s %s\n", path, access(path, F_OK) ? "absent" : "present");
+}
+
+static void rebind_state(struct walk *w, char *buf, size_t size)
+{
+	pid_t pids[] = { st.pid, st.forked };
+	char path[64];
+	unsigned int i;
+
+	add_mount(buf, size, HP);
+	for (i = 0; i < ARRAY_SIZE(pids); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", pids[i]);
+		add_file(buf, size, path);
+		add_status(buf, size, pids[i], "Cpus_allowed_list");
+	}
+	add_presence(buf, size, HP "/cpuacct.usage");
+	add_presence(buf, size, HP "/a/b/cpuset.cpus");
+	add_presence(buf, size, HP "/a/cpuacct.usage");
+	add_presence(buf, size, HP "/c/freezer.state");
+}
+
+/*
+ * Rebinding a hierarchy with child groups allocates for each group and each
+ * task: a failure anywhere leaves it as it was (the Rust core's remount).
+ */
+TEST_F_TIMEOUT(fault, rebinding_with_children_is_all_or_nothing, 600)
+{
+	struct walk bind = {
+		.name = "remount " P_BOUND, .op = rebind_op, .undo = rebind_undo,
+		.state = rebind_state, .text = P_BOUND, .undo_text = P_UNBOUND,
+		.max_nth = 2000,
+	};
+	struct walk unbind = {
+		.name = "remount " P_UNBOUND, .op = rebind_op, .undo = rebind_undo,
+		.state = rebind_state, .text = P_UNBOUND, .undo_text = P_BOUND,
+		.max_nth = 2000,
+	};
+	int ret;
+
+	ASSERT_EQ(0, wait_unbound("cpuset"));
+	ASSERT_EQ(0, wait_unbound("cpuacct"));
+	ASSERT_EQ(0, wait_unbound("freezer"));
+	ASSERT_EQ(0, make_mount_point(HP));
+	ASSERT_EQ(0, try_mount(HP, P_UNBOUND));
+	/* New cpusets copy their parents' masks, so that tasks may go there. */
+	ASSERT_EQ(0, write_text(HP "/cgroup.clone_children", "1"));
+	ASSERT_EQ(0, mkdir(HP "/a", 0755));
+	ASSERT_EQ(0, mkdir(HP "/a/b", 0755));
+	ASSERT_EQ(0, mkdir(HP "/c", 0755));
+	st.pid = sleeper_in(HP "/a/b/tasks");
+	ASSERT_LT(0, st.pid);
+	st.forked = sleeper_in(HP "/c/tasks");
+	ASSERT_LT(0, st.forked);
+	ret = rebind_op(&bind);
+	if (ret == -EBUSY)
+		SKIP(return, "no rebinding with child groups (C's version 1)");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, rebind_undo(&bind));
+	arm_faults(_metadata);
+	walk_faults(_metadata, &bind);
+	ASSERT_EQ(0, rebind_op(&bind));
 	walk_faults(_metadata, &unbind);
 }
 
