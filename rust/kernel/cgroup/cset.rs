@@ -344,7 +344,13 @@ fn put_locked(guard: &mut CsetGuard<'_>, set: ARef<CssSet>) {
 impl CssSet {
     /// The state of controller `id` for the tasks of this set.
     pub fn css(&self, id: SubsysId) -> Option<&RawCss> {
-        let css = self.subsys[id as usize].load(Ordering::Acquire);
+        self.css_at(id as usize)
+    }
+
+    /// The state of the controller whose id is `index` (none for an index of no controller).
+    #[inline]
+    pub(super) fn css_at(&self, index: usize) -> Option<&RawCss> {
+        let css = self.subsys.get(index)?.load(Ordering::Acquire);
         // SAFETY: Root states are never freed; other states belong to groups this set holds.
         unsafe { css.as_ref() }
     }
@@ -566,6 +572,12 @@ impl RcuCssSet {
     /// The state of controller `id` for the tasks of this set.
     pub fn css(&self, id: SubsysId) -> Option<&RawCss> {
         self.0.css(id)
+    }
+
+    /// The state of the controller whose id is `index` (see [`CssSet::css_at`]).
+    #[inline]
+    pub(super) fn css_at(&self, index: usize) -> Option<&RawCss> {
+        self.0.css_at(index)
     }
 
     /// The groups of the set that are not the top group of their hierarchy.

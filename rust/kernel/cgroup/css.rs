@@ -203,8 +203,10 @@ impl<S: Subsystem> Css<S> {
     /// The check is of the controller's type, not only of its id: a type that claims another
     /// controller's [`Subsystem::ID`] (the trait is safe to implement) never gets that
     /// controller's states.
+    #[inline]
     pub(super) fn from_raw(raw: &RawCss) -> Option<&Css<S>> {
-        if raw.ss != S::ID || raw.ty != TypeId::of::<S>() {
+        // The type decides; a state of `S` has `S::ID` (type invariants of `RawCss`).
+        if raw.ty != TypeId::of::<S>() {
             return None;
         }
         // SAFETY: `Css<S>` is a transparent wrapper of `RawCss`, and `raw` was made for the

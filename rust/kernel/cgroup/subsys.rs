@@ -293,6 +293,11 @@ static HAS_TASK_HOOKS: AtomicU32 = AtomicU32::new(0);
 static HAS_FORK_CHECKS: AtomicU32 = AtomicU32::new(0);
 /// Registered controllers with a `charge` or `account_field` callback.
 static HAS_CPUTIME_HOOKS: AtomicU32 = AtomicU32::new(0);
+/// The id of the one registered controller with CPU-time hooks, [`CPUTIME_NONE`] if there is
+/// none, [`CPUTIME_SEVERAL`] if there are several: the scheduler's path reads this alone.
+static CPUTIME_HOOK: AtomicU32 = AtomicU32::new(CPUTIME_NONE);
+const CPUTIME_NONE: u32 = u32::MAX;
+const CPUTIME_SEVERAL: u32 = u32::MAX - 1;
 /// Registered controllers with a `post_attach` callback.
 static HAS_POST_ATTACH: AtomicU32 = AtomicU32::new(0);
 
@@ -355,7 +360,14 @@ pub fn registered() -> impl Iterator<Item = SubsysId> {
 
 /// The registered controller with id `id`.
 pub(super) fn ops(id: SubsysId) -> Option<&'static Ops> {
-    let p = REGISTRY[id as usize].load(Ordering::Acquire);
+    ops_at(id as usize)
+}
+
+/// The registered controller whose id is `index` (none for an index of no controller): for
+/// the scheduler's path, which has an index, not an id.
+#[inline]
+fn ops_at(index: usize) -> Option<&'static Ops> {
+    let p = REGISTRY.get(index)?.load(Ordering::Acquire);
     // SAFETY: Registered entries are leaked boxes, never freed.
     unsafe { p.as_ref() }
 }
@@ -590,7 +602,13 @@ pub fn register<S: Subsystem>() -> Result {
     }
     REGISTRY[S::ID as usize].store(ptr::from_ref(ops).cast_mut(), Ordering::Release);
     if S::HAS_CHARGE || S::HAS_ACCOUNT_FIELD {
-        HAS_CPUTIME_HOOKS.fetch_or(bit, Ordering::Release);
+        let before = HAS_CPUTIME_HOOKS.fetch_or(bit, Ordering::Release);
+        let one = if before == 0 {
+            S::ID as u32
+        } else {
+            CPUTIME_SEVERAL
+        };
+        CPUTIME_HOOK.store(one, Ordering::Release);
     }
     REGISTERED.fetch_or(bit, Ordering::Release);
     Ok(())
@@ -676,34 +694,34 @@ pub(super) fn post_attach() {
 /// from [`charge_each`].
 #[inline]
 pub(super) fn charge(task: &Task, cpu: CpuId, stat: Option<CpuStat>, delta: u64, rcu: &rcu::Guard) {
-    let mask = HAS_CPUTIME_HOOKS.load(Ordering::Acquire);
-    if mask == 0 {
+    let hook = CPUTIME_HOOK.load(Ordering::Acquire);
+    if hook == CPUTIME_NONE {
         return;
     }
     let Some(set) = super::cset::task_cset(task, rcu) else {
         return;
     };
-    if mask & (mask - 1) != 0 {
-        return charge_each(set, mask, cpu, stat, delta);
+    if hook == CPUTIME_SEVERAL {
+        let mask = HAS_CPUTIME_HOOKS.load(Ordering::Acquire);
+        return charge_each(set, cpu, delta, stat, mask);
     }
-    if let Some(&id) = SubsysId::ALL.get(mask.trailing_zeros() as usize) {
-        charge_one(set, id, cpu, stat, delta);
-    }
+    charge_one(set, hook as usize, cpu, stat, delta);
 }
 
 /// Calls the CPU-time hook of each controller in `mask` (see [`charge`]).
 #[inline(never)]
-fn charge_each(set: &RcuCssSet, mut mask: u32, cpu: CpuId, stat: Option<CpuStat>, delta: u64) {
-    while let Some(&id) = SubsysId::ALL.get(mask.trailing_zeros() as usize) {
-        mask &= !id.bit();
-        charge_one(set, id, cpu, stat, delta);
+fn charge_each(set: &RcuCssSet, cpu: CpuId, delta: u64, stat: Option<CpuStat>, mut mask: u32) {
+    while mask != 0 {
+        let index = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        charge_one(set, index, cpu, stat, delta);
     }
 }
 
-/// Calls the CPU-time hook of controller `id` for its state in `set`.
+/// Calls the CPU-time hook of the controller whose id is `index` for its state in `set`.
 #[inline]
-fn charge_one(set: &RcuCssSet, id: SubsysId, cpu: CpuId, stat: Option<CpuStat>, delta: u64) {
-    if let (Some(ops), Some(css)) = (ops(id), set.css(id)) {
+fn charge_one(set: &RcuCssSet, index: usize, cpu: CpuId, stat: Option<CpuStat>, delta: u64) {
+    if let (Some(ops), Some(css)) = (ops_at(index), set.css_at(index)) {
         match stat {
             None => (ops.charge)(css, cpu, delta),
             Some(stat) => (ops.account_field)(css, cpu, stat, delta),
