@@ -433,9 +433,19 @@ static void bench_proc_self_cgroup(long ops)
 	time_reads("read_proc_self_cgroup", "/proc/self/cgroup", ops);
 }
 
+static void pin_to_first_cpu(cpu_set_t *set);
+
+/*
+ * Two processes pass a byte back and forth through pipes, both on the first
+ * CPU the benchmark may use: each round is two context switches on that CPU
+ * (and the charges of CPU time they make), whatever CPU the scheduler would
+ * have woken the other on (on two CPUs, the count varied by 10% between
+ * boots of one kernel).
+ */
 static void bench_pingpong(long ops)
 {
 	int ab[2], ba[2];
+	cpu_set_t allowed;
 	long long t0;
 	char c = 0;
 	pid_t pid;
@@ -443,6 +453,7 @@ static void bench_pingpong(long ops)
 
 	if (pipe(ab) || pipe(ba))
 		die("pipe");
+	pin_to_first_cpu(&allowed);
 	pid = fork();
 	if (pid < 0)
 		die("fork");
@@ -460,9 +471,11 @@ static void bench_pingpong(long ops)
 		if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
 			die("ping-pong");
 	}
-	report("ctxswitch_pingpong", now_ns() - t0, ops);
+	report("ctxswitch_pingpong_1cpu", now_ns() - t0, ops);
 	close(ab[1]);
 	waitpid(pid, NULL, 0);
+	if (sched_setaffinity(0, sizeof(allowed), &allowed))
+		die("sched_setaffinity");
 	close(ab[0]);
 	close(ba[0]);
 	close(ba[1]);
@@ -701,6 +714,81 @@ static void bench_kill(const char *name, int ntasks, int ngroups)
 		die("rmdir " KILLMNT "/top");
 	if (umount(KILLMNT))
 		die("umount " KILLMNT);
+}
+
+/*
+ * Rebinding ("rebind" mode, harness/cgv1 bench --rebind): a remount that adds
+ * cpuacct to, then removes it from, a hierarchy of @ngroups groups under one
+ * top-level group, with one sleeping process in each of the first @ntasks;
+ * ns per group, 5 times each way. The C implementation refuses to rebind a
+ * hierarchy with groups (EBUSY): absent there.
+ */
+#define RBMNT "/bench/rebind"
+
+static void bench_rebind(const char *name, int ngroups, int ntasks)
+{
+	long long add = 0, del = 0, t0;
+	char path[128];
+	pid_t *pids;
+	int i, r;
+
+	mkdir_p(RBMNT);
+	if (mount("none", RBMNT, "cgroup", 0, "none,name=benchrebind"))
+		die("mount " RBMNT);
+	pids = calloc(ntasks ? ntasks : 1, sizeof(*pids));
+	if (!pids)
+		die("calloc");
+	mkdir_p(RBMNT "/top");
+	for (i = 0; i < ngroups; i++) {
+		snprintf(path, sizeof(path), RBMNT "/top/%d", i);
+		mkdir_p(path);
+	}
+	for (i = 0; i < ntasks; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork");
+		if (!pids[i]) {
+			for (;;)
+				pause();
+		}
+		snprintf(path, sizeof(path), RBMNT "/top/%d", i % ngroups);
+		write_pid(path, "tasks", pids[i]);
+	}
+	for (r = 0; r < 5; r++) {
+		t0 = now_ns();
+		if (mount("none", RBMNT, "cgroup", MS_REMOUNT, "cpuacct,name=benchrebind")) {
+			if (errno != EBUSY)
+				die("remount cpuacct");
+			absent(name, "no rebinding of a hierarchy with groups");
+			snprintf(path, sizeof(path), "%s_remove", name);
+			absent(path, "no rebinding of a hierarchy with groups");
+			break;
+		}
+		add += now_ns() - t0;
+		t0 = now_ns();
+		if (mount("none", RBMNT, "cgroup", MS_REMOUNT, "none,name=benchrebind"))
+			die("remount none");
+		del += now_ns() - t0;
+	}
+	if (r) {
+		report(name, add, (long)ngroups * r);
+		snprintf(path, sizeof(path), "%s_remove", name);
+		report(path, del, (long)ngroups * r);
+	}
+	for (i = 0; i < ntasks; i++)
+		kill(pids[i], SIGKILL);
+	for (i = 0; i < ntasks; i++)
+		waitpid(pids[i], NULL, 0);
+	free(pids);
+	for (i = 0; i < ngroups; i++) {
+		snprintf(path, sizeof(path), RBMNT "/top/%d", i);
+		if (rmdir(path))
+			die("rmdir %s", path);
+	}
+	if (rmdir(RBMNT "/top"))
+		die("rmdir " RBMNT "/top");
+	if (umount(RBMNT))
+		die("umount " RBMNT);
 }
 
 /*
@@ -1338,6 +1426,14 @@ int main(int argc, char **argv)
 		bench_kill("kill_1000_tasks_1_group", 1000, 1);
 		bench_kill("kill_1000_tasks_100_groups", 1000, 100);
 		bench_kill("kill_100_tasks_1_group", 100, 1);
+		printf("bench-done\n");
+		return 0;
+	}
+	if (!strcmp(mode, "rebind")) {
+		mkdir_p("/bench");
+		bench_rebind("rebind_cpuacct_per_group_1000_groups", 1000, 0);
+		bench_rebind("rebind_cpuacct_per_group_1000_groups_1000_tasks", 1000, 1000);
+		bench_rebind("rebind_cpuacct_per_group_100_groups_1000_tasks", 100, 1000);
 		printf("bench-done\n");
 		return 0;
 	}

@@ -55,6 +55,7 @@ def cmd_bench(args):
         "freezer": "freezer alone, 8 and 100 busy tasks on one CPU",
         "freezerall": "freezer alone, 4 and 100 busy tasks (wall-clock time)",
         "kill": "one named one with the kill option (none,name=benchkill,kill)",
+        "rebind": "one named one (none,name=benchrebind) and cpuacct, added and removed",
         "scale": f"one named one without controllers (none,name=scale), "
                  f"{bench_mem_mib('scale') // 1024} GiB guest",
     }.get(bench_mode(args), "two named ones without controllers (none,name=bench1/2)") + "\n"
@@ -126,12 +127,13 @@ def cmd_bench_compare(args):
 def bench_mode(args):
     """The benchmark's mode (cgv1.bench= on the guest's command line): "controllers"
     (cpuacct and debug), "cpuset" (cpuset, and the cpuset cases) or "" (two named
-    hierarchies); "kill" the cgroup.kill cases alone; "freezer" runs the freezer cases of 8 and 100 busy tasks on one CPU alone, on a fresh
+    hierarchies); "kill" the cgroup.kill cases alone; "rebind" the rebinding cases alone; "freezer" runs the freezer cases of 8 and 100 busy tasks on one CPU alone, on a fresh
     boot ("freezerall", with --wallclock: 4 and 100); "scale" the
     scale cases alone (100,000 groups, depth 1,000, 10,000 css_sets, 100,000 threads)."""
     return "cpuset" if args.cpuset else "controllers" if args.controllers else \
         ("freezerall" if args.wallclock else "freezer") if args.freezer else \
-        "scale" if args.scale else "kill" if args.kill else ""
+        "scale" if args.scale else "kill" if args.kill else \
+        "rebind" if args.rebind else ""
 
 
 def bench_mem_mib(mode):

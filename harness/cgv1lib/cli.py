@@ -72,7 +72,7 @@ def main():
     bt.add_argument("--repeat", type=int, default=1,
                     help="(test mode) run the kselftests this many times")
     bt.add_argument("--bench", default="",
-                    help="(bench mode) cgv1_bench's mode: controllers, cpuset, freezer, kill or scale")
+                    help="(bench mode) cgv1_bench's mode: controllers, cpuset, freezer, kill, rebind or scale")
     bt.add_argument("--mem", type=int, default=None,
                     help="guest memory in MiB (default 2048; 8192 with --bench scale)")
     sp = sub.add_parser("savepatch", help="store edits of upstream files in the cache's tree")
@@ -89,6 +89,10 @@ def main():
     bn.add_argument("--kill", action="store_true",
                     help="run only the cgroup.kill cases (1,000 tasks in 1 and 100 groups, "
                     "100 tasks; absent on C)")
+    bn.add_argument("--rebind", action="store_true",
+                    help="run only the rebinding cases (cpuacct added to and removed from "
+                         "1,000 groups, with 0 and 1,000 tasks, and 100 groups with 1,000 "
+                         "tasks; absent on C)")
     bn.add_argument("--scale", action="store_true",
                     help="run only the scale cases (100,000 groups, depth 1,000, 10,000 "
                     "css_sets, 100,000 threads, memory per group), in an 8 GiB guest")
