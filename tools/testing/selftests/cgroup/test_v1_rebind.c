@@ -37,8 +37,8 @@
 #define NGROUPS (NTOP * (NKIDS + 1))
 #define WAIT_MS 20000
 
-/* The heartbeats of the workers, in memory shared with them. */
-static volatile unsigned long *beats;
+/* The heartbeats of the workers, in memory shared with them (atomic accesses). */
+static unsigned long *beats;
 static pid_t workers[NGROUPS];
 
 static long long now_ms(void)
@@ -120,12 +120,14 @@ static int worker_in(int i, int id, const char *ctrls)
 {
 	char buf[4096], path[64], want[160];
 
+	/* A newline first, so that every line of the file starts with one. */
+	buf[0] = '\n';
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", workers[i]);
-	if (read_text(path, buf, sizeof(buf)) < 0)
+	if (read_text(path, buf + 1, sizeof(buf) - 1) < 0)
 		return 0;
 	group_path(i, path, sizeof(path));
-	snprintf(want, sizeof(want), "%s%d:%s:%s\n", "\n", id, ctrls, path);
-	return strstr(buf, want + 1) == buf || strstr(buf, want) != NULL;
+	snprintf(want, sizeof(want), "\n%d:%s:%s\n", id, ctrls, path);
+	return !!strstr(buf, want);
 }
 
 /* The worker of group @i: moves itself there, then beats every 10 ms. */
@@ -137,7 +139,7 @@ static void worker(int i, int fd)
 	if (write_text(path, "0") || write(fd, "x", 1) != 1)
 		_exit(1);
 	for (;;) {
-		beats[i]++;
+		__atomic_add_fetch(&beats[i], 1, __ATOMIC_RELAXED);
 		usleep(10000);
 	}
 }
@@ -151,10 +153,10 @@ static int beating(int from, int to, int alive)
 
 	do {
 		for (i = from; i < to; i++)
-			before[i] = beats[i];
+			before[i] = __atomic_load_n(&beats[i], __ATOMIC_RELAXED);
 		usleep(300000);
 		for (i = from, ok = 1; i < to; i++)
-			ok &= (beats[i] != before[i]) == alive;
+			ok &= (__atomic_load_n(&beats[i], __ATOMIC_RELAXED) != before[i]) == alive;
 		if (ok)
 			return 1;
 	} while (now_ms() < end);
@@ -226,25 +228,24 @@ FIXTURE_TEARDOWN(rebind)
 	if (umount(MNT))
 		TH_LOG("umount: %s", strerror(errno));
 	if (beats != MAP_FAILED && beats)
-		munmap((void *)beats, sizeof(*beats) * NGROUPS);
+		munmap(beats, sizeof(*beats) * NGROUPS);
 }
 
-/* Skips the test where C refuses to rebind a populated hierarchy. */
-#define REMOUNT_OR_SKIP(opts) do {						\
-	int __ret = remount(opts);						\
-	if (__ret == -EBUSY)							\
-		SKIP(return, "no rebinding with child groups (C's version 1)");	\
-	ASSERT_EQ(0, __ret);							\
-} while (0)
+/* Why the tests skip on C, which refuses to rebind a populated hierarchy. */
+#define ON_C "no rebinding with child groups (C's version 1)"
 
 /* What C does too: no change, or both directions at once, is refused. */
 TEST_F(rebind, other_remounts_are_busy)
 {
 	char line[64];
+	int ret;
 
 	EXPECT_EQ(-EBUSY, remount("none," NAME));
 	EXPECT_EQ(-EBUSY, remount("none," NAME ",release_agent=/bin/true"));
-	REMOUNT_OR_SKIP("cpuacct," NAME);
+	ret = remount("cpuacct," NAME);
+	if (ret == -EBUSY)
+		SKIP(return, ON_C);
+	ASSERT_EQ(0, ret);
 	EXPECT_EQ(-EBUSY, remount("freezer," NAME));
 	ASSERT_EQ(0, cgroups_line("freezer", line, sizeof(line)));
 	EXPECT_STREQ("freezer\t0\t1", line);
@@ -257,13 +258,17 @@ TEST_F(rebind, cpuacct_added_and_removed)
 {
 	char path[96], line[256], want[256];
 	unsigned long long usage, top;
-	int i, round, status;
+	int i, round, status, ret;
 	pid_t spinner;
 
 	for (round = 0; round < 2; round++) {
-		REMOUNT_OR_SKIP("cpuacct," NAME);
+		ret = remount("cpuacct," NAME);
+		if (ret == -EBUSY)
+			SKIP(return, ON_C);
+		ASSERT_EQ(0, ret);
 		ASSERT_EQ(0, find_line("/proc/mounts", "none " MNT " ", line, sizeof(line)));
-		EXPECT_STREQ("none " MNT " cgroup rw,relatime,cpuacct,clone_children," NAME " 0 0", line);
+		EXPECT_STREQ("none " MNT " cgroup rw,relatime,cpuacct,clone_children,"
+			     NAME " 0 0", line);
 		snprintf(want, sizeof(want), "cpuacct\t%d\t%d", self->id, NGROUPS + 1);
 		ASSERT_EQ(0, cgroups_line("cpuacct", line, sizeof(line)));
 		EXPECT_STREQ(want, line);
@@ -338,9 +343,12 @@ TEST_F(rebind, cpuset_added_with_masks_and_removed)
 {
 	char path[96], line[256], want[256], top_cpus[64], first[16];
 	unsigned long long all;
-	int i;
+	int i, ret;
 
-	REMOUNT_OR_SKIP("cpuset," NAME);
+	ret = remount("cpuset," NAME);
+	if (ret == -EBUSY)
+		SKIP(return, ON_C);
+	ASSERT_EQ(0, ret);
 	ASSERT_LT(0, read_text(MNT "/cpuset.cpus", top_cpus, sizeof(top_cpus)));
 	snprintf(want, sizeof(want), "cpuset\t%d\t%d", self->id, NGROUPS + 1);
 	ASSERT_EQ(0, cgroups_line("cpuset", line, sizeof(line)));
@@ -390,7 +398,7 @@ TEST_F(rebind, refused_rebinding_changes_nothing)
 	ASSERT_EQ(0, write_text(MNT "/cgroup.clone_children", "0"));
 	i = remount("cpuset,cpuacct," NAME);
 	if (i == -EBUSY)
-		SKIP(return, "no rebinding with child groups (C's version 1)");
+		SKIP(return, ON_C);
 	ASSERT_EQ(-ENOSPC, i);
 	ASSERT_EQ(0, find_line("/proc/mounts", "none " MNT " ", now, sizeof(now)));
 	EXPECT_STREQ("none " MNT " cgroup rw,relatime," NAME " 0 0", now);
@@ -417,8 +425,12 @@ TEST_F(rebind, freezer_removed_while_frozen)
 	const int from = 2 * (NKIDS + 1), to = 3 * (NKIDS + 1);
 	long long end = now_ms() + WAIT_MS;
 	char line[64];
+	int ret;
 
-	REMOUNT_OR_SKIP("freezer," NAME);
+	ret = remount("freezer," NAME);
+	if (ret == -EBUSY)
+		SKIP(return, ON_C);
+	ASSERT_EQ(0, ret);
 	ASSERT_EQ(0, write_text(MNT "/g2/freezer.state", "FROZEN"));
 	do {
 		ASSERT_LT(0, read_text(MNT "/g2/freezer.state", line, sizeof(line)));
