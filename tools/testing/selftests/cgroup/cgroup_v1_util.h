@@ -155,6 +155,36 @@ static inline void kill_and_reap(pid_t pid)
 }
 
 /* Writes "@pid\n" to @path (a tasks or cgroup.procs file). */
+/*
+ * A child that moves itself to the tasks file @tasks and sleeps until killed;
+ * its pid once it is there, or -1.
+ */
+static inline pid_t sleeper_in(const char *tasks)
+{
+	int p[2];
+	pid_t pid;
+	char c = 0;
+
+	if (pipe(p))
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		close(p[0]);
+		if (write_text(tasks, "0") || write(p[1], &c, 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &c, 1) != 1) {
+		kill_and_reap(pid);
+		pid = -1;
+	}
+	close(p[0]);
+	return pid;
+}
+
 static inline int write_pid(const char *path, int pid)
 {
 	char buf[32];

@@ -883,33 +883,6 @@ TEST_F_TIMEOUT(fault, remount_binding_is_all_or_nothing, 300)
 	walk_faults(_metadata, &unbind);
 }
 
-/* A child that moves itself to @tasks and sleeps; its pid, or -1. */
-static pid_t sleeper_in(const char *tasks)
-{
-	int p[2];
-	pid_t pid;
-	char c = 0;
-
-	if (pipe(p))
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (!pid) {
-		close(p[0]);
-		if (write_text(tasks, "0") || write(p[1], &c, 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	if (pid > 0 && read(p[0], &c, 1) != 1) {
-		kill_and_reap(pid);
-		pid = -1;
-	}
-	close(p[0]);
-	return pid;
-}
-
 static int rebind_op(struct walk *w)
 {
 	return mount("none", HP, "cgroup", MS_REMOUNT, w->text) ? -errno : 0;

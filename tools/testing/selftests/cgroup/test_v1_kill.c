@@ -52,34 +52,6 @@ static int mode_of(const char *path)
 	return st.st_mode & 07777;
 }
 
-/* A child that moves itself to @tasks and sleeps; its pid, or -1. */
-static pid_t sleeper_in(const char *tasks)
-{
-	int p[2];
-	pid_t pid;
-	char c = 0;
-
-	if (pipe(p))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		close(p[0]);
-		if (write_text(tasks, "0"))
-			_exit(1);
-		if (write(p[1], &c, 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	if (pid > 0 && read(p[0], &c, 1) != 1) {
-		kill_and_reap(pid);
-		pid = -1;
-	}
-	close(p[0]);
-	return pid;
-}
-
 /* Whether the tasks file @tasks lists no task; -1 if it cannot be read. */
 static int is_empty(const char *tasks)
 {

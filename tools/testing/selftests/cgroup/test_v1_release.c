@@ -47,22 +47,6 @@ static const char *wait_log(const char *want, int ms)
 	return buf;
 }
 
-static pid_t sleeper_in(const char *tasks)
-{
-	pid_t pid = fork();
-
-	if (!pid) {
-		for (;;)
-			pause();
-	}
-	if (pid > 0 && write_pid(tasks, pid)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	return pid;
-}
-
 FIXTURE(release) {
 	int unused;
 };
