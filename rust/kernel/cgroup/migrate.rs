@@ -54,30 +54,10 @@ fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: &[ARef<Task>]) ->
     // destination set of each set they come from; only a new source set costs a lookup and
     // references.
     for task in tasks {
-        if task.is_exiting() {
+        // With the rwsem held for writing, the task cannot move or exit meanwhile, so its set
+        // keeps its reference; should it ever not, the task is left out.
+        let Some(from) = mig.source_of(task, |set| set.is_in(target)) else {
             continue;
-        }
-        let from = {
-            let guard = rcu::read_lock();
-            let Some(set) = cset::task_cset(task, &guard) else {
-                continue;
-            };
-            if set.is_in(target) {
-                continue;
-            }
-            let known = mig
-                .moves
-                .iter()
-                .position(|m| m.sets.as_ref().is_some_and(|(f, _)| set.is(f)));
-            match known {
-                Some(i) => Err(i),
-                // With the rwsem held for writing, the task cannot move or exit meanwhile, so
-                // its set keeps its reference; should it ever not, the task is left out.
-                None => match set.try_get() {
-                    Some(set) => Ok(set),
-                    None => continue,
-                },
-            }
         };
         let (pair, sets) = match from {
             Err(i) => (i, None),

@@ -48,7 +48,7 @@
 //! [`Subsystem::attach`]: super::Subsystem::attach
 //! [`Subsystem::css_offline`]: super::Subsystem::css_offline
 
-use super::cset::{self, CssSet};
+use super::cset;
 use super::css::RawCss;
 use super::group::Cgroup;
 use super::state::{attach_lock, Core, State};
@@ -105,25 +105,8 @@ fn migration<'a>(tasks: &'a [ARef<Task>], from: &'a RawCss) -> Result<Migration<
         from: Some(from),
     };
     for task in tasks {
-        if task.is_exiting() {
+        let Some(set) = mig.source_of(task, |_| false) else {
             continue;
-        }
-        let set: Result<ARef<CssSet>, usize> = {
-            let guard = rcu::read_lock();
-            let Some(set) = cset::task_cset(task, &guard) else {
-                continue;
-            };
-            let known = mig
-                .moves
-                .iter()
-                .position(|m| m.sets.as_ref().is_some_and(|(f, _)| set.is(f)));
-            match known {
-                Some(i) => Err(i),
-                None => match set.try_get() {
-                    Some(set) => Ok(set),
-                    None => continue,
-                },
-            }
         };
         let (pair, sets) = match set {
             Err(i) => (i, None),

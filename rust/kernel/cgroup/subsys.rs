@@ -74,6 +74,31 @@ impl<'a> Migration<'a> {
     pub(super) fn len(&self) -> usize {
         self.moves.len()
     }
+    /// Where `task` moves from: `Err(i)` if entry `i` already holds its set, `Ok` with a new
+    /// reference on the set otherwise; `None` if the task is left out (exiting, no set, a set
+    /// whose last reference is going, or one `stays` says stays).
+    pub(super) fn source_of(
+        &self,
+        task: &Task,
+        stays: impl FnOnce(&RcuCssSet) -> bool,
+    ) -> Option<Result<ARef<CssSet>, usize>> {
+        if task.is_exiting() {
+            return None;
+        }
+        let guard = rcu::read_lock();
+        let set = super::cset::task_cset(task, &guard)?;
+        if stays(set) {
+            return None;
+        }
+        let known = self
+            .moves
+            .iter()
+            .position(|m| m.sets.as_ref().is_some_and(|(f, _)| set.is(f)));
+        match known {
+            Some(i) => Some(Err(i)),
+            None => set.try_get().map(Ok),
+        }
+    }
 }
 
 /// The tasks of one migration, as seen by controller `S`: every task moves into the group of
