@@ -142,6 +142,7 @@ def mark_c_known_bugs(variant, results):
 OURS_ONLY = {
     "test_v1_kill": "cgroup.kill (the kill mount option)",
     "test_v1_rebind": "rebinding controllers on a hierarchy with child groups",
+    "test_v1_inherit": "<controller>.inherit (the inherit mount option)",
 }
 
 

@@ -622,8 +622,19 @@ fn online_mems(css: &Css<Cpuset>) -> Nodemask {
 ///
 /// The cursor lives on the stack: the walk allocates nothing and cannot fail, so a mask change
 /// that is made always reaches every task (as C's `css_task_iter` does).
-fn for_each_task(cgrp: &Cgroup, mut f: impl FnMut(&Task)) {
+fn for_each_task(cgrp: &Cgroup, f: impl FnMut(&Task)) {
     stack_pin_init!(let cursor = TaskCursor::new(cgrp));
+    each_of(cursor, f);
+}
+
+/// Calls `f` with each task confined by `css`: those of its group and of the groups that
+/// share it (`cpuset.inherit`); `f` may sleep. Allocates nothing, as [`for_each_task`].
+fn for_each_task_of(css: &Css<Cpuset>, f: impl FnMut(&Task)) {
+    stack_pin_init!(let cursor = TaskCursor::of_css(css.raw()));
+    each_of(cursor, f);
+}
+
+fn each_of(mut cursor: Pin<&mut TaskCursor<'_>>, mut f: impl FnMut(&Task)) {
     while let Some(task) = cursor.as_mut().next_task() {
         f(&task);
     }
@@ -641,7 +652,7 @@ fn update_tasks_cpumask(css: &Css<Cpuset>) {
         css.state().masks.lock().effective_cpus.copy(&mut mask);
         mask.and_with(Cpumask::possible());
     }
-    for_each_task(css.cgroup(), |task| {
+    for_each_task_of(css, |task| {
         if top && task.no_setaffinity() {
             return;
         }
@@ -664,7 +675,7 @@ fn update_tasks_nodemask(css: &Css<Cpuset>) {
         (m.effective_mems, m.old_mems)
     };
     let migrate = flags_of(css) & MEMORY_MIGRATE != 0;
-    for_each_task(css.cgroup(), |task| {
+    for_each_task_of(css, |task| {
         let _ = task.set_mems_allowed(&newmems);
         let Some(mm) = task.mm() else {
             return;
@@ -681,7 +692,7 @@ fn update_tasks_nodemask(css: &Css<Cpuset>) {
 /// Sets every task's memory-spreading flags from its cpuset's.
 fn update_tasks_spread_flags(css: &Css<Cpuset>) {
     let fl = flags_of(css);
-    for_each_task(css.cgroup(), |task| {
+    for_each_task_of(css, |task| {
         task.set_spread_page(fl & SPREAD_PAGE != 0);
         task.set_spread_slab(fl & SPREAD_SLAB != 0);
     });
@@ -798,7 +809,8 @@ fn is_subset(c: &Css<Cpuset>, trial: &Trial, reverse: bool) -> bool {
 
 /// Whether the group of `css` or a descendant has tasks.
 fn is_populated(css: &Css<Cpuset>, guard: &rcu::Guard) -> bool {
-    css.descendants_pre(guard).any(|d| d.cgroup().has_tasks())
+    // Every group of the subtree: those that share a state too.
+    css.cgroup().descendants_pre(guard).any(|g| g.has_tasks())
 }
 
 fn validate_change(cur: &Css<Cpuset>, trial: &Trial) -> Result {
@@ -1277,8 +1289,8 @@ fn readd_deadline_tasks(rebuilt: &sched_domain::Rebuilt) {
     let Ok(groups) = collect_descendants_where(has_deadline) else {
         return;
     };
-    for g in groups.iter() {
-        for_each_task(g, |t| rebuilt.add_deadline_task(t));
+    for cs in groups.iter().filter_map(|g| Css::<Cpuset>::of_group(g)) {
+        for_each_task_of(cs, |t| rebuilt.add_deadline_task(t));
     }
 }
 

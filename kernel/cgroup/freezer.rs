@@ -234,7 +234,7 @@ fn update_if_frozen(css: &Css<Freezer>, locked: &Locked<'_>, rcu: &rcu::Guard) {
     }
     // The walk only reads task states: a batch at a time, under the css_set lock.
     let mut all_frozen = true;
-    stack_pin_init!(let cursor = TaskCursor::new(css.cgroup()));
+    stack_pin_init!(let cursor = TaskCursor::of_css(css.raw()));
     while cursor.as_mut().next_batch(TASK_BATCH, |task| {
         all_frozen = !freezer::freezing(task) || freezer::frozen(task);
         all_frozen
@@ -251,7 +251,7 @@ fn update_if_frozen(css: &Css<Freezer>, locked: &Locked<'_>, rcu: &rcu::Guard) {
 /// Asks every task of the group of `css` to freeze (`freeze`) or lets them go, one at a time
 /// and outside the css_set lock, as the C implementation does.
 fn freeze_or_thaw_tasks(css: &Css<Freezer>, freeze: bool) {
-    stack_pin_init!(let cursor = TaskCursor::new(css.cgroup()));
+    stack_pin_init!(let cursor = TaskCursor::of_css(css.raw()));
     while let Some(task) = cursor.as_mut().next_task() {
         if freeze {
             freezer::freeze_task(&task);

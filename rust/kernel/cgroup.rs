@@ -38,7 +38,8 @@
 //! - [`migrate`]: moving tasks between groups, all or nothing.
 //! - `kill`: `cgroup.kill`, killing every task of a subtree, with no escape by fork.
 //! - `rebind`: a remount that binds controllers to a hierarchy with child groups, or takes
-//!   them off it, all or nothing.
+//!   them off it, all or nothing; a group's switch to its parent's state of a controller
+//!   (`<controller>.inherit`) and back.
 //! - `namespace`: cgroup namespaces (`CLONE_NEWCGROUP`): the paths a task sees start at its
 //!   namespace's root.
 //! - `files`, `dir`, `fs`, `proc`: what users see: the core control files, `mkdir`/`rmdir`/

@@ -9,8 +9,8 @@
 
 use super::css::Css;
 use super::dir::Dirs;
-use super::group::{Cgroup, ROOT_KILL, ROOT_NOPREFIX};
-use super::id::SubsysId;
+use super::group::{Cgroup, ROOT_INHERIT, ROOT_KILL, ROOT_NOPREFIX};
+use super::id::{SubsysId, NR_SUBSYS};
 use super::subsys::Subsystem;
 use crate::{
     c_str,
@@ -276,6 +276,7 @@ pub(super) enum Kind {
     NotifyOnRelease,
     ReleaseAgent,
     Kill,
+    Inherit(SubsysId),
 }
 
 /// Which groups have a core file.
@@ -345,15 +346,39 @@ static CORE_FILES: [CoreFile; 7] = [
     ),
 ];
 
-/// Creates the core files of `cgrp` in its directory `dir`, owned by the current task.
-pub(super) fn populate_core(dir: &DirHandle<Dirs>, cgrp: &Cgroup) -> Result {
-    for file in CORE_FILES.iter() {
-        let wanted = match file.place {
+/// `<controller>.inherit`, by controller id, in hierarchies mounted with `inherit`.
+static INHERIT_FILES: [CoreFile; NR_SUBSYS] = [
+    inherit_file(c_str!("cpuset.inherit"), SubsysId::Cpuset),
+    inherit_file(c_str!("cpuacct.inherit"), SubsysId::Cpuacct),
+    inherit_file(c_str!("freezer.inherit"), SubsysId::Freezer),
+    inherit_file(c_str!("debug.inherit"), SubsysId::Debug),
+    inherit_file(c_str!("ns.inherit"), SubsysId::Ns),
+];
+
+const fn inherit_file(name: &'static CStr, id: SubsysId) -> CoreFile {
+    CoreFile::new(
+        name,
+        0o644,
+        Place::NotTopWith(ROOT_INHERIT),
+        Kind::Inherit(id),
+    )
+}
+
+impl CoreFile {
+    /// Whether the file belongs in `cgrp`.
+    fn wanted(&self, cgrp: &Cgroup) -> bool {
+        match self.place {
             Place::All => true,
             Place::Top => cgrp.is_top(),
             Place::NotTopWith(flags) => !cgrp.is_top() && cgrp.root().flags() & flags == flags,
-        };
-        if !wanted {
+        }
+    }
+}
+
+/// Creates the core files of `cgrp` in its directory `dir`, owned by the current task.
+pub(super) fn populate_core(dir: &DirHandle<Dirs>, cgrp: &Cgroup) -> Result {
+    for file in CORE_FILES.iter() {
+        if !file.wanted(cgrp) {
             continue;
         }
         dir.create_file::<super::files::CoreFiles>(
@@ -405,9 +430,20 @@ fn file_name<'b>(
     CStr::from_bytes_with_nul(&buf[..=len]).unwrap_or(name)
 }
 
-/// Creates the files of `S` in a group's directory.
+/// Creates the files of `S` in a group's directory (and its `<controller>.inherit`, where the
+/// hierarchy has them).
 pub(super) fn populate<S: Subsystem>(files: &Files<'_>) -> Result {
     let root_flags = files.cgrp.root().flags();
+    if let Some(file) = INHERIT_FILES
+        .get(S::ID as usize)
+        .filter(|f| f.wanted(files.cgrp))
+    {
+        files.dir.create_file::<super::files::CoreFiles>(
+            file.name,
+            Attrs::current_owner(file.mode),
+            file,
+        )?;
+    }
     for file in S::FILES.iter().filter(|f| f.wanted(files.cgrp)) {
         let mut buf = [0u8; 64];
         let name = file_name(S::ID, file.name, root_flags, &mut buf);
@@ -422,6 +458,12 @@ pub(super) fn populate<S: Subsystem>(files: &Files<'_>) -> Result {
 /// Removes the files of `S` from a group's directory, waiting for the operations on them.
 pub(super) fn depopulate<S: Subsystem>(files: &Files<'_>) {
     let root_flags = files.cgrp.root().flags();
+    if let Some(file) = INHERIT_FILES
+        .get(S::ID as usize)
+        .filter(|f| f.wanted(files.cgrp))
+    {
+        files.dir.remove_file(file.name);
+    }
     for file in S::FILES.iter().filter(|f| f.wanted(files.cgrp)) {
         let mut buf = [0u8; 64];
         files
@@ -471,6 +513,10 @@ impl<S: Subsystem> FileOps for SsFile<S> {
         }
         if buf.is_empty() {
             return Ok(0);
+        }
+        // A group that shares its parent's state shows it and cannot change it.
+        if file.dir_data().inherits(S::ID) {
+            return Err(EBUSY);
         }
         let css = Self::css(&file)?;
         if let Some(f) = cft.write_u64 {

@@ -42,7 +42,7 @@
 //! controller's root state when that group is the top one. The groups it holds keep those
 
 use super::css::RawCss;
-use super::group::{Cgroup, Root};
+use super::group::{Cgroup, Root, ROOT_INHERIT};
 use super::state::{Core, State};
 use super::subsys::{SubsysId, NR_SUBSYS};
 use crate::{
@@ -961,6 +961,23 @@ pub(super) fn repoint(
     }
 }
 
+/// Points the state of controller `id` of every css_set that names `cgrp` to `css`: the group
+/// starts or stops sharing its parent's state (`<controller>.inherit`); the sets, whose
+/// identity is their groups, stay where they are in the table. Under the core mutex and the
+/// threadgroup rwsem (write).
+pub(super) fn repoint_group(
+    core: &Core,
+    _state: &State,
+    cgrp: &Cgroup,
+    id: SubsysId,
+    css: &RawCss,
+) {
+    let guard = lock(core);
+    for_each_linked(&guard, cgrp, |set| {
+        set.subsys[id as usize].store(ptr::from_ref(css).cast_mut(), Ordering::Release);
+    });
+}
+
 /// The tasks of `cgrp` (not of its descendants), each with a reference. Called with the core
 /// mutex and the threadgroup rwsem (write) held, so that no task joins the group meanwhile:
 /// counted, then collected, under the css_set lock.
@@ -997,21 +1014,27 @@ pub(super) fn init(core: &Core, state: &State, init_task: &'static Task) -> Resu
 
 // --- Walking a group's tasks. ---
 
-/// A cursor over the tasks of one group that can pause, dropping the css_set lock, and resume
-/// (C's `css_task_iter`): see [`TaskCursor::next_batch`].
+/// A cursor over the tasks of one group, or of a controller's state, that can pause,
+/// dropping the css_set lock, and resume (C's `css_task_iter`): see
+/// [`TaskCursor::next_batch`].
 ///
 /// Tasks that join the group during the walk may or may not be seen; tasks that leave it are
 /// not seen after they left; every task that stays in it all along is seen exactly once.
 ///
 /// # Invariants
 ///
-/// `set`, when not null, is a set linked to `group`, on which the cursor holds a reference, and
-/// `link` its link to `group`; `next` is a node of `set`'s task list or its head. While paused
-/// (`parked`), `node` is on `set`'s cursor list and `next` is kept up to date by
-/// `unlink_task` (under the css_set lock).
+/// `set`, when not null, is a set linked to the current group (`cur`, or `group` if `cur` is
+/// `None`), on which the cursor holds a reference, and `link` its link to that group; `next` is
+/// a node of `set`'s task list or its head. While paused (`parked`), `node` is on `set`'s
+/// cursor list and `next` is kept up to date by `unlink_task` (under the css_set lock).
 #[pin_data(PinnedDrop)]
 pub struct TaskCursor<'g> {
     group: &'g Cgroup,
+    /// For a walk of a state's tasks in a hierarchy where groups may share their parent's
+    /// state: the state; the groups that share it, below `group`, are walked too.
+    css: Option<&'g RawCss>,
+    /// The group walked now, after `group`.
+    cur: Option<ARef<Cgroup>>,
     set: *mut CssSet,
     link: *const Link,
     next: AtomicPtr<bindings::list_head>,
@@ -1044,11 +1067,41 @@ unsafe fn skip_cursors(_guard: &CsetGuard<'_>, set: &CssSet, node: *mut bindings
     }
 }
 
+/// The group after `pos` in a walk, parents first, of `top` and those of its descendants whose
+/// state of controller `css` is `css` (they inherit it: so do all their children).
+fn next_sharing<'a>(
+    top: &'a Cgroup,
+    pos: &'a Cgroup,
+    css: &RawCss,
+    rcu: &'a rcu::Guard,
+) -> Option<&'a Cgroup> {
+    let id = css.subsys_id();
+    if !pos.is_dead() {
+        if let Some(child) = pos.children(rcu).find(|c| c.uses_css(id, css)) {
+            return Some(child);
+        }
+    }
+    let mut pos = pos;
+    while !ptr::eq(pos, top) {
+        let mut sibling = pos.next_sibling_rcu(rcu);
+        while let Some(s) = sibling {
+            if s.uses_css(id, css) {
+                return Some(s);
+            }
+            sibling = s.next_sibling_rcu(rcu);
+        }
+        pos = pos.parent()?;
+    }
+    None
+}
+
 impl<'g> TaskCursor<'g> {
     /// A cursor over the tasks of `group`, before the first one.
     pub fn new(group: &'g Cgroup) -> impl PinInit<Self> {
         pin_init!(TaskCursor {
             group,
+            css: None,
+            cur: None,
             set: ptr::null_mut(),
             link: ptr::null(),
             next: AtomicPtr::new(ptr::null_mut()),
@@ -1058,33 +1111,72 @@ impl<'g> TaskCursor<'g> {
         })
     }
 
-    /// Moves on to the set of the group's next link (its first link if the walk has not
-    /// started), dropping the reference on the current set. Returns `false` at the end.
+    /// A cursor over the tasks of state `css`, before the first one: those of its group and,
+    /// in a hierarchy mounted with `inherit`, of the groups that share the state.
+    pub fn of_css(css: &'g RawCss) -> impl PinInit<Self> {
+        let group = css.cgroup();
+        let css = group.root().has_flag(ROOT_INHERIT).then_some(css);
+        pin_init!(TaskCursor {
+            group,
+            css,
+            cur: None,
+            set: ptr::null_mut(),
+            link: ptr::null(),
+            next: AtomicPtr::new(ptr::null_mut()),
+            node <- ListHead::new(),
+            parked: false,
+            done: false,
+        })
+    }
+
+    /// The next group that shares the state walked, after the current one.
+    fn next_group(&self) -> Option<ARef<Cgroup>> {
+        let css = self.css?;
+        let pos = self.cur.as_deref().unwrap_or(self.group);
+        let guard = rcu::read_lock();
+        // A group found by a walk of the tree under RCU may be referenced.
+        next_sharing(self.group, pos, css, &guard).map(ARef::from)
+    }
+
+    /// Moves on to the set of the current group's next link (its first link if the walk has
+    /// not started), or of the next group's first, dropping the reference on the current set.
+    /// Returns `false` at the end.
     fn advance(&mut self, guard: &mut CsetGuard<'_>) -> bool {
-        let head = &self.group.cset_links;
-        let old = NonNull::new(self.set);
+        let mut old = NonNull::new(self.set);
         self.set = ptr::null_mut();
-        // SAFETY: The group's link list is guarded by the lock. `link`, if set, is linked: we
-        // hold a reference on its set (type invariants). A linked link's set has a non-zero
-        // count (type invariants of `CssSet`), so taking a reference on it is allowed, and its
-        // task list is guarded by the lock. Our reference on the previous set is given up
-        // last, once the walk left it.
-        unsafe {
-            let from = self.link.as_ref().map_or(head, |l| &l.cgrp_node);
-            let node = from.next();
-            if !ptr::eq(node, head.as_ptr()) {
-                let link = Link::from_node(node, false);
-                let set = ARef::into_raw(ARef::from(link.cset())).as_ptr();
-                self.next.store((*set).tasks.next(), Ordering::Relaxed);
-                // INVARIANT: A set linked to the group, referenced, with its link.
-                self.set = set;
-                self.link = link;
+        loop {
+            let head = &self.cur.as_deref().unwrap_or(self.group).cset_links;
+            // SAFETY: The group's link list is guarded by the lock. `link`, if set, is linked:
+            // we hold a reference on its set (type invariants). A linked link's set has a
+            // non-zero count (type invariants of `CssSet`), so taking a reference on it is
+            // allowed, and its task list is guarded by the lock. Our reference on the previous
+            // set is given up once the walk left it.
+            unsafe {
+                let from = self.link.as_ref().map_or(head, |l| &l.cgrp_node);
+                let node = from.next();
+                if !ptr::eq(node, head.as_ptr()) {
+                    let link = Link::from_node(node, false);
+                    let set = ARef::into_raw(ARef::from(link.cset())).as_ptr();
+                    self.next.store((*set).tasks.next(), Ordering::Relaxed);
+                    // INVARIANT: A set linked to the current group, referenced, with its link.
+                    self.set = set;
+                    self.link = link;
+                }
+                if let Some(old) = old.take() {
+                    put_locked(guard, ARef::from_raw(old));
+                }
             }
-            if let Some(old) = old {
-                put_locked(guard, ARef::from_raw(old));
+            if !self.set.is_null() {
+                return true;
             }
+            // The group's sets are done: on to the next group that shares the state, from
+            // its first link.
+            let Some(next) = self.next_group() else {
+                return false;
+            };
+            self.link = ptr::null();
+            self.cur = Some(next);
         }
-        !self.set.is_null()
     }
 
     /// Calls `f` with the next tasks of the group, under the css_set lock (with interrupts off:

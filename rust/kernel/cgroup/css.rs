@@ -9,9 +9,10 @@
 //! to the top group of the hierarchy the controller is bound to, which changes when the controller
 //! is (un)bound. Every other state belongs to one group, is made with it (or when its controller is
 //! bound to the group's hierarchy by a remount) and freed with it, even if the controller leaves
-//! the hierarchy first (`Cgroup::retire_css`). Groups are freed only after an RCU grace period, and
-//! css_sets hold their groups, so a state reached through a task's css_set under `rcu_read_lock()`
-//! stays valid until the read-side section ends.
+//! the hierarchy first or the group starts sharing its parent's state (`Cgroup::retire_css`,
+//! `Cgroup::share_css`); a group that shares its parent's state has none of its own. Groups are
+//! freed only after an RCU grace period, and css_sets hold their groups, so a state reached through
+//! a task's css_set under `rcu_read_lock()` stays valid until the read-side section ends.
 //!
 //! A `&Css` is only handed to a controller where its group cannot change under it or is kept
 //! valid: with the core mutex held (attach, online, offline, bind), within a control file's
@@ -43,9 +44,10 @@ use core::{
 ///
 /// `state` is a `KBox<S::State>` (from `KBox::into_raw`) of the controller type `S` whose
 /// [`TypeId`] is `ty` and whose id is `ss`, owned by this object, and `drop_state` frees it.
-/// `parent` is null (root state) or the state of the same controller in the parent group,
-/// which outlives this one. `retired_next` is null or the next state on the retired list of
-/// the group that owns this one (see `Cgroup::retire_css`).
+/// `parent` is null (root state) or the state of the same controller in the parent group, which
+/// outlives this one (a group with a state of its own has a parent with one: the children of a
+/// group that inherits its parent's state inherit it too). `retired_next` is null or the next state
+/// on the retired list of the group that owns this one (see `Cgroup::retire_css`).
 pub struct RawCss {
     ss: SubsysId,
     ty: TypeId,
@@ -263,22 +265,24 @@ impl<S: Subsystem> Css<S> {
             .and_then(Css::from_raw)
     }
 
-    /// The state of `S` in the child group `cgrp`, if `S` is bound to its hierarchy; `None` for
-    /// a top group (whose state, a root state, is reached through [`Css::root`]). It lives as
-    /// long as the group.
+    /// The state of `S` of the child group `cgrp`, if `S` is bound to its hierarchy; `None` for
+    /// a top group (whose state, a root state, is reached through [`Css::root`]) and for a
+    /// group that shares its parent's (`<controller>.inherit`). It lives as long as the group.
     pub fn of_group(cgrp: &Cgroup) -> Option<&Css<S>> {
         if cgrp.is_top() {
             return None;
         }
-        cgrp.css(S::ID).and_then(Css::from_raw)
+        cgrp.own_css(S::ID).and_then(Css::from_raw)
     }
 
     /// The states of the live child groups, oldest first, under RCU; one being removed may
-    /// still be seen (check [`Css::is_online`]).
+    /// still be seen (check [`Css::is_online`]). Groups that share this state
+    /// (`<controller>.inherit`) have none of their own and are not seen: a controller's walks
+    /// see each state once.
     pub fn children<'a>(&'a self, rcu: &'a rcu::Guard) -> impl Iterator<Item = &'a Css<S>> + 'a {
         self.cgroup()
             .children(rcu)
-            .filter_map(|c| c.css(S::ID).and_then(Css::from_raw))
+            .filter_map(|c| c.own_css(S::ID).and_then(Css::from_raw))
     }
 
     /// This state and the states of the live descendants of its group in pre-order (each
@@ -289,7 +293,7 @@ impl<S: Subsystem> Css<S> {
     ) -> impl Iterator<Item = &'a Css<S>> + 'a {
         self.cgroup()
             .descendants_pre(rcu)
-            .filter_map(|c| c.css(S::ID).and_then(Css::from_raw))
+            .filter_map(|c| c.own_css(S::ID).and_then(Css::from_raw))
     }
 
     /// The states of the live descendants of its group and this state in post-order (each
@@ -300,6 +304,6 @@ impl<S: Subsystem> Css<S> {
     ) -> impl Iterator<Item = &'a Css<S>> + 'a {
         self.cgroup()
             .descendants_post(rcu)
-            .filter_map(|c| c.css(S::ID).and_then(Css::from_raw))
+            .filter_map(|c| c.own_css(S::ID).and_then(Css::from_raw))
     }
 }

@@ -8,7 +8,9 @@
 //! checks, under the mutex, that its group is still alive.
 
 use super::group::{Cgroup, CGRP_CLONE_CHILDREN};
-use super::group::{ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_KILL, ROOT_NOPREFIX, ROOT_XATTR};
+use super::group::{
+    ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_INHERIT, ROOT_KILL, ROOT_NOPREFIX, ROOT_XATTR,
+};
 use super::namespace::Namespace;
 use super::state::core;
 use super::subsys;
@@ -94,6 +96,7 @@ impl DirOps for Dirs {
             (ROOT_CPUSET_V2_MODE, b",cpuset_v2_mode"),
             (ROOT_FAVOR_DYNMODS, b",favordynmods"),
             (ROOT_KILL, b",kill"),
+            (ROOT_INHERIT, b",inherit"),
         ] {
             if root.has_flag(flag) {
                 m.write_bytes(name);

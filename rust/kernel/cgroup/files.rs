@@ -2,7 +2,8 @@
 
 //! The core control files of every group: `tasks`, `cgroup.procs`, `notify_on_release`,
 //! `cgroup.clone_children`, on the top group `release_agent` and `cgroup.sane_behavior`, and
-//! on the others `cgroup.kill` in hierarchies mounted with `kill`.
+//! on the others `cgroup.kill` in hierarchies mounted with `kill` and `<controller>.inherit`
+//! in those mounted with `inherit`.
 
 use super::cftype::{kstrtoint, kstrtoull, strstrip, CoreFile, Kind};
 use super::dir::Dirs;
@@ -97,6 +98,7 @@ impl FileOps for CoreFiles {
             Kind::Procs => show_ids(cgrp, true, m)?,
             // Write-only, as in version 2; `EINVAL` for one who may open it for reading anyway.
             Kind::Kill => return Err(EINVAL),
+            Kind::Inherit(id) => m.write_bytes(flag_text(cgrp.inherits(id))),
         }
         Ok(())
     }
@@ -136,6 +138,20 @@ impl FileOps for CoreFiles {
                     let core = core().ok_or(ENODEV)?;
                     let state = core.state.lock();
                     super::kill::kill_subtree(&state, &target)
+                })?;
+            }
+            Kind::Inherit(id) => {
+                let share = match kstrtoull(buf)? {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(EINVAL),
+                };
+                let target: ARef<Cgroup> = cgrp.into();
+                // Like a move, it takes the core mutex.
+                file.with_broken_protection(|| {
+                    let core = core().ok_or(ENODEV)?;
+                    let state = core.state.lock();
+                    state.set_inherit(core, &target, id, share)
                 })?;
             }
             kind @ (Kind::Tasks | Kind::Procs) => {

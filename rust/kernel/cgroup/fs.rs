@@ -5,7 +5,8 @@
 
 use super::dir::Dirs;
 use super::group::{
-    Cgroup, ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_KILL, ROOT_NOPREFIX, ROOT_XATTR,
+    Cgroup, ROOT_CPUSET_V2_MODE, ROOT_FAVOR_DYNMODS, ROOT_INHERIT, ROOT_KILL, ROOT_NOPREFIX,
+    ROOT_XATTR,
 };
 use super::hierarchy::{DeadRoot, MountPin, NewRoot};
 use super::namespace::{CgroupNs, Namespace};
@@ -124,6 +125,7 @@ impl MountOpts {
             b"favordynmods" => flag().map(|()| self.flags |= ROOT_FAVOR_DYNMODS)?,
             b"nofavordynmods" => flag().map(|()| self.flags &= !ROOT_FAVOR_DYNMODS)?,
             b"kill" => flag().map(|()| self.flags |= ROOT_KILL)?,
+            b"inherit" => flag().map(|()| self.flags |= ROOT_INHERIT)?,
             b"clone_children" => flag().map(|()| self.clone_children = true)?,
             b"name" => {
                 // Named hierarchies are forbidden by `cgroup_no_v1=named`.

@@ -25,7 +25,7 @@ use crate::{
 };
 use core::{
     ptr::{self, NonNull},
-    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering},
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering},
 };
 
 /// Hierarchy flag: control files are not prefixed with the controller's name.
@@ -39,6 +39,9 @@ pub const ROOT_FAVOR_DYNMODS: u32 = 1 << 3;
 /// Hierarchy flag: groups other than the top one have `cgroup.kill` (`kill`; not in C's
 /// version 1).
 pub const ROOT_KILL: u32 = 1 << 4;
+/// Hierarchy flag: groups other than the top one have a `<controller>.inherit` file for each
+/// controller (`inherit`; not in C's version 1).
+pub const ROOT_INHERIT: u32 = 1 << 5;
 
 /// Group flag: run the release agent when the group becomes empty.
 pub const CGRP_NOTIFY_ON_RELEASE: u32 = 1 << 0;
@@ -158,11 +161,15 @@ struct Tree {
     last_child: AtomicPtr<Cgroup>,
     next_sibling: AtomicPtr<Cgroup>,
     prev_sibling: AtomicPtr<Cgroup>,
+    /// The group's place in the order of creation of all groups: siblings are listed in this
+    /// order, so a walk whose position was removed can find where to go on.
+    serial: u64,
 }
 
 impl Tree {
-    const fn new() -> Self {
+    const fn new(serial: u64) -> Self {
         Tree {
+            serial,
             nr_children: AtomicU32::new(0),
             first_child: AtomicPtr::new(ptr::null_mut()),
             last_child: AtomicPtr::new(ptr::null_mut()),
@@ -170,6 +177,25 @@ impl Tree {
             prev_sibling: AtomicPtr::new(ptr::null_mut()),
         }
     }
+}
+
+/// The states of a group's controllers.
+struct Slots {
+    /// The states of the controllers bound to the hierarchy, by controller id: for a top group
+    /// the controllers' root states, set and cleared at (un)binding under the core mutex; for
+    /// other groups states owned by the group, made at creation (or when a controller is bound
+    /// to the hierarchy later, by a remount) and freed with it, or, for the controllers in
+    /// `inherit`, the state of the nearest ancestor that has one of its own.
+    css: [AtomicPtr<RawCss>; NR_SUBSYS],
+    /// The controllers whose state the group shares with its parent (`<controller>.inherit`),
+    /// one bit per id: their slots in `css` are not the group's. Changed under the core
+    /// mutex, with the slot.
+    inherit: AtomicU32,
+    /// States of a child group taken off `css` when their controller left the hierarchy or the
+    /// group started sharing its parent's (`Cgroup::retire_css`, `Cgroup::share_css`), linked
+    /// through `RawCss::retired_next`: owned by the group and freed with it. Changed under the
+    /// core mutex.
+    retired: AtomicPtr<RawCss>,
 }
 
 /// A group of tasks in one hierarchy (C's `struct cgroup`).
@@ -203,15 +229,8 @@ pub struct Cgroup {
     #[pin]
     pub(super) cset_links: ListHead,
     pub(super) nr_populated_csets: AtomicU32,
-    /// The states of the controllers bound to the hierarchy, by controller id: for a top group
-    /// the controllers' root states, set and cleared at (un)binding under the core mutex; for
-    /// other groups states owned by the group, made at creation (or when a controller is bound
-    /// to the hierarchy later, by a remount) and freed with it.
-    subsys: [AtomicPtr<RawCss>; NR_SUBSYS],
-    /// States of a child group taken off `subsys` when their controller left the hierarchy
-    /// (`Cgroup::retire_css`), linked through `RawCss::retired_next`: owned by the group
-    /// and freed with it. Changed under the core mutex.
-    retired: AtomicPtr<RawCss>,
+    /// The states of the group's controllers.
+    slots: Slots,
     /// Runs the release agent for this group (see [`super::release`]).
     #[pin]
     release_work: Work<Cgroup>,
@@ -243,9 +262,17 @@ impl PinnedDrop for Cgroup {
             // A top group's entries are root states, which are never freed.
             return;
         }
-        // Its states: those in the slots, then the retired ones.
-        let mut slots = self.subsys.iter();
-        let mut retired = self.retired.swap(ptr::null_mut(), Ordering::Relaxed);
+        // Its states: those in the slots (not those it shares with an ancestor), then the
+        // retired ones.
+        let inherit = self.slots.inherit.load(Ordering::Relaxed);
+        let mut slots = self
+            .slots
+            .css
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| inherit & (1 << i) == 0)
+            .map(|(_, slot)| slot);
+        let mut retired = self.slots.retired.swap(ptr::null_mut(), Ordering::Relaxed);
         loop {
             let p = match slots.next() {
                 Some(slot) => slot.swap(ptr::null_mut(), Ordering::Relaxed),
@@ -255,9 +282,9 @@ impl PinnedDrop for Cgroup {
             let Some(css) = NonNull::new(p) else {
                 continue;
             };
-            // SAFETY: A child group's states were made for it as boxes (`set_css`), each in one
-            // slot or on the retired list, and are only reachable through the group and the
-            // css_sets naming it, all gone now.
+            // SAFETY: A child group's own states were made for it as boxes (`set_css`, `own`),
+            // each in one slot not marked in `inherit` or on the retired list, and are only
+            // reachable through the group and the css_sets naming it, all gone now.
             let css = unsafe { KBox::from_raw(css.as_ptr()) };
             if ptr::eq(p, retired) {
                 retired = css.retired_next.load(Ordering::Relaxed);
@@ -334,6 +361,10 @@ impl Cgroup {
         parent: Option<ARef<Cgroup>>,
         flags: u32,
     ) -> Result<ARef<Cgroup>> {
+        static SERIAL: AtomicU64 = AtomicU64::new(0);
+        // Groups are made under the core mutex (the dummy group before it exists): siblings,
+        // linked in order of creation, have increasing serials.
+        let serial = SERIAL.fetch_add(1, Ordering::Relaxed);
         rcu::new_counted(
             pin_init!(Cgroup {
                 refcount: Refcount::new(1),
@@ -343,11 +374,14 @@ impl Cgroup {
                 dir: CoreCell::new(None),
                 flags: AtomicU32::new(flags),
                 dead: AtomicBool::new(false),
-                tree: Tree::new(),
+                tree: Tree::new(serial),
                 cset_links <- ListHead::new(),
                 nr_populated_csets: AtomicU32::new(0),
-                subsys: [const { AtomicPtr::new(ptr::null_mut()) }; NR_SUBSYS],
-                retired: AtomicPtr::new(ptr::null_mut()),
+                slots: Slots {
+                    css: [const { AtomicPtr::new(ptr::null_mut()) }; NR_SUBSYS],
+                    inherit: AtomicU32::new(0),
+                    retired: AtomicPtr::new(ptr::null_mut()),
+                },
                 release_work <- new_work!("Cgroup::release_work"),
                 rcu_work: RcuWork::new(),
             }),
@@ -449,36 +483,39 @@ impl Cgroup {
     }
 
     /// The state of controller `id` in this group, if the controller is bound to its
-    /// hierarchy.
+    /// hierarchy: the group's own, or for a group that inherits it (`<controller>.inherit`)
+    /// the state of its nearest ancestor that has one of its own.
     pub fn css(&self, id: SubsysId) -> Option<&RawCss> {
-        let css = self.subsys[id as usize].load(Ordering::Acquire);
-        // SAFETY: A non-null entry is a root state (never freed) or a state owned by the group,
-        // freed only with it.
+        let css = self.slots.css[id as usize].load(Ordering::Acquire);
+        // SAFETY: A non-null entry is a root state (never freed), a state owned by the group,
+        // freed only with it, or the state of an ancestor, freed only with the ancestor, which
+        // outlives the group (each child holds a reference on its parent).
         unsafe { css.as_ref() }
+    }
+
+    /// The state of controller `id` that belongs to this group: `None` if the controller is
+    /// not bound to its hierarchy or the group inherits it.
+    pub fn own_css(&self, id: SubsysId) -> Option<&RawCss> {
+        if self.inherits(id) {
+            return None;
+        }
+        self.css(id)
+    }
+
+    /// Whether the group shares its parent's state of controller `id` (`<controller>.inherit`).
+    pub fn inherits(&self, id: SubsysId) -> bool {
+        self.slots.inherit.load(Ordering::Acquire) & id.bit() != 0
+    }
+
+    /// Whether the group's state of controller `id` is `css` (its own or an inherited one).
+    pub fn uses_css(&self, id: SubsysId, css: &RawCss) -> bool {
+        ptr::eq(self.slots.css[id as usize].load(Ordering::Relaxed), css)
     }
 
     /// Sets the state of controller `id`: a root state at (un)binding (top groups), or a new
     /// group's own state, made for it by [`RawCss`]'s constructor. Under the core mutex.
     pub(super) fn set_css(&self, _state: &State, id: SubsysId, css: *const RawCss) {
-        self.subsys[id as usize].store(css.cast_mut(), Ordering::Release);
-    }
-
-    /// Takes the state of controller `id` off this child group, whose hierarchy the controller
-    /// is leaving, and keeps it until the group is freed: a `&RawCss` read from the group (by
-    /// a control file's operation, or under RCU) lives as long as the group. Under the core
-    /// mutex, once the state is offline and no css_set points to it.
-    pub(super) fn retire_css(&self, _state: &State, id: SubsysId) {
-        if self.is_top() {
-            return;
-        }
-        let Some(css) = self.css(id) else {
-            return;
-        };
-        css.retired_next
-            .store(self.retired.load(Ordering::Relaxed), Ordering::Relaxed);
-        self.retired
-            .store(ptr::from_ref(css).cast_mut(), Ordering::Relaxed);
-        self.subsys[id as usize].store(ptr::null_mut(), Ordering::Release);
+        self.slots.css[id as usize].store(css.cast_mut(), Ordering::Release);
     }
 
     /// The group's directory node (`None` before it is created).
@@ -701,6 +738,19 @@ impl Cgroup {
         pos
     }
 
+    /// The sibling after this group, under RCU, even if this group was removed meanwhile (a
+    /// walk that paused on it, holding a reference): then the first live sibling made after it
+    /// (siblings are listed in order of creation).
+    pub(super) fn next_sibling_rcu<'a>(&'a self, rcu: &'a rcu::Guard) -> Option<&'a Cgroup> {
+        if !self.is_dead() {
+            return self.next_sibling();
+        }
+        let serial = self.tree.serial;
+        self.parent()?
+            .children(rcu)
+            .find(|c| c.tree.serial > serial)
+    }
+
     fn first_child(&self) -> Option<&Cgroup> {
         // SAFETY: The list holds live children, which are valid for as long as the walker holds
         // the core mutex or RCU (the callers' lifetimes), since groups are freed after a grace
@@ -787,5 +837,65 @@ impl<'a> Iterator for DescendantsPost<'a> {
             }
         };
         Some(cur)
+    }
+}
+
+// --- Switching states: rebinding and sharing a parent's state. ---
+
+impl Cgroup {
+    /// Makes the child group share `css`, its parent's state of controller `id`. Its own state,
+    /// if it has one (offline by now, and no css_set pointing to it), is retired as by
+    /// [`Cgroup::retire_css`]. Under the core mutex.
+    pub(super) fn share_css(&self, _state: &State, id: SubsysId, css: &RawCss) {
+        if self.is_top() {
+            return;
+        }
+        if let Some(own) = self.own_css(id) {
+            own.retired_next.store(
+                self.slots.retired.load(Ordering::Relaxed),
+                Ordering::Relaxed,
+            );
+            self.slots
+                .retired
+                .store(ptr::from_ref(own).cast_mut(), Ordering::Relaxed);
+        }
+        // The bit first: a reader of `own_css()` sees no state or its own, never the parent's;
+        // one of `css()` sees the old state or the new one.
+        self.slots.inherit.fetch_or(id.bit(), Ordering::Release);
+        self.slots.css[id as usize].store(ptr::from_ref(css).cast_mut(), Ordering::Release);
+    }
+
+    /// Gives the child group `css`, a state made for it by [`RawCss`]'s constructor, in place
+    /// of the one it inherited. Under the core mutex.
+    pub(super) fn own(&self, _state: &State, id: SubsysId, css: KBox<RawCss>) {
+        self.slots.css[id as usize].store(KBox::into_raw(css), Ordering::Release);
+        self.slots.inherit.fetch_and(!id.bit(), Ordering::Release);
+    }
+
+    /// Takes the state of controller `id` off this child group, whose hierarchy the controller
+    /// is leaving or which now inherits it, and keeps it until the group is freed: a `&RawCss`
+    /// read from the group (by a control file's operation, or under RCU) lives as long as the
+    /// group. A state the group inherits is only forgotten. Under the core mutex, once the
+    /// state is offline and no css_set points to it.
+    pub(super) fn retire_css(&self, _state: &State, id: SubsysId) {
+        if self.is_top() {
+            return;
+        }
+        if self.inherits(id) {
+            self.slots.css[id as usize].store(ptr::null_mut(), Ordering::Release);
+            self.slots.inherit.fetch_and(!id.bit(), Ordering::Release);
+            return;
+        }
+        let Some(css) = self.css(id) else {
+            return;
+        };
+        css.retired_next.store(
+            self.slots.retired.load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        self.slots
+            .retired
+            .store(ptr::from_ref(css).cast_mut(), Ordering::Relaxed);
+        self.slots.css[id as usize].store(ptr::null_mut(), Ordering::Release);
     }
 }

@@ -232,6 +232,11 @@ impl State {
         let mask = parent.root().subsys_mask();
         for ops in subsys::each_in(mask) {
             let parent_css = parent.css(ops.id).ok_or(EINVAL)?;
+            if parent.inherits(ops.id) {
+                // The children of a group that shares its parent's state share it too.
+                child.share_css(self, ops.id, parent_css);
+                continue;
+            }
             // Owned by the group from here: freed with it, even on failure below.
             let css = KBox::into_raw(ops.create_css(parent_css, &child)?);
             child.set_css(self, ops.id, css);
@@ -249,10 +254,13 @@ impl State {
         parent.link_child(self, &child);
         let mut online = 0u32;
         for ops in subsys::each_in(mask) {
+            if child.inherits(ops.id) {
+                continue;
+            }
             let result = child.css(ops.id).map_or(Err(EINVAL), |css| ops.online(css));
             if let Err(e) = result {
                 for done in subsys::each_in(online) {
-                    if let Some(css) = child.css(done.id) {
+                    if let Some(css) = child.own_css(done.id) {
                         done.offline(css);
                     }
                 }
@@ -291,7 +299,7 @@ impl State {
         let dir = cgrp.dir_slot(self).take().ok_or(ENODEV)?;
         let dir_ref = dir.remove();
         for ops in subsys::each_in(cgrp.root().subsys_mask()) {
-            if let Some(css) = cgrp.css(ops.id) {
+            if let Some(css) = cgrp.own_css(ops.id) {
                 ops.offline(css);
             }
         }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Binding controllers to a hierarchy that has child groups, and taking them off it: a remount
-//! that adds or removes controllers (C's version 1 refuses it with `EBUSY`).
+//! that adds or removes controllers (C's version 1 refuses it with `EBUSY`); and switching a
+//! group between a state of its own and its parent's (`<controller>.inherit`).
 //!
 //! # Adding
 //!
@@ -37,6 +38,21 @@
 //!    groups are freed ([`Cgroup::retire_css`]), since a `&RawCss` read from a group may live
 //!    as long as the group.
 //!
+//! # Sharing a parent's state
+//!
+//! In a hierarchy mounted with `inherit`, a child group may share its parent's state of a
+//! controller (`<controller>.inherit`): its slot for the controller then holds the parent's
+//! state (`Cgroup::share_css`), its css_sets point to it, and the controller's walks of its
+//! states ([`Css::children`]) and of a state's tasks ([`TaskCursor::of_css`]) see the group's
+//! tasks as the parent's. Only a group without children switches (the children of a group
+//! with a state name it as their parent; those of a sharing group share too), so a group with
+//! a state of its own always has a parent with one. With the attach locks held, the
+//! controller is asked about the move of the group's tasks ([`Subsystem::can_attach`]), then
+//! the slot and the group's css_sets change ([`cset::repoint_group`]) and it is told
+//! ([`Subsystem::attach`]). Starting to share takes the group's state offline and retires
+//! it; stopping makes and brings online a new state first, which a refusal takes offline and
+//! frees again.
+//!
 //! mkdir, rmdir, renames and moves take the core mutex; fork, exit and exec the threadgroup
 //! rwsem for reading: none runs between the ask and the commit, so the tasks asked about are
 //! the tasks committed, and no css_set is made while sets and groups disagree. Lockless readers
@@ -47,15 +63,18 @@
 //! [`Subsystem::bind`]: super::Subsystem::bind
 //! [`Subsystem::attach`]: super::Subsystem::attach
 //! [`Subsystem::css_offline`]: super::Subsystem::css_offline
+//! [`Css::children`]: super::Css::children
+//! [`TaskCursor::of_css`]: super::cset::TaskCursor::of_css
 
 use super::cset;
 use super::css::RawCss;
 use super::group::Cgroup;
+use super::id::SubsysId;
 use super::state::{attach_lock, Core, State};
 use super::subsys::{self, Migration, Move, Ops};
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox, KVec},
-    error::{code::*, Result},
+    error::{code::*, Error, Result},
     sync::rcu,
     task::Task,
     types::ARef,
@@ -350,6 +369,10 @@ impl State {
                     .filter(|(_, t)| !t.is_empty())
                 {
                     let from = g.css(ops.id).ok_or(EINVAL)?;
+                    // Tasks of a group that shares the root state stay in it.
+                    if ptr::eq(from, ops.root_css(self)) {
+                        continue;
+                    }
                     moves.push((ops, migration(t, from)?, ()), GFP_KERNEL)?;
                 }
             }
@@ -357,7 +380,7 @@ impl State {
             // Commit: nothing below can fail.
             for ops in subsys::each_in(mask) {
                 for g in groups.iter() {
-                    if let Some(css) = g.css(ops.id) {
+                    if let Some(css) = g.own_css(ops.id) {
                         css.set_online(false);
                     }
                 }
@@ -374,7 +397,7 @@ impl State {
         // Clean up: children first.
         for ops in subsys::each_in(mask) {
             for g in groups.iter().rev() {
-                if let Some(css) = g.css(ops.id) {
+                if let Some(css) = g.own_css(ops.id) {
                     ops.offline(css);
                 }
             }
@@ -383,6 +406,102 @@ impl State {
         for ops in subsys::each_in(mask) {
             for g in groups.iter().rev() {
                 g.retire_css(self, ops.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes the child group `cgrp` share its parent's state of controller `id` (`share`), or
+    /// gives it a state of its own again (`<controller>.inherit`; see the module
+    /// documentation). Under the core mutex.
+    pub(super) fn set_inherit(
+        &self,
+        core: &Core,
+        cgrp: &Cgroup,
+        id: SubsysId,
+        share: bool,
+    ) -> Result {
+        if cgrp.is_dead() || !cgrp.root().has_subsys(id) {
+            return Err(ENODEV);
+        }
+        let parent = cgrp.parent().ok_or(EINVAL)?;
+        if cgrp.inherits(id) == share {
+            return Ok(());
+        }
+        // The states of the group's children name the group's as their parent; the children of
+        // a group that shares its parent's state have none.
+        if cgrp.nr_children() != 0 || parent.inherits(id) {
+            return Err(EBUSY);
+        }
+        let ops = subsys::each_in(id.bit()).next().ok_or(ENODEV)?;
+        let parent_css = parent.css(id).ok_or(EINVAL)?;
+        if share {
+            let own = cgrp.css(id).ok_or(EINVAL)?;
+            {
+                let _locks = attach_lock();
+                let tasks = cset::tasks_of(core, self, cgrp)?;
+                let mig = migration(&tasks, own)?;
+                if !mig.moves.is_empty() {
+                    ops.can_attach(&mig, parent_css)?;
+                }
+                // Commit: nothing below can fail.
+                own.set_online(false);
+                cgrp.share_css(self, id, parent_css);
+                cset::repoint_group(core, self, cgrp, id, parent_css);
+                if !mig.moves.is_empty() {
+                    ops.attach(&mig, parent_css);
+                }
+            }
+            subsys::post_attach();
+            // Retired: freed with the group.
+            ops.offline(own);
+            return Ok(());
+        }
+        let new = ops.create_css(parent_css, cgrp)?;
+        ops.online(&new)?;
+        let asked = {
+            let _locks = attach_lock();
+            self.commit_own(core, cgrp, ops, parent_css, new)
+        };
+        if let Err((e, new)) = asked {
+            ops.offline(&new);
+            return Err(e);
+        }
+        subsys::post_attach();
+        Ok(())
+    }
+
+    /// With the attach locks held: asks whether the tasks of `cgrp` may move from the state it
+    /// shares, `shared`, to `new`, and commits (`new` is then the group's). On a refusal or a
+    /// failed allocation, nothing changed and `new` is given back.
+    fn commit_own(
+        &self,
+        core: &Core,
+        cgrp: &Cgroup,
+        ops: &'static Ops,
+        shared: &RawCss,
+        new: KBox<RawCss>,
+    ) -> core::result::Result<(), (Error, KBox<RawCss>)> {
+        let tasks = match cset::tasks_of(core, self, cgrp) {
+            Ok(tasks) => tasks,
+            Err(e) => return Err((e, new)),
+        };
+        let asked = migration(&tasks, shared).and_then(|mig| {
+            if !mig.moves.is_empty() {
+                ops.can_attach(&mig, &new)?;
+            }
+            Ok(mig)
+        });
+        let mig = match asked {
+            Ok(mig) => mig,
+            Err(e) => return Err((e, new)),
+        };
+        // Commit: nothing below can fail.
+        cgrp.own(self, ops.id, new);
+        if let Some(css) = cgrp.css(ops.id) {
+            cset::repoint_group(core, self, cgrp, ops.id, css);
+            if !mig.moves.is_empty() {
+                ops.attach(&mig, css);
             }
         }
         Ok(())

@@ -961,6 +961,67 @@ TEST_F_TIMEOUT(fault, rebinding_with_children_is_all_or_nothing, 600)
 	walk_faults(_metadata, &unbind);
 }
 
+#define I_OPTS "cpuset,cpuacct,freezer,inherit,name=cgv1faultp"
+
+static void inherit_state(struct walk *w, char *buf, size_t size)
+{
+	char path[64];
+
+	add_file(buf, size, HP "/a/cpuset.inherit");
+	add_file(buf, size, HP "/a/cpuacct.inherit");
+	add_file(buf, size, HP "/a/freezer.inherit");
+	add_file(buf, size, HP "/a/cpuset.cpus");
+	add_file(buf, size, HP "/a/freezer.state");
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", st.pid);
+	add_file(buf, size, path);
+	add_status(buf, size, st.pid, "Cpus_allowed_list");
+}
+
+/*
+ * <controller>.inherit (the Rust core's inherit mount option): starting to
+ * share the parent's state, and making a state of its own again, for a group
+ * with a task; a failure leaves the flag and the task's state as they were.
+ */
+TEST_F_TIMEOUT(fault, inherit_is_all_or_nothing, 300)
+{
+	static const char *const files[] = {
+		HP "/a/cpuset.inherit", HP "/a/cpuacct.inherit", HP "/a/freezer.inherit",
+	};
+	struct walk share = {
+		.name = "share", .op = walk_write, .undo = walk_write_back,
+		.state = inherit_state, .text = "1", .undo_text = "0",
+	};
+	struct walk own = {
+		.name = "own", .op = walk_write, .undo = walk_write_back,
+		.state = inherit_state, .text = "0", .undo_text = "1",
+	};
+	unsigned int i;
+	int ret;
+
+	ASSERT_EQ(0, wait_unbound("cpuset"));
+	ASSERT_EQ(0, wait_unbound("cpuacct"));
+	ASSERT_EQ(0, wait_unbound("freezer"));
+	ret = try_mount(HP, I_OPTS);
+	if (ret == -EINVAL)
+		SKIP(return, "no inherit mount option (C's version 1)");
+	ASSERT_EQ(0, ret);
+	/* New cpusets copy their parents' masks, so that the task may go there. */
+	ASSERT_EQ(0, write_text(HP "/cgroup.clone_children", "1"));
+	ASSERT_EQ(0, mkdir(HP "/a", 0755));
+	st.pid = sleeper_in(HP "/a/tasks");
+	ASSERT_LT(0, st.pid);
+	arm_faults(_metadata);
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		share.path = files[i];
+		share.name = files[i];
+		own.path = files[i];
+		own.name = files[i];
+		walk_faults(_metadata, &share);
+		ASSERT_EQ(0, write_text(files[i], "1"));
+		walk_faults(_metadata, &own);
+	}
+}
+
 /* Forks a child that stays (in this task's groups) until st.release_fd is closed. */
 static int fork_op(struct walk *w)
 {
