@@ -77,7 +77,13 @@ if has cpuset && has cpuacct; then
 	[ -d /sys/devices/system/node/node1 ] && node=1
 	say "cpuset and cpuacct on one hierarchy: a busy loop confined to CPU $cpu and node $node"
 	mkdir -p $R/cpu
-	run "mount -t cgroup -o cpuset,cpuacct none $R/cpu && grep ' $R/cpu ' /proc/mounts"
+	# With the Rust core's "inherit" option where the kernel has it (see below).
+	if mount -t cgroup -o cpuset,cpuacct,inherit none $R/cpu 2>/dev/null; then
+		inherit=1
+		run "grep ' $R/cpu ' /proc/mounts"
+	else
+		run "mount -t cgroup -o cpuset,cpuacct none $R/cpu && grep ' $R/cpu ' /proc/mounts"
+	fi
 	run "mkdir $R/cpu/job && echo $cpu > $R/cpu/job/cpuset.cpus && echo $node > $R/cpu/job/cpuset.mems"
 	busy=$(busy_in $R/cpu/job)
 	sleep 1
@@ -93,6 +99,29 @@ if has cpuset && has cpuacct; then
 	charged=$(awk -v n=$((cpu + 1)) '{print $n}' $R/cpu/job/cpuacct.usage_percpu)
 	check cpuacct_charged "CPU $cpu charged ${charged:-nothing}" [ "${charged:-0}" -gt 0 ]
 	stop "$busy"
+	if [ -n "$inherit" ]; then
+		say "beyond v1: <controller>.inherit: A and B share their parent's cpuset, and count CPU time apart"
+		run "mkdir $R/cpu/P $R/cpu/P/A $R/cpu/P/B && echo $cpu > $R/cpu/P/cpuset.cpus && echo $node > $R/cpu/P/cpuset.mems"
+		run "echo 1 > $R/cpu/P/A/cpuset.inherit && echo 1 > $R/cpu/P/B/cpuset.inherit && cat $R/cpu/P/A/cpuset.cpus"
+		echo "the shared cpuset is the parent's: A cannot change it"
+		run "echo 0 > $R/cpu/P/A/cpuset.cpus"
+		a=$(busy_in $R/cpu/P/A)
+		sleep 1
+		b=$(busy_in $R/cpu/P/B)
+		sleep 1
+		run "grep Cpus_allowed_list /proc/$a/status /proc/$b/status; cat /proc/$a/cpuset /proc/$b/cgroup"
+		run "cat $R/cpu/P/A/cpuacct.usage $R/cpu/P/B/cpuacct.usage $R/cpu/P/cpuacct.usage"
+		ua=$(cat $R/cpu/P/A/cpuacct.usage)
+		ub=$(cat $R/cpu/P/B/cpuacct.usage)
+		aff=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/$b/status)
+		check inherit_confined "B's loop allowed on $aff, not $cpu" [ "$aff" = "$cpu" ]
+		check inherit_apart "A charged $ua, B $ub: not both, A more" \
+			[ "$ua" -gt "$ub" -a "$ub" -gt 0 ]
+		check inherit_busy "A could write the shared cpuset" \
+			sh -c "! echo $cpu 2>/dev/null > $R/cpu/P/A/cpuset.cpus"
+		stop "$a"
+		stop "$b"
+	fi
 fi
 
 # ---------------------------------------------------------------- freezer
