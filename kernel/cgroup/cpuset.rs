@@ -36,7 +36,7 @@ use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicUsize, Ordering
 use kernel::c_str;
 use kernel::cgroup::cftype::strstrip;
 use kernel::cgroup::cset::TaskCursor;
-use kernel::cgroup::group::{CGRP_CLONE_CHILDREN, ROOT_CPUSET_V2_MODE};
+use kernel::cgroup::group::{CGRP_CLONE_CHILDREN, ROOT_CPUSET_V2_MODE, ROOT_INHERIT};
 use kernel::cgroup::CFTYPE_ONLY_ON_ROOT;
 use kernel::cgroup::{migrate, Cftype, Cgroup, Css, SubsysId, Subsystem, TaskSet, Unlocked};
 use kernel::cpu::{self, HotplugHeld};
@@ -1530,7 +1530,7 @@ fn hotplug_update(cs: &Css<Cpuset>, v2: bool, group: &ARef<Cgroup>) {
     if mems_updated {
         update_tasks_nodemask(cs);
     }
-    if now_empty && group.has_tasks() {
+    if now_empty && confines_tasks(cs, group) {
         let from = group.clone();
         let spawned = kernel::cgroup::spawn_unlocked(move |unlocked| {
             remove_tasks_in_empty_cpuset(&from, unlocked);
@@ -1541,8 +1541,58 @@ fn hotplug_update(cs: &Css<Cpuset>, v2: bool, group: &ARef<Cgroup>) {
     }
 }
 
-/// Moves the tasks of the emptied cpuset `from` to its nearest ancestor with CPUs and nodes.
-/// Runs from a work item, without locks.
+/// Whether a task is in `group`, the group of `cs`, or in a group that shares `cs`
+/// (`cpuset.inherit`).
+fn confines_tasks(cs: &Css<Cpuset>, group: &Cgroup) -> bool {
+    if group.has_tasks() {
+        return true;
+    }
+    if !group.root().has_flag(ROOT_INHERIT) {
+        return false;
+    }
+    let guard = rcu::read_lock();
+    let found = group
+        .descendants_pre(&guard)
+        .any(|g| g.uses_css(SubsysId::Cpuset, cs.raw()) && g.has_tasks());
+    found
+}
+
+/// `from`, the group of an emptied cpuset, and the groups that share its cpuset, referenced.
+fn groups_sharing(from: &Cgroup) -> Result<KVec<ARef<Cgroup>>> {
+    let mut groups = KVec::new();
+    groups.push(ARef::from(from), GFP_KERNEL)?;
+    let Some(cs) = Css::<Cpuset>::of_group(from) else {
+        return Ok(groups);
+    };
+    if !from.root().has_flag(ROOT_INHERIT) {
+        return Ok(groups);
+    }
+    let count = {
+        let guard = rcu::read_lock();
+        let n = from
+            .descendants_pre(&guard)
+            .skip(1)
+            .filter(|g| g.uses_css(SubsysId::Cpuset, cs.raw()))
+            .count();
+        n
+    };
+    groups.reserve(count, GFP_KERNEL)?;
+    let guard = rcu::read_lock();
+    for g in from
+        .descendants_pre(&guard)
+        .skip(1)
+        .filter(|g| g.uses_css(SubsysId::Cpuset, cs.raw()))
+        .take(count)
+    {
+        // A group found by a walk of the tree under RCU may be referenced; the capacity is
+        // reserved.
+        groups.push(ARef::from(g), GFP_ATOMIC)?;
+    }
+    Ok(groups)
+}
+
+/// Moves the tasks of the emptied cpuset `from`, and of the groups that share it, to its
+/// nearest ancestor with CPUs and nodes. Runs from a work item, without locks.
 fn remove_tasks_in_empty_cpuset(from: &Cgroup, unlocked: &Unlocked) {
     let mut to = from.parent();
     while let Some(g) = to {
@@ -1560,7 +1610,12 @@ fn remove_tasks_in_empty_cpuset(from: &Cgroup, unlocked: &Unlocked) {
     let Some(to) = to else {
         return;
     };
-    if migrate::transfer_tasks(to, from, unlocked).is_err() {
+    let moved = groups_sharing(from).and_then(|groups| {
+        groups
+            .iter()
+            .try_for_each(|g| migrate::transfer_tasks(to, g, unlocked))
+    });
+    if moved.is_err() {
         let mut name = [0u8; 64];
         let name = from.name_into(&mut name).unwrap_or(b"?");
         pr_err!(

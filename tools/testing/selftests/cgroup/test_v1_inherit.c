@@ -234,6 +234,16 @@ FIXTURE_TEARDOWN(inherit)
 	for (i = 0; i < NWORKERS; i++)
 		if (workers[i] > 0 && waitpid(workers[i], NULL, 0) != workers[i])
 			TH_LOG("worker %d not reaped", i);
+	/* A test that stopped with P's CPU offline. */
+	if (self->cpus2[0]) {
+		char online[96], buf[8];
+
+		snprintf(online, sizeof(online), "/sys/devices/system/cpu/cpu%d/online",
+			 atoi(self->cpus2));
+		if (read_text(online, buf, sizeof(buf)) > 0 && buf[0] == '0' &&
+		    write_text(online, "1"))
+			TH_LOG("cannot bring CPU %d back online", atoi(self->cpus2));
+	}
 	if (!access(P "/freezer.state", F_OK) && write_text(P "/freezer.state", "THAWED"))
 		TH_LOG("cannot thaw P");
 	rmdir(P "/A/x");
@@ -484,6 +494,54 @@ TEST_F(inherit, rebinding)
 	ASSERT_EQ(0, spin_in(P "/A/tasks"));
 	EXPECT_LE(50000000ULL, read_ull(P "/A/cpuacct.usage"));
 	EXPECT_EQ(0ULL, read_ull(P "/B/cpuacct.usage"));
+}
+
+/* Whether @pid is listed in the tasks file @path. */
+static int in_tasks(const char *path, pid_t pid)
+{
+	static int ids[4096];
+	int i, n = read_ids(path, ids, 4096);
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == pid)
+			return 1;
+	return 0;
+}
+
+/* Whether CPU @cpu can go offline and come back (CONFIG_HOTPLUG_CPU, not CPU 0). */
+static int cpu_online_file(int cpu, char *path, size_t size)
+{
+	snprintf(path, size, "/sys/devices/system/cpu/cpu%d/online", cpu);
+	return !access(path, W_OK);
+}
+
+/*
+ * CPU hotplug empties P's cpuset: the processes of the groups that share it
+ * move to the nearest ancestor with CPUs, as those of P would.
+ */
+TEST_F(inherit, cpu_offline_moves_sharing_groups_up)
+{
+	char online[96], path[64];
+	int hot;
+
+	if (!self->cpus2[0])
+		SKIP(return, "one CPU: none can go offline");
+	hot = atoi(self->cpus2);
+	if (!cpu_online_file(hot, online, sizeof(online)))
+		SKIP(return, "CPU %d cannot go offline (no CONFIG_HOTPLUG_CPU?)", hot);
+	ASSERT_EQ(0, write_text(P "/cpuset.cpus", self->cpus2));
+	ASSERT_EQ(0, write_text(P "/B/cpuset.inherit", "1"));
+	ASSERT_EQ(0, start_worker(0, P "/B/tasks"));
+	EXPECT_TRUE(affinity_is(0, self->cpus2));
+
+	ASSERT_EQ(0, write_text(online, "0"));
+	snprintf(path, sizeof(path), "/proc/%d/cpuset", workers[0]);
+	EXPECT_EQ(0, wait_file(path, "/\n"));
+	EXPECT_FILE(P "/B/tasks", "");
+	EXPECT_TRUE(in_tasks(MNT "/tasks", workers[0]));
+	EXPECT_FILE(P "/cpuset.cpus", "\n");
+	ASSERT_EQ(0, write_text(online, "1"));
+	EXPECT_TRUE(beating(0, 1));
 }
 
 TEST_HARNESS_MAIN
