@@ -572,7 +572,9 @@ fn flag(css: &Css<Cpuset>, bit: u32) -> u64 {
 
 /// Whether the hierarchy of `css` was mounted with `cpuset_v2_mode`.
 fn v2_mode(css: &Css<Cpuset>) -> bool {
-    css.cgroup().root().has_flag(ROOT_CPUSET_V2_MODE)
+    let guard = rcu::read_lock();
+    let v2 = css.cgroup_rcu(&guard).root().has_flag(ROOT_CPUSET_V2_MODE);
+    v2
 }
 
 /// The top cpuset of the hierarchy of `css`.
@@ -810,7 +812,9 @@ fn is_subset(c: &Css<Cpuset>, trial: &Trial, reverse: bool) -> bool {
 /// Whether the group of `css` or a descendant has tasks.
 fn is_populated(css: &Css<Cpuset>, guard: &rcu::Guard) -> bool {
     // Every group of the subtree: those that share a state too.
-    css.cgroup().descendants_pre(guard).any(|g| g.has_tasks())
+    css.cgroup_rcu(guard)
+        .descendants_pre(guard)
+        .any(|g| g.has_tasks())
 }
 
 fn validate_change(cur: &Css<Cpuset>, trial: &Trial) -> Result {
@@ -1152,9 +1156,7 @@ fn collect_descendants_where(pred: impl Fn(&Css<Cpuset>) -> bool) -> Result<KVec
     let guard = rcu::read_lock();
     // A group seen in a walk of the tree may be referenced (its count stays above zero until
     // the walk ends); the capacity is reserved, so nothing allocates here.
-    walk(&guard, &mut |d| {
-        groups.push(ARef::from(d.cgroup()), GFP_ATOMIC).is_ok()
-    });
+    walk(&guard, &mut |d| groups.push(d.cgroup(), GFP_ATOMIC).is_ok());
     Ok(groups)
 }
 
@@ -1181,7 +1183,7 @@ fn collect_descendants(css: Option<&Css<Cpuset>>) -> Result<KVec<ARef<Cgroup>>> 
     {
         // A group seen in a walk of the tree may be referenced (its count stays above zero
         // until the walk ends); the capacity is reserved, so nothing allocates here.
-        if groups.push(ARef::from(d.cgroup()), GFP_ATOMIC).is_err() {
+        if groups.push(d.cgroup(), GFP_ATOMIC).is_err() {
             break;
         }
     }
@@ -1279,7 +1281,7 @@ fn readd_deadline_tasks(rebuilt: &sched_domain::Rebuilt) {
         let guard = rcu::read_lock();
         Css::<Cpuset>::root(&guard)
             .filter(|t| has_deadline(t))
-            .map(|t| ARef::from(t.cgroup()))
+            .map(|t| t.cgroup())
     };
     if let Some(top) = top {
         for_each_task(&top, |t| rebuilt.add_deadline_task(t));
@@ -1433,7 +1435,7 @@ fn handle_hotplug(hotplug: &HotplugHeld) {
         let Some(top) = Css::<Cpuset>::root(&guard) else {
             return;
         };
-        let v2 = v2_mode(top) || top.cgroup().root().is_dummy();
+        let v2 = v2_mode(top) || top.cgroup_rcu(&guard).root().is_dummy();
         let (cpus_updated, mems_updated) = {
             let mut m = top.state().masks.lock();
             let cpus_updated = !m.effective_cpus.equal(Cpumask::active());

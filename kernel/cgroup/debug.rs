@@ -112,7 +112,7 @@ fn current_css_set_cg_links(_css: &Css<Debug>, m: &SeqFile) -> Result {
 
 fn cgroup_css_links(css: &Css<Debug>, m: &SeqFile) -> Result {
     let mut extra_refs = 0;
-    cset::for_each_cset_of(css.cgroup(), |set| {
+    cset::for_each_cset_of(&css.cgroup(), |set| {
         show_cset_header(m, set);
         extra_refs += set.refcount().saturating_sub(set.nr_tasks() as usize);
         let mut count = 0;

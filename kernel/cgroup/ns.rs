@@ -55,7 +55,10 @@ impl Subsystem for Ns {
         }
         let rcu = rcu::read_lock();
         let mine = Css::<Ns>::of_task(kernel::current!(), &rcu).ok_or(EPERM)?;
-        if !parent.cgroup().is_descendant_of(mine.cgroup()) {
+        if !parent
+            .cgroup_rcu(&rcu)
+            .is_descendant_of(mine.cgroup_rcu(&rcu))
+        {
             return Err(EPERM);
         }
         Ok(())
@@ -69,7 +72,7 @@ impl Subsystem for Ns {
         }
         let dst = tasks.dst().cgroup();
         for (_task, from) in tasks.iter() {
-            if !dst.is_descendant_of(from.cgroup()) {
+            if !dst.is_descendant_of(&from.cgroup()) {
                 return Err(EPERM);
             }
         }

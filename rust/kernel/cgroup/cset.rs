@@ -1029,7 +1029,9 @@ pub(super) fn init(core: &Core, state: &State, init_task: &'static Task) -> Resu
 /// cursor list and `next` is kept up to date by `unlink_task` (under the css_set lock).
 #[pin_data(PinnedDrop)]
 pub struct TaskCursor<'g> {
-    group: &'g Cgroup,
+    /// The group walked first (referenced: a root state's group is read once, when the cursor
+    /// is made, and a rebinding may move the state on while the cursor lives).
+    group: ARef<Cgroup>,
     /// For a walk of a state's tasks in a hierarchy where groups may share their parent's
     /// state: the state; the groups that share it, below `group`, are walked too.
     css: Option<&'g RawCss>,
@@ -1098,24 +1100,19 @@ fn next_sharing<'a>(
 impl<'g> TaskCursor<'g> {
     /// A cursor over the tasks of `group`, before the first one.
     pub fn new(group: &'g Cgroup) -> impl PinInit<Self> {
-        pin_init!(TaskCursor {
-            group,
-            css: None,
-            cur: None,
-            set: ptr::null_mut(),
-            link: ptr::null(),
-            next: AtomicPtr::new(ptr::null_mut()),
-            node <- ListHead::new(),
-            parked: false,
-            done: false,
-        })
+        Self::walking(ARef::from(group), None)
     }
 
     /// A cursor over the tasks of state `css`, before the first one: those of its group and,
-    /// in a hierarchy mounted with `inherit`, of the groups that share the state.
+    /// in a hierarchy mounted with `inherit`, of the groups that share the state. For a root
+    /// state, the group is the top group of the hierarchy it is bound to now.
     pub fn of_css(css: &'g RawCss) -> impl PinInit<Self> {
         let group = css.cgroup();
         let css = group.root().has_flag(ROOT_INHERIT).then_some(css);
+        Self::walking(group, css)
+    }
+
+    fn walking(group: ARef<Cgroup>, css: Option<&'g RawCss>) -> impl PinInit<Self> {
         pin_init!(TaskCursor {
             group,
             css,
@@ -1132,10 +1129,10 @@ impl<'g> TaskCursor<'g> {
     /// The next group that shares the state walked, after the current one.
     fn next_group(&self) -> Option<ARef<Cgroup>> {
         let css = self.css?;
-        let pos = self.cur.as_deref().unwrap_or(self.group);
+        let pos = self.cur.as_deref().unwrap_or(&self.group);
         let guard = rcu::read_lock();
         // A group found by a walk of the tree under RCU may be referenced.
-        next_sharing(self.group, pos, css, &guard).map(ARef::from)
+        next_sharing(&self.group, pos, css, &guard).map(ARef::from)
     }
 
     /// Moves on to the set of the current group's next link (its first link if the walk has
@@ -1145,7 +1142,7 @@ impl<'g> TaskCursor<'g> {
         let mut old = NonNull::new(self.set);
         self.set = ptr::null_mut();
         loop {
-            let head = &self.cur.as_deref().unwrap_or(self.group).cset_links;
+            let head = &self.cur.as_deref().unwrap_or(&self.group).cset_links;
             // SAFETY: The group's link list is guarded by the lock. `link`, if set, is linked:
             // we hold a reference on its set (type invariants). A linked link's set has a
             // non-zero count (type invariants of `CssSet`), so taking a reference on it is

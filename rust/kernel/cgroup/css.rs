@@ -19,6 +19,12 @@
 //! operation (the file goes before its controller is unbound), with the threadgroup rwsem held
 //! for reading (fork and exit callbacks; (un)binding holds it for writing), or under RCU (the
 //! scheduler's hooks, [`Css::of_task`]).
+//!
+//! A state can also be reached outside those contexts (a css_set's states, a group's, the
+//! parent of a state found with [`Css::of_group`]), and a root state reached that way may move to
+//! another hierarchy while it is held, whose top group may then be freed. So a state's group is
+//! only read under RCU ([`Css::cgroup_rcu`]) or as a counted reference ([`Css::cgroup`]), never as
+//! a reference that lives as long as the state.
 
 use super::cset;
 use super::group::Cgroup;
@@ -30,6 +36,7 @@ use crate::{
     ffi::c_void,
     sync::rcu,
     task::Task,
+    types::ARef,
 };
 use core::{
     any::TypeId,
@@ -116,20 +123,40 @@ impl RawCss {
         unsafe { self.parent.as_ref() }
     }
 
-    /// The group this state belongs to (see the module documentation for when it can change).
-    ///
-    /// Only for the core: an untyped state can be reached through a group or a css_set that
-    /// outlives the binding of a root state (an old top group holds its slot for a while), and
-    /// the group read here may then be another hierarchy's. Controllers reach their groups
-    /// through [`Css::cgroup`], from the contexts listed in the module documentation.
-    pub(super) fn cgroup(&self) -> &Cgroup {
-        // SAFETY: A non-root state's group owns it. A root state's group is the top group of
-        // the hierarchy it is bound to, changed only with the core mutex and the threadgroup
-        // rwsem held, and a top group is freed only after an RCU grace period following its
-        // hierarchy's destruction. Every `&RawCss` is handed out in one of the contexts listed
-        // in the module documentation, each of which keeps the group read here valid for the
-        // lifetime of the reference.
+    /// The group this state belongs to, read under RCU: the state's own group, or for a root
+    /// state the top group of the hierarchy it is bound to when read. A rebinding may move a
+    /// root state on afterwards, but the group read stays valid until the read-side critical
+    /// section ends.
+    #[inline]
+    pub fn cgroup_rcu<'a>(&'a self, _rcu: &'a rcu::Guard) -> &'a Cgroup {
+        // SAFETY: A non-root state's group owns it and outlives it. A root state's group is a
+        // top group (changed only by `RawCss::rebind`), and a top group's hierarchy drops its
+        // reference only a grace period after its root states moved to another top group
+        // (`DeadRoot::destroy`); the pointer is read within the read-side section `_rcu`,
+        // which lasts at least as long as `'a`.
         unsafe { &*self.cgroup.load(Ordering::Acquire) }
+    }
+
+    /// A reference to the group this state belongs to (see [`RawCss::cgroup_rcu`]). For a root
+    /// state, the top group of the hierarchy it is bound to when called: in the contexts listed
+    /// in the module documentation this does not change while the caller runs.
+    ///
+    /// ```
+    /// use kernel::cgroup::{cset, SubsysId};
+    ///
+    /// // cpuacct's state in the current task's css_set is its root state, unless the task is in
+    /// // a group of a hierarchy that has cpuacct. The group, referenced, may be kept after the
+    /// // css_set lock is dropped, even if a remount moves the root state on meanwhile.
+    /// let group = cset::with_current_cset(|set| set.css(SubsysId::Cpuacct).map(|c| c.cgroup()));
+    /// let group = group.flatten().ok_or(ENOENT)?;
+    /// assert!(group.root().has_subsys(SubsysId::Cpuacct) || group.root().is_dummy());
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn cgroup(&self) -> ARef<Cgroup> {
+        let guard = rcu::read_lock();
+        // A group read under RCU keeps a non-zero count until the section ends
+        // (`put_after_grace_period`), so it may be referenced.
+        ARef::from(self.cgroup_rcu(&guard))
     }
 
     /// Moves a root state to the top group `top`. Under the core mutex and the threadgroup rwsem
@@ -246,9 +273,15 @@ impl<S: Subsystem> Css<S> {
         self.raw.id
     }
 
-    /// The group this state belongs to.
-    pub fn cgroup(&self) -> &Cgroup {
+    /// A reference to the group this state belongs to (see [`RawCss::cgroup`]).
+    pub fn cgroup(&self) -> ARef<Cgroup> {
         self.raw.cgroup()
+    }
+
+    /// The group this state belongs to, under RCU (see [`RawCss::cgroup_rcu`]).
+    #[inline]
+    pub fn cgroup_rcu<'a>(&'a self, rcu: &'a rcu::Guard) -> &'a Cgroup {
+        self.raw.cgroup_rcu(rcu)
     }
 
     /// Whether the state is online (see [`RawCss::is_online`]).
@@ -280,7 +313,7 @@ impl<S: Subsystem> Css<S> {
     /// (`<controller>.inherit`) have none of their own and are not seen: a controller's walks
     /// see each state once.
     pub fn children<'a>(&'a self, rcu: &'a rcu::Guard) -> impl Iterator<Item = &'a Css<S>> + 'a {
-        self.cgroup()
+        self.cgroup_rcu(rcu)
             .children(rcu)
             .filter_map(|c| c.own_css(S::ID).and_then(Css::from_raw))
     }
@@ -291,7 +324,7 @@ impl<S: Subsystem> Css<S> {
         &'a self,
         rcu: &'a rcu::Guard,
     ) -> impl Iterator<Item = &'a Css<S>> + 'a {
-        self.cgroup()
+        self.cgroup_rcu(rcu)
             .descendants_pre(rcu)
             .filter_map(|c| c.own_css(S::ID).and_then(Css::from_raw))
     }
@@ -302,7 +335,7 @@ impl<S: Subsystem> Css<S> {
         &'a self,
         rcu: &'a rcu::Guard,
     ) -> impl Iterator<Item = &'a Css<S>> + 'a {
-        self.cgroup()
+        self.cgroup_rcu(rcu)
             .descendants_post(rcu)
             .filter_map(|c| c.own_css(S::ID).and_then(Css::from_raw))
     }

@@ -39,7 +39,8 @@ impl ProcShow for ProcCgroups {
                 m.write_bytes(b"\t0\t1\t0\n");
                 continue;
             };
-            let root = css.cgroup().root();
+            let group = css.cgroup();
+            let root = group.root();
             m.write_bytes(id.name().as_bytes());
             m.write_bytes(b"\t");
             m.write_decimal(root.id().unsigned_abs().into());
@@ -106,7 +107,7 @@ pub fn show_task_group_path(m: &SeqFile, task: &Task, id: SubsysId) -> Result {
     let Some(css) = super::cset::task_cset(task, &guard).and_then(|s| s.css(id)) else {
         return Err(ENODEV);
     };
-    let group = css.cgroup();
+    let group = css.cgroup_rcu(&guard);
     let text = match ns.root_set().and_then(|r| r.group_in(group.root())) {
         Some(base) => group.path_from_into(base, &mut path),
         None => group.path_into(&mut path),

@@ -412,7 +412,7 @@ pub(super) fn root_css(id: SubsysId, _state: &State) -> Option<&RawCss> {
 }
 
 /// The root state of controller `id`, if registered, for use under RCU: its group is valid
-/// until the read-side section ends (see [`RawCss::cgroup`]).
+/// until the read-side section ends (see [`RawCss::cgroup_rcu`]).
 pub(super) fn root_css_any(id: SubsysId) -> Option<&'static RawCss> {
     ops(id).map(|o| &*o.root_css)
 }
