@@ -850,15 +850,7 @@ impl Cgroup {
         if self.is_top() {
             return;
         }
-        if let Some(own) = self.own_css(id) {
-            own.retired_next.store(
-                self.slots.retired.load(Ordering::Relaxed),
-                Ordering::Relaxed,
-            );
-            self.slots
-                .retired
-                .store(ptr::from_ref(own).cast_mut(), Ordering::Relaxed);
-        }
+        self.push_retired(id);
         // The bit first: a reader of `own_css()` sees no state or its own, never the parent's;
         // one of `css()` sees the old state or the new one.
         self.slots.inherit.fetch_or(id.bit(), Ordering::Release);
@@ -886,16 +878,22 @@ impl Cgroup {
             self.slots.inherit.fetch_and(!id.bit(), Ordering::Release);
             return;
         }
-        let Some(css) = self.css(id) else {
+        self.push_retired(id);
+        self.slots.css[id as usize].store(ptr::null_mut(), Ordering::Release);
+    }
+
+    /// Puts the state of controller `id` that this group owns, if any, on its retired list
+    /// (freed with the group); the slot is left to the caller. Under the core mutex.
+    fn push_retired(&self, id: SubsysId) {
+        let Some(own) = self.own_css(id) else {
             return;
         };
-        css.retired_next.store(
+        own.retired_next.store(
             self.slots.retired.load(Ordering::Relaxed),
             Ordering::Relaxed,
         );
         self.slots
             .retired
-            .store(ptr::from_ref(css).cast_mut(), Ordering::Relaxed);
-        self.slots.css[id as usize].store(ptr::null_mut(), Ordering::Release);
+            .store(ptr::from_ref(own).cast_mut(), Ordering::Relaxed);
     }
 }
