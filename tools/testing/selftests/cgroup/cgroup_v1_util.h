@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -191,6 +192,30 @@ static inline int write_pid(const char *path, int pid)
 
 	snprintf(buf, sizeof(buf), "%d\n", pid);
 	return write_text(path, buf);
+}
+
+/* CLOCK_MONOTONIC, in milliseconds. */
+static inline long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Polls @path every 5 ms until it reads exactly @text; 0, or -1 after @ms. */
+static inline int wait_file(const char *path, const char *text, int ms)
+{
+	long long end = now_ms() + ms;
+	char buf[4096];
+
+	do {
+		if (read_text(path, buf, sizeof(buf)) == (ssize_t)strlen(text) &&
+		    !strcmp(buf, text))
+			return 0;
+		usleep(5000);
+	} while (now_ms() < end);
+	return -1;
 }
 
 /*

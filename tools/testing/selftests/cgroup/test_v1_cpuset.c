@@ -642,19 +642,6 @@ static int count_lines(const char *path)
 	return n;
 }
 
-/* Waits up to 5 s for @path to read @text; 0 or -1. */
-static int wait_file(const char *path, const char *text)
-{
-	int i;
-
-	for (i = 0; i < 500; i++) {
-		if (file_is(path, text))
-			return 0;
-		usleep(10000);
-	}
-	return -1;
-}
-
 /* Maps NPAGES private anonymous pages and writes to each; the mapping or NULL. */
 static char *touch_pages(void)
 {
@@ -1454,7 +1441,7 @@ TEST_F(cs, empty_masks_refused_while_populated)
 	EXPECT_EQ(0, write_text(MNT "/a/cpuset.mems", rmems("1")));
 	/* Zombies do not count. */
 	ASSERT_EQ(0, kill(pid, SIGKILL));
-	ASSERT_EQ(0, wait_file(MNT "/a/tasks", ""));
+	ASSERT_EQ(0, wait_file(MNT "/a/tasks", "", 5000));
 	EXPECT_EQ(0, write_text(MNT "/a/cpuset.cpus", "\n"));
 	EXPECT_EQ(0, write_text(MNT "/a/cpuset.mems", "\n"));
 	EXPECT_FILE(MNT "/a/cpuset.cpus", "\n");
@@ -2284,8 +2271,8 @@ TEST_F(cs, cpu_offline_empties_cpusets_and_moves_tasks_up)
 	/* The mems stay. */
 	EXPECT_FILE(MNT "/p/q/cpuset.mems", rmems("1\n"));
 	/* The emptied cpusets' tasks move to the nearest ancestor with CPUs (a work item). */
-	EXPECT_EQ(0, wait_file(MNT "/p/q/tasks", ""));
-	EXPECT_EQ(0, wait_file(MNT "/r/tasks", ""));
+	EXPECT_EQ(0, wait_file(MNT "/p/q/tasks", "", 5000));
+	EXPECT_EQ(0, wait_file(MNT "/r/tasks", "", 5000));
 	snprintf(path, sizeof(path), "/proc/%d/cpuset", in_q);
 	EXPECT_FILE(path, "/p\n");
 	EXPECT_STREQ(rcpus("2"), affinity_of(in_q));

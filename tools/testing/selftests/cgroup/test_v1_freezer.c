@@ -65,28 +65,6 @@ static void sleep_ms(int ms)
 	usleep(ms * 1000);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* Polls @path until it reads exactly @text; 0, or -1 after @ms. */
-static int wait_file(const char *path, const char *text, int ms)
-{
-	long long end = now_ms() + ms;
-	char buf[64];
-
-	do {
-		if (read_text(path, buf, sizeof(buf)) >= 0 && !strcmp(buf, text))
-			return 0;
-		sleep_ms(5);
-	} while (now_ms() < end);
-	return -1;
-}
-
 /* The /proc stat file of task @tid of process @pid (@tid 0: the process). */
 static void stat_path(char *path, size_t size, pid_t pid, pid_t tid)
 {

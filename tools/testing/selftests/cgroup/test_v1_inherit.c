@@ -38,14 +38,6 @@
 static unsigned long *beats;
 static pid_t workers[NWORKERS];
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Whether controller @ss is bound to no hierarchy (/proc/cgroups). */
 static int unbound(const char *ss)
 {
@@ -153,20 +145,6 @@ static unsigned long long read_ull(const char *path)
 	if (read_text(path, buf, sizeof(buf)) <= 0)
 		return ~0ULL;
 	return strtoull(buf, NULL, 10);
-}
-
-/* Waits until @path reads @text; 0, or -1 after WAIT_MS. */
-static int wait_file(const char *path, const char *text)
-{
-	long long end = now_ms() + WAIT_MS;
-	char buf[64];
-
-	do {
-		if (read_text(path, buf, sizeof(buf)) >= 0 && !strcmp(buf, text))
-			return 0;
-		usleep(10000);
-	} while (now_ms() < end);
-	return -1;
 }
 
 /* The first two CPUs of the list @list ("0-3", "0,2"); the second is -1 if none. */
@@ -439,7 +417,7 @@ TEST_F(inherit, freezer)
 	ASSERT_TRUE(beating(0, 1));
 
 	ASSERT_EQ(0, write_text(P "/freezer.state", "FROZEN"));
-	ASSERT_EQ(0, wait_file(P "/freezer.state", "FROZEN\n"));
+	ASSERT_EQ(0, wait_file(P "/freezer.state", "FROZEN\n", WAIT_MS));
 	EXPECT_TRUE(beating(0, 0));
 	EXPECT_FILE(P "/A/freezer.state", "FROZEN\n");
 	EXPECT_EQ(-EBUSY, write_text(P "/A/freezer.state", "THAWED"));
@@ -448,7 +426,7 @@ TEST_F(inherit, freezer)
 	ASSERT_EQ(0, write_text(P "/A/freezer.inherit", "0"));
 	EXPECT_FILE(P "/A/freezer.inherit", "0\n");
 	EXPECT_TRUE(beating(0, 0));
-	EXPECT_EQ(0, wait_file(P "/A/freezer.state", "FROZEN\n"));
+	EXPECT_EQ(0, wait_file(P "/A/freezer.state", "FROZEN\n", WAIT_MS));
 	ASSERT_EQ(0, write_text(P "/freezer.state", "THAWED"));
 	EXPECT_TRUE(beating(0, 1));
 	EXPECT_FILE(P "/A/freezer.state", "THAWED\n");
@@ -462,7 +440,7 @@ TEST_F(inherit, freezer)
 	/* And freezes and thaws with P again. */
 	ASSERT_EQ(0, write_text(P "/freezer.state", "FROZEN"));
 	EXPECT_TRUE(beating(0, 0));
-	ASSERT_EQ(0, wait_file(P "/A/freezer.state", "FROZEN\n"));
+	ASSERT_EQ(0, wait_file(P "/A/freezer.state", "FROZEN\n", WAIT_MS));
 	ASSERT_EQ(0, write_text(P "/freezer.state", "THAWED"));
 	EXPECT_TRUE(beating(0, 1));
 }
@@ -536,7 +514,7 @@ TEST_F(inherit, cpu_offline_moves_sharing_groups_up)
 
 	ASSERT_EQ(0, write_text(online, "0"));
 	snprintf(path, sizeof(path), "/proc/%d/cpuset", workers[0]);
-	EXPECT_EQ(0, wait_file(path, "/\n"));
+	EXPECT_EQ(0, wait_file(path, "/\n", WAIT_MS));
 	EXPECT_FILE(P "/B/tasks", "");
 	EXPECT_TRUE(in_tasks(MNT "/tasks", workers[0]));
 	EXPECT_FILE(P "/cpuset.cpus", "\n");

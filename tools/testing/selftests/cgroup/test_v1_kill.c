@@ -35,14 +35,6 @@
 #define S MNT "/s"
 #define WAIT_MS 20000
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int mode_of(const char *path)
 {
 	struct stat st;
@@ -354,20 +346,6 @@ FIXTURE_TEARDOWN(frozen)
 	umount(FMNT);
 }
 
-/* Waits up to WAIT_MS for @path to read @text; 0 or -1. */
-static int wait_text(const char *path, const char *text)
-{
-	long long end = now_ms() + WAIT_MS;
-	char buf[64];
-
-	do {
-		if (read_text(path, buf, sizeof(buf)) >= 0 && !strcmp(buf, text))
-			return 0;
-		usleep(10000);
-	} while (now_ms() < end);
-	return -1;
-}
-
 /*
  * A task in F and one in FC, @frozen (F or FC) frozen, then F killed: both
  * die, and FC, empty, can be removed.
@@ -384,7 +362,7 @@ static void kill_with_frozen(struct __test_metadata *_metadata, const char *froz
 	ASSERT_LT(0, in_f);
 	ASSERT_LT(0, in_c);
 	ASSERT_EQ(0, write_text(state, "FROZEN"));
-	ASSERT_EQ(0, wait_text(state, "FROZEN\n"));
+	ASSERT_EQ(0, wait_file(state, "FROZEN\n", WAIT_MS));
 	ASSERT_EQ(0, write_text(F "/cgroup.kill", "1"));
 	EXPECT_EQ(0, reaped_by_sigkill(in_f));
 	EXPECT_EQ(0, reaped_by_sigkill(in_c));

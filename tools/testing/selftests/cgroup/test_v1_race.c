@@ -133,14 +133,6 @@ static struct shared {
 
 static unsigned int seed;
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int expired(void)
 {
 	return now_ms() >= sh->deadline_ms;

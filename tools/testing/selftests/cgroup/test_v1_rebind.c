@@ -41,14 +41,6 @@
 static unsigned long *beats;
 static pid_t workers[NGROUPS];
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* The path of group @i below the mount point: g<t> or g<t>/k<k>. */
 static void group_path(int i, char *buf, size_t size)
 {
