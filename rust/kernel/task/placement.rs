@@ -121,13 +121,20 @@ impl Task {
     /// retry sees the old nodes together with the new ones, never none.
     ///
     /// `EINVAL`, and nothing changes, unless `nodes` may be allocated from
-    /// ([`Nodemask::is_allocatable`]: not empty, only nodes with memory).
+    /// ([`Nodemask::is_allocatable`]: not empty, only nodes with memory). When the task's nodes
+    /// already are `nodes`, nothing is done, as in C (the policy is not rebound either): moving
+    /// a task between cpusets with the same nodes costs no lock.
     ///
     /// Context: process or atomic, but not with the task's `alloc_lock` held nor in interrupt
     /// context; does not sleep.
     pub fn set_mems_allowed(&self, nodes: &Nodemask) -> Result {
         if !nodes.is_allocatable() {
             return Err(EINVAL);
+        }
+        // Read without the lock, as C does: a concurrent change seen half done that happens to
+        // read as `nodes` ends after this call, as if this one had been made just before it.
+        if self.mems_allowed_racy() == *nodes {
+            return Ok(());
         }
         let p = self.as_ptr();
         let _lock = TaskLock::new(self);
