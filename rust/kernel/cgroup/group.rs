@@ -621,6 +621,17 @@ impl Cgroup {
         self.root.nr_cgroups.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The youngest child, under the core mutex (`_state`), which keeps it alive.
+    fn last_child<'a>(&'a self, _state: &'a State) -> Option<&'a Cgroup> {
+        // SAFETY: The list holds live children only, and changes under the core mutex, which
+        // the caller holds.
+        unsafe { self.tree.last_child.load(Ordering::Relaxed).as_ref() }
+    }
+}
+
+// --- Walks of the tree. ---
+
+impl Cgroup {
     /// The live children of the group, oldest first, under `rcu_read_lock()`. A child removed
     /// during the walk may still be seen (see [`Cgroup::is_dead`]); a reference may be taken on
     /// any child seen, to use it after the read-side section (see `put_after_grace_period`).
@@ -761,13 +772,6 @@ impl Cgroup {
     fn next_sibling(&self) -> Option<&Cgroup> {
         // SAFETY: As in `first_child`.
         unsafe { self.tree.next_sibling.load(Ordering::Acquire).as_ref() }
-    }
-
-    /// The youngest child, under the core mutex (`_state`), which keeps it alive.
-    fn last_child<'a>(&'a self, _state: &'a State) -> Option<&'a Cgroup> {
-        // SAFETY: The list holds live children only, and changes under the core mutex, which
-        // the caller holds.
-        unsafe { self.tree.last_child.load(Ordering::Relaxed).as_ref() }
     }
 }
 
