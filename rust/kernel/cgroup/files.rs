@@ -164,8 +164,15 @@ impl FileOps for CoreFiles {
                 // Moving takes the core mutex, held around the removal of directories.
                 file.with_broken_protection(|| {
                     let core = core().ok_or(ENODEV)?;
-                    let state = core.state.lock();
-                    migrate::attach(core, &state, &target, pid, kind == Kind::Procs, opener_euid)
+                    let mut state = core.state.lock();
+                    migrate::attach(
+                        core,
+                        &mut state,
+                        &target,
+                        pid,
+                        kind == Kind::Procs,
+                        opener_euid,
+                    )
                 })?;
             }
         }

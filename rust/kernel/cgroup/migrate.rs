@@ -23,7 +23,7 @@
 
 use super::cset::{self, CssSet};
 use super::group::{Cgroup, Root};
-use super::state::{core, Core, State, Unlocked};
+use super::state::{core, Core, CoreCell, State, Unlocked};
 use super::subsys::{self, Migration, Move};
 use crate::{
     alloc::{
@@ -43,33 +43,61 @@ use core::{
     sync::atomic::{AtomicUsize, Ordering},
 };
 
-/// Moves `tasks` into `target`. Called with the core mutex (`state`) and the threadgroup rwsem
-/// (write) held; the caller releases the rwsem and then runs [`subsys::post_attach`].
+/// Moves `tasks` into `target`: [`migrate_moves`] for tasks given as a slice.
 fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: &[ARef<Task>]) -> Result {
+    let mut moves = KVec::with_capacity(tasks.len(), GFP_KERNEL)?;
+    for task in tasks {
+        moves.push(Move::of(task.clone()), GFP_KERNEL)?;
+    }
+    migrate_moves(core, state, target, &mut moves)
+}
+
+/// Moves the tasks of `moves`, entries made by [`Move::of`], into `target`. Called with the
+/// core mutex (`state`) and the threadgroup rwsem (write) held; the caller releases the rwsem
+/// and then runs [`subsys::post_attach`]. `moves` is left empty, its memory kept for the next
+/// move.
+fn migrate_moves(core: &Core, state: &State, target: &Cgroup, moves: &mut KVec<Move>) -> Result {
     let mut mig = Migration {
-        moves: KVec::new(),
+        moves: core::mem::take(moves),
         from: None,
     };
-    // 1. Prepare: the tasks that really move (not exiting, not already in `target`), and the
-    // destination set of each set they come from; only a new source set costs a lookup and
-    // references.
-    for task in tasks {
+    let result = migrate_prepared(core, state, target, &mut mig);
+    while mig.moves.pop().is_some() {}
+    *moves = mig.moves;
+    result
+}
+
+fn migrate_prepared(
+    core: &Core,
+    state: &State,
+    target: &Cgroup,
+    mig: &mut Migration<'_>,
+) -> Result {
+    // 1. Prepare: the tasks that really move (not exiting, not already in `target`), kept in
+    // order at the front, and the destination set of each set they come from; only a new
+    // source set costs a lookup and references.
+    let mut kept = 0;
+    for i in 0..mig.moves.len() {
         // With the rwsem held for writing, the task cannot move or exit meanwhile, so its set
         // keeps its reference; should it ever not, the task is left out.
-        let Some(from) = mig.source_of(task, |set| set.is_in(target)) else {
+        let Some(from) = mig.source_of(&mig.moves[i].task, |set| set.is_in(target)) else {
             continue;
         };
         let (pair, sets) = match from {
-            Err(i) => (i, None),
+            Err(j) => (j, None),
             Ok(from) => {
                 let to = cset::find_or_create(core, state, &from, target)?;
-                (mig.moves.len(), Some((from, to)))
+                (kept, Some((from, to)))
             }
         };
-        if mig.moves.is_empty() {
-            mig.moves.reserve(tasks.len(), GFP_KERNEL)?;
-        }
-        mig.moves.push(Move { task, pair, sets }, GFP_KERNEL)?;
+        mig.moves.swap(kept, i);
+        let m = &mut mig.moves[kept];
+        m.pair = pair;
+        m.sets = sets;
+        kept += 1;
+    }
+    while mig.moves.len() > kept {
+        mig.moves.pop();
     }
     if mig.moves.is_empty() {
         return Ok(());
@@ -81,10 +109,10 @@ fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: &[ARef<Task>]) ->
         let Some(css) = target.css(ops.id) else {
             continue;
         };
-        if let Err(e) = ops.can_attach(&mig, css) {
+        if let Err(e) = ops.can_attach(mig, css) {
             for done in subsys::each_in(accepted) {
                 if let Some(css) = target.css(done.id) {
-                    done.cancel_attach(&mig, css);
+                    done.cancel_attach(mig, css);
                 }
             }
             return Err(e);
@@ -96,13 +124,13 @@ fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: &[ARef<Task>]) ->
         let mut guard = cset::lock_for_moves(core);
         for (i, m) in mig.moves.iter().enumerate() {
             if let Some((from, to)) = mig.sets(i) {
-                cset::move_task(&mut guard, m.task, from, to);
+                cset::move_task(&mut guard, &m.task, from, to);
             }
         }
     }
     for ops in subsys::each_in(mask) {
         if let Some(css) = target.css(ops.id) {
-            ops.attach(&mig, css);
+            ops.attach(mig, css);
         }
     }
     Ok(())
@@ -115,7 +143,7 @@ fn migrate(core: &Core, state: &State, target: &Cgroup, tasks: &[ARef<Task>]) ->
 /// Called with the core mutex held.
 pub(super) fn attach(
     core: &Core,
-    state: &State,
+    state: &mut State,
     target: &Cgroup,
     pid: i32,
     threadgroup: bool,
@@ -152,28 +180,42 @@ pub(super) fn attach(
         if !allowed {
             return Err(EACCES);
         }
-        if threadgroup {
-            migrate(core, state, target, &threads_of(&task)?)
+        // The entries of the last move's memory, unless a large thread group made it large.
+        let mut moves = core::mem::take(MOVES.get_mut(state));
+        let result = if threadgroup {
+            add_threads(&mut moves, &task)
         } else {
-            migrate(core, state, target, core::slice::from_ref(&task))
+            moves.push(Move::of(task), GFP_KERNEL).map_err(Into::into)
         }
+        .and_then(|()| migrate_moves(core, state, target, &mut moves));
+        if moves.capacity() <= MOVES_KEPT {
+            *MOVES.get_mut(state) = moves;
+        }
+        result
     };
     subsys::post_attach();
     result
 }
 
-/// The threads of `leader`'s thread group, referenced. Called with the threadgroup rwsem held
-/// for writing, so no thread is added meanwhile.
-fn threads_of(leader: &Task) -> Result<KVec<ARef<Task>>> {
-    let mut out = KVec::with_capacity(leader.nr_threads().max(1), GFP_KERNEL)?;
+/// The memory of the entries of the last move made by [`attach`], used again by the next one:
+/// a move allocates nothing for its tasks unless it moves more than any move before it.
+static MOVES: CoreCell<KVec<Move>> = CoreCell::new(KVec::new());
+
+/// The most entries whose memory [`MOVES`] keeps.
+const MOVES_KEPT: usize = 64;
+
+/// Adds an entry for each thread of `leader`'s thread group to `moves`. Called with the
+/// threadgroup rwsem held for writing: no thread is added meanwhile.
+fn add_threads(moves: &mut KVec<Move>, leader: &Task) -> Result {
+    moves.reserve(leader.nr_threads().max(1), GFP_KERNEL)?;
     let guard = rcu::read_lock();
     for t in leader.threads(&guard) {
         // Threads only go away meanwhile: the capacity is enough, and this does not allocate.
-        if out.push(ARef::from(t), GFP_ATOMIC).is_err() {
+        if moves.push(Move::of(ARef::from(t)), GFP_ATOMIC).is_err() {
             break;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Moves the current task into `target` from kernel code (no permission check).
@@ -253,8 +295,8 @@ fn threads_of(leader: &Task) -> Result<KVec<ARef<Task>>> {
 /// ```
 pub fn attach_current(target: &Cgroup, _unlocked: &Unlocked) -> Result {
     let core = core().ok_or(ENODEV)?;
-    let state = core.state.lock();
-    attach(core, &state, target, 0, false, Kuid::root())
+    let mut state = core.state.lock();
+    attach(core, &mut state, target, 0, false, Kuid::root())
 }
 
 /// Creates a child `name` of the group of `task` in the live hierarchy `root` and moves `task`

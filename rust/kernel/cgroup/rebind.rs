@@ -131,6 +131,7 @@ fn migration<'a>(tasks: &'a [ARef<Task>], from: &'a RawCss) -> Result<Migration<
             Err(i) => (i, None),
             Ok(set) => (mig.moves.len(), Some((set.clone(), set))),
         };
+        let task = task.clone();
         mig.moves.push(Move { task, pair, sets }, GFP_KERNEL)?;
     }
     Ok(mig)

@@ -47,16 +47,28 @@ pub use super::id::{SubsysId, NR_SUBSYS};
 /// one) that holds the pair of sets for the set it comes from: before and after the move. The
 /// threads of a group are usually all in one set: they share one pair.
 pub struct Migration<'a> {
-    pub(super) moves: KVec<Move<'a>>,
+    pub(super) moves: KVec<Move>,
     /// For a rebinding (the `rebind` module), where tasks change states but not sets: the state
     /// every task comes from, of the controller being (un)bound.
     pub(super) from: Option<&'a RawCss>,
 }
 
-pub(super) struct Move<'a> {
-    pub(super) task: &'a Task,
+/// A task of a move, referenced, and where its pair of sets is (see [`Migration`]).
+pub(super) struct Move {
+    pub(super) task: ARef<Task>,
     pub(super) pair: usize,
     pub(super) sets: Option<(ARef<CssSet>, ARef<CssSet>)>,
+}
+
+impl Move {
+    /// An entry for `task` whose sets are not known yet.
+    pub(super) fn of(task: ARef<Task>) -> Self {
+        Move {
+            task,
+            pair: 0,
+            sets: None,
+        }
+    }
 }
 
 impl<'a> Migration<'a> {
@@ -66,8 +78,8 @@ impl<'a> Migration<'a> {
     }
 
     /// Each task that moves, with its set before the move.
-    pub(super) fn tasks(&self) -> impl Iterator<Item = (&'a Task, &CssSet)> + '_ {
-        (0..self.moves.len()).filter_map(|i| Some((self.moves[i].task, &*self.sets(i)?.0)))
+    pub(super) fn tasks(&self) -> impl Iterator<Item = (&Task, &CssSet)> + '_ {
+        (0..self.moves.len()).filter_map(|i| Some((&*self.moves[i].task, &*self.sets(i)?.0)))
     }
 
     /// The number of tasks that move.
