@@ -85,7 +85,10 @@
 //!   its parent; each css_set one on each of its groups. So a removed group can outlive its
 //!   directory and even its hierarchy's mount, in the css_set of a task that exited.
 //! - Every group holds a reference on its hierarchy's shared data ([`Root`]), so
-//!   `css.cgroup().root()` is valid for as long as the group is.
+//!   `cgrp.root()` is valid for as long as the group is.
+//! - A state's group is returned counted (`css.cgroup()`) or under RCU (`css.cgroup_rcu()`):
+//!   a root state moves to another hierarchy's top group when its controller is rebound, and
+//!   the old top group may then be freed (see [`css`]).
 //! - A hierarchy is destroyed only when its last superblock goes away while it has no child
 //!   group; its top group then lives on while references to it remain.
 //! - Controllers' states: see [`css`].
